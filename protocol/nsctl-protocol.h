@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The io.nsctl interface: names, namespace table, request codecs shared by daemon and client. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <json-c/json.h>
+
+#define NSCTL_INTERFACE "io.nsctl"
+#define NSCTL_DEFAULT_SOCKET "/run/nsctl/io.nsctl"
+
+#define NSCTL_METHOD_RUN "io.nsctl.Run"
+#define NSCTL_METHOD_KILL "io.nsctl.Kill"
+#define VARLINK_METHOD_GET_INFO "org.varlink.service.GetInfo"
+#define VARLINK_METHOD_GET_INTERFACE "org.varlink.service.GetInterfaceDescription"
+
+/* Errors of the Varlink service interface. */
+#define VARLINK_ERROR_INTERFACE_NOT_FOUND "org.varlink.service.InterfaceNotFound"
+#define VARLINK_ERROR_METHOD_NOT_FOUND "org.varlink.service.MethodNotFound"
+#define VARLINK_ERROR_METHOD_NOT_IMPLEMENTED "org.varlink.service.MethodNotImplemented"
+#define VARLINK_ERROR_INVALID_PARAMETER "org.varlink.service.InvalidParameter"
+#define VARLINK_ERROR_EXPECTED_MORE "org.varlink.service.ExpectedMore"
+
+/* Errors of io.nsctl; docs/protocol.md documents each. */
+#define NSCTL_ERROR_PROTOCOL "io.nsctl.ProtocolError"
+#define NSCTL_ERROR_PERMISSION_DENIED "io.nsctl.PermissionDenied"
+#define NSCTL_ERROR_TARGET_NOT_FOUND "io.nsctl.TargetNotFound"
+#define NSCTL_ERROR_NAMESPACE_UNAVAILABLE "io.nsctl.NamespaceUnavailable"
+#define NSCTL_ERROR_JOIN_FAILED "io.nsctl.JoinFailed"
+#define NSCTL_ERROR_CREDENTIALS_FAILED "io.nsctl.CredentialsFailed"
+#define NSCTL_ERROR_WORKING_DIRECTORY "io.nsctl.WorkingDirectoryFailed"
+#define NSCTL_ERROR_EXECUTABLE_NOT_FOUND "io.nsctl.ExecutableNotFound"
+#define NSCTL_ERROR_CANNOT_EXECUTE "io.nsctl.CannotExecute"
+#define NSCTL_ERROR_SESSION_NOT_FOUND "io.nsctl.SessionNotFound"
+#define NSCTL_ERROR_LIMIT_EXCEEDED "io.nsctl.LimitExceeded"
+#define NSCTL_ERROR_SYSTEM "io.nsctl.SystemError"
+#define NSCTL_ERROR_SHUTTING_DOWN "io.nsctl.ShuttingDown"
+
+/* Client exit statuses for its own and the daemon's errors. */
+#define NSCTL_EXIT_ERROR 125
+#define NSCTL_EXIT_CANNOT_EXECUTE 126
+#define NSCTL_EXIT_NOT_FOUND 127
+
+/* The namespace types, in the order they are joined when joined one at a time. */
+enum ns_type {
+	NS_USER,
+	NS_CGROUP,
+	NS_IPC,
+	NS_UTS,
+	NS_NET,
+	NS_PID,
+	NS_MNT,
+	NS_TIME,
+	_NS_COUNT,
+};
+
+#define NS_BIT(t) (1u << (t))
+#define NS_MASK_ALL ((1u << _NS_COUNT) - 1)
+
+struct ns_info {
+	const char *name;      /* wire and policy name: "net" */
+	const char *proc_name; /* entry in /proc/PID/ns */
+	int clone_flag;        /* CLONE_NEWNET */
+};
+
+/* Indexed by enum ns_type. */
+extern const struct ns_info ns_table[_NS_COUNT];
+
+/* enum ns_type for a wire name, or -EINVAL. */
+int ns_from_name(const char *name);
+/* CLONE_NEW* flags for a mask of NS_BIT()s. */
+int ns_mask_to_clone_flags(uint32_t mask);
+/* "net,uts" for a mask (written into buf of size n; truncates); returns buf. */
+const char *ns_mask_to_string(uint32_t mask, char *buf, size_t n);
+
+/*
+ * io.nsctl.Run parameters. The fds ride with the message; stdin/stdout/stderr are
+ * indexes into them. Decoding checks types and shape only; the daemon checks meaning.
+ */
+struct run_request {
+	char *target;      /* "pid:42", "netns:blue" */
+	uint32_t ns_mask;  /* from "namespaces": a non-empty array of distinct names */
+	char **argv;       /* non-empty, argv[0] non-empty */
+	char **env;        /* optional "NAME=VALUE" entries */
+	char *cwd;         /* optional, absolute */
+	int stdin_fd, stdout_fd, stderr_fd; /* fd indexes, required */
+};
+
+#define RUN_ARGV_MAX 4096
+#define RUN_ENV_MAX 64
+
+/* Decode Run parameters; -EINVAL with *ret_bad_field naming the parameter. */
+int run_request_from_json(struct json_object *params, struct run_request *ret,
+			  const char **ret_bad_field);
+/* Encode Run parameters (client). Returns a new object or NULL on ENOMEM. */
+struct json_object *run_request_to_json(const struct run_request *req);
+void run_request_done(struct run_request *req);
+
+/* io.nsctl.Kill parameters. */
+struct kill_request {
+	int64_t session;
+	int signal;
+};
+int kill_request_from_json(struct json_object *params, struct kill_request *ret,
+			   const char **ret_bad_field);
+struct json_object *kill_request_to_json(const struct kill_request *req);
+
+/* The Varlink interface description text (protocol/io.nsctl.varlink). */
+extern const char nsctl_interface_description[];
