@@ -47,8 +47,9 @@ struct proto_reader {
 	size_t len, cap;
 	int *cur_fds;         /* fds belonging to the incomplete message at the end of buf */
 	size_t n_cur_fds;
-	struct proto_message *ready; /* completed messages, FIFO */
+	struct proto_message *ready; /* completed messages, FIFO: ready[head_ready...] */
 	size_t n_ready, cap_ready;
+	size_t head_ready;           /* index of the oldest, so taking one is O(1) */
 };
 
 void proto_reader_init(struct proto_reader *r, const struct proto_limits *limits);

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Codecs for the io.nsctl method parameters: Run and Kill, JSON <-> struct. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "protocol/cleanup.h"
+#include "protocol/nsctl-protocol.h"
+#include "protocol/varlink.h"
+
+/* "namespaces": a non-empty array of distinct known names, into a mask of NS_BIT()s. */
+static int field_namespaces(struct json_object *v, void *field)
+{
+	uint32_t *p = field, mask = 0;
+	size_t n;
+
+	if (!json_object_is_type(v, json_type_array))
+		return -EINVAL;
+	n = json_object_array_length(v);
+	if (n == 0 || n > _NS_COUNT)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(v, i);
+		const char *s;
+		int t;
+
+		if (!json_object_is_type(e, json_type_string))
+			return -EINVAL;
+		s = json_object_get_string(e);
+		if (strlen(s) != (size_t)json_object_get_string_len(e))
+			return -EINVAL;
+		t = ns_from_name(s);
+		if (t < 0 || (mask & NS_BIT(t)))
+			return -EINVAL;
+		mask |= NS_BIT(t);
+	}
+	*p = mask;
+	return 0;
+}
+
+/* "argv": non-empty, at most RUN_ARGV_MAX entries, argv[0] non-empty. */
+static int field_argv(struct json_object *v, void *field)
+{
+	_cleanup_strv_free_ char **l = NULL;
+	char ***p = field;
+	size_t n;
+	int r;
+
+	r = proto_field_strv(v, &l);
+	if (r < 0)
+		return r;
+	n = strv_length(l);
+	if (n == 0 || n > RUN_ARGV_MAX || l[0][0] == '\0')
+		return -EINVAL;
+	strv_free(*p);
+	*p = TAKE_PTR(l);
+	return 0;
+}
+
+/* "env": at most RUN_ENV_MAX entries, each NAME=VALUE with a non-empty NAME. */
+static int field_env(struct json_object *v, void *field)
+{
+	_cleanup_strv_free_ char **l = NULL;
+	char ***p = field;
+	int r;
+
+	r = proto_field_strv(v, &l);
+	if (r < 0)
+		return r;
+	if (!l || strv_length(l) > RUN_ENV_MAX)
+		return -EINVAL;
+	for (char **e = l; *e; e++) {
+		const char *eq = strchr(*e, '=');
+
+		if (!eq || eq == *e)
+			return -EINVAL;
+	}
+	strv_free(*p);
+	*p = TAKE_PTR(l);
+	return 0;
+}
+
+/* "cwd": an absolute path. */
+static int field_cwd(struct json_object *v, void *field)
+{
+	_cleanup_free_ char *s = NULL;
+	char **p = field;
+	int r;
+
+	r = proto_field_string(v, &s);
+	if (r < 0)
+		return r;
+	if (s[0] != '/')
+		return -EINVAL;
+	free(*p);
+	*p = TAKE_PTR(s);
+	return 0;
+}
+
+int run_request_from_json(struct json_object *params, struct run_request *ret,
+			  const char **ret_bad_field)
+{
+	static const struct proto_field table[] = {
+		{ "target", proto_field_string, offsetof(struct run_request, target), true },
+		{ "namespaces", field_namespaces, offsetof(struct run_request, ns_mask), true },
+		{ "argv", field_argv, offsetof(struct run_request, argv), true },
+		{ "env", field_env, offsetof(struct run_request, env), false },
+		{ "cwd", field_cwd, offsetof(struct run_request, cwd), false },
+		{ "stdin", proto_field_fd_index, offsetof(struct run_request, stdin_fd), true },
+		{ "stdout", proto_field_fd_index, offsetof(struct run_request, stdout_fd), true },
+		{ "stderr", proto_field_fd_index, offsetof(struct run_request, stderr_fd), true },
+		{}
+	};
+	struct run_request req = { .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1 };
+	int r;
+
+	r = proto_dispatch(params, table, &req, ret_bad_field);
+	if (r < 0) {
+		run_request_done(&req);
+		return r;
+	}
+	*ret = req;
+	return 0;
+}
+
+void run_request_done(struct run_request *req)
+{
+	free(req->target);
+	strv_free(req->argv);
+	strv_free(req->env);
+	free(req->cwd);
+	*req = (struct run_request){ .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1 };
+}
+
+static struct json_object *strv_to_json(char *const *l)
+{
+	_cleanup_json_ struct json_object *a = json_object_new_array();
+
+	if (!a)
+		return NULL;
+	for (; l && *l; l++) {
+		struct json_object *s = json_object_new_string(*l);
+
+		if (!s)
+			return NULL;
+		if (json_object_array_add(a, s) < 0) {
+			json_object_put(s);
+			return NULL;
+		}
+	}
+	return TAKE_PTR(a);
+}
+
+static struct json_object *ns_mask_to_json(uint32_t mask)
+{
+	_cleanup_json_ struct json_object *a = json_object_new_array();
+
+	if (!a)
+		return NULL;
+	for (int t = 0; t < _NS_COUNT; t++) {
+		struct json_object *s;
+
+		if (!(mask & NS_BIT(t)))
+			continue;
+		s = json_object_new_string(ns_table[t].name);
+		if (!s)
+			return NULL;
+		if (json_object_array_add(a, s) < 0) {
+			json_object_put(s);
+			return NULL;
+		}
+	}
+	return TAKE_PTR(a);
+}
+
+struct json_object *run_request_to_json(const struct run_request *req)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	const char *target = req->target ? req->target : "";
+
+	if (!o)
+		return NULL;
+	if (proto_json_add(o, "target", json_object_new_string(target)) < 0 ||
+	    proto_json_add(o, "namespaces", ns_mask_to_json(req->ns_mask)) < 0 ||
+	    proto_json_add(o, "argv", strv_to_json(req->argv)) < 0)
+		return NULL;
+	if (req->env && proto_json_add(o, "env", strv_to_json(req->env)) < 0)
+		return NULL;
+	if (req->cwd && proto_json_add(o, "cwd", json_object_new_string(req->cwd)) < 0)
+		return NULL;
+	if (proto_json_add(o, "stdin", json_object_new_int(req->stdin_fd)) < 0 ||
+	    proto_json_add(o, "stdout", json_object_new_int(req->stdout_fd)) < 0 ||
+	    proto_json_add(o, "stderr", json_object_new_int(req->stderr_fd)) < 0)
+		return NULL;
+	return TAKE_PTR(o);
+}
+
+int kill_request_from_json(struct json_object *params, struct kill_request *ret,
+			   const char **ret_bad_field)
+{
+	static const struct proto_field table[] = {
+		{ "session", proto_field_int64, offsetof(struct kill_request, session), true },
+		{ "signal", proto_field_signal, offsetof(struct kill_request, signal), true },
+		{}
+	};
+	struct kill_request req = {};
+	int r;
+
+	r = proto_dispatch(params, table, &req, ret_bad_field);
+	if (r < 0)
+		return r;
+	*ret = req;
+	return 0;
+}
+
+struct json_object *kill_request_to_json(const struct kill_request *req)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	if (proto_json_add(o, "session", json_object_new_int64(req->session)) < 0 ||
+	    proto_json_add(o, "signal", json_object_new_int(req->signal)) < 0)
+		return NULL;
+	return TAKE_PTR(o);
+}
