@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* nsctl: the verb table entry, connection helpers and error reporting shared by the verbs. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <json-c/json.h>
+
+#include "protocol/varlink.h"
+
+/* State from the command line before the verb: the global options. */
+struct client {
+	const char *socket_arg; /* --socket before the verb, or NULL */
+};
+
+/* One verb: cmd_<verb>() gets argv with argv[0] == the verb and returns the exit status. */
+struct client_verb {
+	const char *name;
+	int (*fn)(const struct client *c, int argc, char *argv[]);
+	const char *summary;
+};
+
+int cmd_run(const struct client *c, int argc, char *argv[]);
+
+/* connect.c */
+
+/* How long a short call (e.g. Kill) may take before it is given up. */
+#define CLIENT_CALL_TIMEOUT_MS 5000
+
+/* The socket to use: arg if given, else $NSCTL_SOCKET if not empty, else the default. */
+const char *client_socket_path(const char *arg);
+
+/* A connected blocking AF_UNIX stream socket (CLOEXEC); -ENAMETOOLONG if path does not fit. */
+int client_connect(const char *path, int *ret_fd);
+
+/*
+ * Decode one received message as a reply envelope: no fds, strict JSON, known keys.
+ * On -EINVAL the offending key is copied into bad_field (size n), else bad_field is "".
+ */
+int client_reply_from_message(const struct proto_message *m, struct proto_reply *ret,
+			      char *bad_field, size_t n);
+
+/*
+ * Connect to path, send method(parameters) without "more", and wait up to timeout_ms for
+ * one reply. Takes ownership of parameters. -ECONNRESET if the daemon closes first,
+ * -ETIMEDOUT, -EBADMSG/-EINVAL for a malformed reply, other -errno.
+ */
+int client_call(const char *path, const char *method, struct json_object *parameters,
+		int timeout_ms, struct proto_reply *ret);
+
+/* errors.c */
+
+/* Print "nsctl: " + the formatted text + a newline to stderr. */
+void client_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same as "nsctl VERB: ...", for a verb's usage errors. */
+void client_log_verb(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The exit status for an error reply: 127 not found, 126 cannot execute, else 125. */
+int client_error_exit_status(const char *error);
+
+/*
+ * The human line (without "nsctl: ") for an error reply, e.g. "ip: command not found" or
+ * "io.nsctl.TargetNotFound: no such target: pid:9". Parameters that do not have the
+ * documented shape, and unknown names, give the name and the raw parameters JSON.
+ * 0 with a malloc'd *ret, or -ENOMEM.
+ */
+int client_error_format(const char *error, struct json_object *parameters, char **ret);
+
+/* Text for a protocol-level failure while talking to nsctld (negative errno from connect.c). */
+const char *client_strerror(int r);

@@ -1,0 +1,604 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* nsctl run: io.nsctl.Run with our stdio attached, signal forwarding, the command's status. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "client/client.h"
+#include "protocol/cleanup.h"
+#include "protocol/nsctl-protocol.h"
+#include "protocol/varlink.h"
+
+/* The signals a terminal or a supervisor sends to stop a command; all are forwarded. */
+static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+/* One session in flight. */
+struct run {
+	const char *socket_path;
+	int fd;    /* the Run connection */
+	int sigfd; /* signalfd for forwarded_signals */
+	struct proto_reader reader;
+	bool started;
+	int64_t session;
+	sigset_t pending; /* signals that arrived before the session started */
+	int exit_status;  /* set when run_loop() is about to return */
+};
+
+/* What a Run reply may carry; INT64_MIN and 0 mean absent. */
+struct run_reply {
+	int64_t session;
+	int64_t pid;
+	int64_t exit_code;
+	int signal;
+};
+
+static const struct proto_field run_reply_fields[] = {
+	{ "session", proto_field_int64, offsetof(struct run_reply, session), false },
+	{ "pid", proto_field_int64, offsetof(struct run_reply, pid), false },
+	{ "exit_code", proto_field_int64, offsetof(struct run_reply, exit_code), false },
+	{ "signal", proto_field_signal, offsetof(struct run_reply, signal), false },
+	{},
+};
+
+static void help(void)
+{
+	printf("Usage: nsctl run TARGET [OPTION...] [--] COMMAND [ARG...]\n"
+	       "\n"
+	       "Run COMMAND as yourself inside namespaces of TARGET, as the nsctld policy\n"
+	       "permits. The command gets nsctl's own stdin, stdout and stderr.\n"
+	       "\n"
+	       "Targets:\n"
+	       "  pid:N        the namespaces of process N\n"
+	       "  netns:NAME   the named network namespace NAME (as made by 'ip netns')\n"
+	       "\n"
+	       "Namespaces to enter (at least one):\n"
+	       "  -n, --net      network\n"
+	       "  -m, --mount    mount\n"
+	       "  -u, --uts      UTS (hostname, domain name)\n"
+	       "  -i, --ipc      System V IPC, POSIX message queues\n"
+	       "  -p, --pid      PID\n"
+	       "  -U, --user     user\n"
+	       "  -C, --cgroup   cgroup\n"
+	       "  -T, --time     time\n"
+	       "  -a, --all      all eight of the above\n"
+	       "\n"
+	       "Options:\n"
+	       "  -w, --wd DIR          start in DIR, an absolute path resolved in the target\n"
+	       "                        as you (default /)\n"
+	       "  -e, --env NAME=VALUE  set a variable in the command's environment; may be\n"
+	       "                        repeated (nsctld accepts TERM, LANG, LANGUAGE, LC_*)\n"
+	       "      --socket PATH     talk to nsctld at PATH\n"
+	       "  -h, --help            show this help and exit\n"
+	       "\n"
+	       "Options may come before or after TARGET. COMMAND starts after '--', or at the\n"
+	       "first argument after TARGET that is not an option; nothing after it is read\n"
+	       "as an option by nsctl ('nsctl run pid:1 -n ip -br a' passes -br to ip).\n"
+	       "\n"
+	       "SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to nsctl are forwarded to the command;\n"
+	       "nsctl itself keeps waiting for it to end.\n"
+	       "\n"
+	       "Socket: --socket PATH if given, else $NSCTL_SOCKET if set and not empty,\n"
+	       "else %s.\n"
+	       "\n"
+	       "Exit status:\n"
+	       "  N      the command exited with status N\n"
+	       "  128+N  the command was killed by signal N\n"
+	       "  125    nsctl or nsctld failed: bad arguments, no connection, denied, ...\n"
+	       "  126    the command was found but could not be executed\n"
+	       "  127    the command was not found\n",
+	       NSCTL_DEFAULT_SOCKET);
+}
+
+/* Report a reply that breaks the protocol; returns the exit status for it. */
+static int protocol_violation(int r, const char *bad_field)
+{
+	if (r == -EINVAL && bad_field && *bad_field)
+		client_log("invalid reply from nsctld: missing, unexpected or invalid field '%s'",
+			   bad_field);
+	else
+		client_log("invalid reply from nsctld: %s", client_strerror(r));
+	return NSCTL_EXIT_ERROR;
+}
+
+/* Report an error reply; returns the exit status that goes with it. */
+static int error_reply(const struct proto_reply *reply)
+{
+	_cleanup_free_ char *text = NULL;
+
+	if (client_error_format(reply->error, reply->parameters, &text) < 0)
+		client_log("%s", reply->error);
+	else
+		client_log("%s", text);
+	return client_error_exit_status(reply->error);
+}
+
+/* Ask nsctld, over a second connection, to send sig to our session. Warns on failure. */
+static void forward_signal(const struct run *run, int sig)
+{
+	struct kill_request req = { .session = run->session, .signal = sig };
+	struct proto_reply reply = {};
+	struct json_object *params;
+	int r;
+
+	params = kill_request_to_json(&req);
+	if (!params) {
+		client_log("cannot forward SIG%s: %s", sigabbrev_np(sig), strerror(ENOMEM));
+		return;
+	}
+	r = client_call(run->socket_path, NSCTL_METHOD_KILL, params, CLIENT_CALL_TIMEOUT_MS,
+			&reply);
+	if (r < 0) {
+		client_log("cannot forward SIG%s: %s", sigabbrev_np(sig), client_strerror(r));
+		return;
+	}
+	/* The command may have ended just now; its final reply is on its way. */
+	if (reply.error && strcmp(reply.error, NSCTL_ERROR_SESSION_NOT_FOUND) != 0) {
+		_cleanup_free_ char *text = NULL;
+
+		if (client_error_format(reply.error, reply.parameters, &text) < 0)
+			client_log("cannot forward SIG%s: %s", sigabbrev_np(sig), reply.error);
+		else
+			client_log("cannot forward SIG%s: %s", sigabbrev_np(sig), text);
+	}
+	proto_reply_done(&reply);
+}
+
+/* Forward the signals that arrived before the session started. */
+static void forward_pending(struct run *run)
+{
+	for (size_t i = 0; i < ELEMENTSOF(forwarded_signals); i++) {
+		if (sigismember(&run->pending, forwarded_signals[i]) != 1)
+			continue;
+		sigdelset(&run->pending, forwarded_signals[i]);
+		forward_signal(run, forwarded_signals[i]);
+	}
+}
+
+/* Drain the signalfd: forward now, or remember until the session has started. */
+static int handle_signals(struct run *run)
+{
+	struct signalfd_siginfo si;
+
+	for (;;) {
+		ssize_t n = read(run->sigfd, &si, sizeof(si));
+
+		if (n < 0) {
+			if (errno == EAGAIN)
+				return 0;
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n != sizeof(si))
+			return -EIO;
+		if (run->started)
+			forward_signal(run, (int)si.ssi_signo);
+		else
+			sigaddset(&run->pending, (int)si.ssi_signo);
+	}
+}
+
+/*
+ * Handle one message on the Run connection. Returns 0 to go on, or 1 with run->exit_status
+ * set when nsctl is done: the final reply, an error reply or a violation.
+ */
+static int handle_message(struct run *run, const struct proto_message *m)
+{
+	struct run_reply rr = { INT64_MIN, INT64_MIN, INT64_MIN, 0 };
+	struct proto_reply reply = {};
+	const char *bad = NULL;
+	char bad_field[64];
+	bool continues;
+	int r;
+
+	r = client_reply_from_message(m, &reply, bad_field, sizeof(bad_field));
+	if (r < 0) {
+		run->exit_status = protocol_violation(r, bad_field);
+		return 1;
+	}
+	if (reply.error) {
+		run->exit_status = error_reply(&reply);
+		proto_reply_done(&reply);
+		return 1;
+	}
+
+	continues = reply.continues;
+	r = proto_dispatch(reply.parameters, run_reply_fields, &rr, &bad);
+	if (r < 0) {
+		/* bad may point into the parameters: report before releasing them. */
+		run->exit_status = protocol_violation(r, bad);
+		proto_reply_done(&reply);
+		return 1;
+	}
+	proto_reply_done(&reply);
+
+	if (!run->started) {
+		if (!continues || rr.session == INT64_MIN || rr.pid == INT64_MIN) {
+			client_log("invalid reply from nsctld: expected the session to start "
+				   "(continues, session, pid)");
+			run->exit_status = NSCTL_EXIT_ERROR;
+			return 1;
+		}
+		if (rr.exit_code != INT64_MIN || rr.signal != 0 || rr.pid <= 0) {
+			client_log("invalid reply from nsctld: bad session start reply");
+			run->exit_status = NSCTL_EXIT_ERROR;
+			return 1;
+		}
+		run->started = true;
+		run->session = rr.session;
+		return 0;
+	}
+
+	if (continues || (rr.exit_code != INT64_MIN) == (rr.signal != 0)) {
+		client_log("invalid reply from nsctld: expected the final reply with either "
+			   "exit_code or signal");
+		run->exit_status = NSCTL_EXIT_ERROR;
+		return 1;
+	}
+	if (rr.signal != 0) {
+		run->exit_status = 128 + rr.signal;
+	} else if (rr.exit_code < 0 || rr.exit_code > 255) {
+		client_log("invalid reply from nsctld: exit_code %lld out of range",
+			   (long long)rr.exit_code);
+		run->exit_status = NSCTL_EXIT_ERROR;
+	} else {
+		run->exit_status = (int)rr.exit_code;
+	}
+	return 1;
+}
+
+/* Read what the Run connection has; 0 to go on, 1 when done (exit_status set). */
+static int handle_connection(struct run *run)
+{
+	for (;;) {
+		struct proto_message m = {};
+		int r;
+
+		r = proto_reader_next(&run->reader, &m);
+		if (r > 0) {
+			r = handle_message(run, &m);
+			proto_message_done(&m);
+			if (r != 0)
+				return r;
+			continue;
+		}
+
+		r = proto_reader_fill(&run->reader, run->fd);
+		if (r > 0)
+			continue;
+		if (r == -EAGAIN)
+			return 0;
+		if (r == 0 || r == -ECONNRESET)
+			client_log("connection to nsctld lost");
+		else if (r == -EMSGSIZE || r == -ETOOMANYREFS || r == -EBADMSG)
+			client_log("invalid reply from nsctld: %s",
+				   r == -EBADMSG ? "bad control message" : client_strerror(r));
+		else
+			client_log("cannot read from nsctld: %s", strerror(-r));
+		run->exit_status = NSCTL_EXIT_ERROR;
+		return 1;
+	}
+}
+
+/* Wait on the connection and the signals until the session ends; returns the exit status. */
+static int run_loop(struct run *run)
+{
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = run->fd, .events = POLLIN },
+			{ .fd = run->sigfd, .events = POLLIN },
+		};
+		int r;
+
+		if (poll(p, ELEMENTSOF(p), -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			client_log("poll: %m");
+			return NSCTL_EXIT_ERROR;
+		}
+
+		/* The connection first: a signal that came with the final reply is moot. */
+		if (p[0].revents && handle_connection(run) != 0)
+			return run->exit_status;
+		if (p[1].revents) {
+			r = handle_signals(run);
+			if (r < 0) {
+				client_log("cannot read signals: %s", strerror(-r));
+				return NSCTL_EXIT_ERROR;
+			}
+		}
+		if (run->started)
+			forward_pending(run);
+	}
+}
+
+/*
+ * CLOEXEC copies of fds 0, 1, 2 for sending: the sender closes what it sends, and our
+ * own 0, 1, 2 must stay open (stderr for messages, and no socket may land on them).
+ */
+static int dup_stdio(int ret_fds[3])
+{
+	int fds[3];
+
+	for (int i = 0; i < 3; i++) {
+		fds[i] = fcntl(i, F_DUPFD_CLOEXEC, 3);
+		if (fds[i] < 0) {
+			int r = -errno;
+
+			close_many(fds, (size_t)i);
+			return r;
+		}
+	}
+	memcpy(ret_fds, fds, sizeof(fds));
+	return 0;
+}
+
+/* What the command line asked for; strings point into argv. */
+struct run_args {
+	const char *socket_arg;
+	const char *target;
+	const char *wd;
+	char **env; /* malloc'd array of pointers into argv, NULL-terminated, or NULL */
+	size_t n_env;
+	char **command;
+	uint32_t mask;
+};
+
+static int add_env(struct run_args *a, char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char **n;
+
+	if (!eq || eq == arg) {
+		client_log_verb("run", "--env wants NAME=VALUE, not '%s'", arg);
+		return -EINVAL;
+	}
+	if (a->n_env >= RUN_ENV_MAX) {
+		client_log_verb("run", "too many --env (at most %d)", RUN_ENV_MAX);
+		return -E2BIG;
+	}
+	n = reallocarray(a->env, a->n_env + 2, sizeof(char *));
+	if (!n) {
+		client_log_verb("run", "%s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	a->env = n;
+	a->env[a->n_env++] = arg;
+	a->env[a->n_env] = NULL;
+	return 0;
+}
+
+/*
+ * Parse "TARGET [OPTION...] [--] COMMAND [ARG...]" (argv[0] is the verb) into a, which
+ * the caller releases (a->env) on every return. 0 when parsed, 1 when --help was shown,
+ * -EINVAL (and similar) after printing the problem.
+ */
+static int parse_args(int argc, char *argv[], struct run_args *a)
+{
+	enum { ARG_SOCKET = 0x100 };
+	static const struct option options[] = {
+		{ "net", no_argument, NULL, 'n' },
+		{ "mount", no_argument, NULL, 'm' },
+		{ "uts", no_argument, NULL, 'u' },
+		{ "ipc", no_argument, NULL, 'i' },
+		{ "pid", no_argument, NULL, 'p' },
+		{ "user", no_argument, NULL, 'U' },
+		{ "cgroup", no_argument, NULL, 'C' },
+		{ "time", no_argument, NULL, 'T' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "wd", required_argument, NULL, 'w' },
+		{ "env", required_argument, NULL, 'e' },
+		{ "socket", required_argument, NULL, ARG_SOCKET },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int r;
+
+	/*
+	 * '+': stop at the first non-option. The first one is TARGET, taken here before
+	 * parsing goes on; the second starts the command, whose own options are never read
+	 * as ours. optind = 0 makes getopt start afresh after main() used it.
+	 */
+	optind = 0;
+	opterr = 0;
+	for (;;) {
+		int before = optind ? optind : 1;
+		int opt = getopt_long(argc, argv, "+:nmuipUCTaw:e:h", options, NULL);
+
+		if (opt < 0) {
+			/* getopt steps over a "--" it stops at; a plain stop leaves optind. */
+			bool dashdash = optind > before;
+
+			if (optind >= argc || (dashdash && !a->target))
+				break;
+			if (!a->target && !dashdash) {
+				a->target = argv[optind++];
+				continue;
+			}
+			a->command = argv + optind;
+			break;
+		}
+
+		switch (opt) {
+		case 'n':
+			a->mask |= NS_BIT(NS_NET);
+			break;
+		case 'm':
+			a->mask |= NS_BIT(NS_MNT);
+			break;
+		case 'u':
+			a->mask |= NS_BIT(NS_UTS);
+			break;
+		case 'i':
+			a->mask |= NS_BIT(NS_IPC);
+			break;
+		case 'p':
+			a->mask |= NS_BIT(NS_PID);
+			break;
+		case 'U':
+			a->mask |= NS_BIT(NS_USER);
+			break;
+		case 'C':
+			a->mask |= NS_BIT(NS_CGROUP);
+			break;
+		case 'T':
+			a->mask |= NS_BIT(NS_TIME);
+			break;
+		case 'a':
+			a->mask |= NS_MASK_ALL;
+			break;
+		case 'w':
+			a->wd = optarg;
+			break;
+		case 'e':
+			r = add_env(a, optarg);
+			if (r < 0)
+				return r;
+			break;
+		case ARG_SOCKET:
+			a->socket_arg = optarg;
+			break;
+		case 'h':
+			help();
+			return 1;
+		case ':':
+			client_log_verb("run", "option '%s' requires an argument",
+					argv[optind - 1]);
+			return -EINVAL;
+		default:
+			if (optopt)
+				client_log_verb("run", "unknown option '-%c' (try '%s')", optopt,
+						"nsctl run --help");
+			else
+				client_log_verb("run", "unknown option '%s' (try '%s')",
+						argv[optind - 1], "nsctl run --help");
+			return -EINVAL;
+		}
+	}
+
+	if (!a->target) {
+		client_log_verb("run", "no target given (try 'nsctl run --help')");
+		return -EINVAL;
+	}
+	if (!a->command || !a->command[0]) {
+		client_log_verb("run", "no command given (put it after TARGET or after --)");
+		return -EINVAL;
+	}
+	if (!a->command[0][0]) {
+		client_log_verb("run", "the command name is empty");
+		return -EINVAL;
+	}
+	if (strv_length(a->command) > RUN_ARGV_MAX) {
+		client_log_verb("run", "too many arguments (at most %d)", RUN_ARGV_MAX);
+		return -E2BIG;
+	}
+	if (a->mask == 0) {
+		client_log_verb("run", "no namespace given (use --net, --mount, ... or --all)");
+		return -EINVAL;
+	}
+	/* A friendlier message than the daemon's InvalidParameter; it checks again. */
+	if (a->wd && a->wd[0] != '/') {
+		client_log_verb("run", "--wd must be an absolute path, not '%s'", a->wd);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cmd_run(const struct client *c, int argc, char *argv[])
+{
+	struct run_args a = { .socket_arg = c->socket_arg };
+	_cleanup_json_ struct json_object *params = NULL, *call = NULL;
+	_cleanup_close_ int fd = -EBADF, sigfd = -EBADF;
+	struct run_request req;
+	struct run run = {};
+	sigset_t mask_signals;
+	int stdio[3];
+	int r;
+
+	r = parse_args(argc, argv, &a);
+	if (r != 0) {
+		free(a.env);
+		return r > 0 ? 0 : NSCTL_EXIT_ERROR;
+	}
+
+	req = (struct run_request){
+		.target = (char *)a.target,
+		.ns_mask = a.mask,
+		.argv = a.command,
+		.env = a.env,
+		.cwd = (char *)a.wd,
+		.stdin_fd = STDIN_FILENO,
+		.stdout_fd = STDOUT_FILENO,
+		.stderr_fd = STDERR_FILENO,
+	};
+	params = run_request_to_json(&req);
+	free(a.env);
+	if (!params) {
+		client_log_verb("run", "%s", strerror(ENOMEM));
+		return NSCTL_EXIT_ERROR;
+	}
+	call = proto_call_new(NSCTL_METHOD_RUN, TAKE_PTR(params), true);
+	if (!call) {
+		client_log_verb("run", "%s", strerror(ENOMEM));
+		return NSCTL_EXIT_ERROR;
+	}
+
+	run.socket_path = client_socket_path(a.socket_arg);
+	r = client_connect(run.socket_path, &fd);
+	if (r < 0) {
+		client_log("cannot connect to %s: %s", run.socket_path, strerror(-r));
+		return NSCTL_EXIT_ERROR;
+	}
+
+	/*
+	 * From here on a stop signal belongs to the command: block them before the request
+	 * goes out, so none is lost between sending and the session's start. Before this
+	 * point no session exists and the default action (dying) is right.
+	 */
+	sigemptyset(&mask_signals);
+	for (size_t i = 0; i < ELEMENTSOF(forwarded_signals); i++)
+		sigaddset(&mask_signals, forwarded_signals[i]);
+	if (sigprocmask(SIG_BLOCK, &mask_signals, NULL) < 0) {
+		client_log("sigprocmask: %m");
+		return NSCTL_EXIT_ERROR;
+	}
+	sigfd = signalfd(-1, &mask_signals, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sigfd < 0) {
+		client_log("signalfd: %m");
+		return NSCTL_EXIT_ERROR;
+	}
+
+	/* Our stdio, by index 0, 1, 2: main() made sure all three are open. */
+	r = dup_stdio(stdio);
+	if (r < 0) {
+		client_log("cannot duplicate the standard fds: %s", strerror(-r));
+		return NSCTL_EXIT_ERROR;
+	}
+	r = proto_send_json(fd, call, stdio, ELEMENTSOF(stdio)); /* takes the copies */
+	if (r == -EPIPE || r == -ECONNRESET) {
+		client_log("connection to nsctld lost");
+		return NSCTL_EXIT_ERROR;
+	}
+	if (r < 0) {
+		client_log("cannot send the request to nsctld: %s", strerror(-r));
+		return NSCTL_EXIT_ERROR;
+	}
+
+	run.fd = fd;
+	run.sigfd = sigfd;
+	sigemptyset(&run.pending);
+	proto_reader_init(&run.reader, &proto_limits_default);
+	r = run_loop(&run);
+	proto_reader_done(&run.reader);
+	return r;
+}

@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* nsctl: Varlink error replies to human messages and exit statuses; the stderr line. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/client.h"
+#include "protocol/cleanup.h"
+#include "protocol/nsctl-protocol.h"
+#include "protocol/varlink.h"
+
+static void logv(const char *verb, const char *fmt, va_list ap)
+{
+	if (verb)
+		fprintf(stderr, "nsctl %s: ", verb);
+	else
+		fputs("nsctl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void client_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	logv(NULL, fmt, ap);
+	va_end(ap);
+}
+
+void client_log_verb(const char *verb, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	logv(verb, fmt, ap);
+	va_end(ap);
+}
+
+/* Every parameter any known error carries; each error's table fills some of them. */
+struct error_params {
+	char *target;
+	char **namespaces;
+	char *namespace;
+	char *cwd;
+	char *executable;
+	char *limit;
+	char *operation;
+	char *reason;
+	char *interface;
+	char *method;
+	char *parameter;
+	int64_t errno_value;
+	int64_t session;
+};
+
+static void error_params_done(struct error_params *p)
+{
+	free(p->target);
+	strv_free(p->namespaces);
+	free(p->namespace);
+	free(p->cwd);
+	free(p->executable);
+	free(p->limit);
+	free(p->operation);
+	free(p->reason);
+	free(p->interface);
+	free(p->method);
+	free(p->parameter);
+}
+
+/* strerror() for an errno that came over the wire (any int64). */
+static const char *wire_strerror(int64_t e, char *buf, size_t n)
+{
+	if (e > 0 && e < INT_MAX)
+		return strerror((int)e);
+	snprintf(buf, n, "error %lld", (long long)e);
+	return buf;
+}
+
+#define F(key, fn, member) { key, fn, offsetof(struct error_params, member), true }
+#define F_STR(key, member) F(key, proto_field_string, member)
+#define F_ERRNO F("errno", proto_field_int64, errno_value)
+
+static const struct proto_field fields_none[] = { {} };
+static const struct proto_field fields_target[] = { F_STR("target", target), {} };
+static const struct proto_field fields_permission[] = {
+	F_STR("target", target), F("namespaces", proto_field_strv, namespaces), {}
+};
+static const struct proto_field fields_ns_unavailable[] = {
+	F_STR("target", target), F_STR("namespace", namespace), {}
+};
+static const struct proto_field fields_join[] = { F_STR("namespace", namespace), F_ERRNO, {} };
+static const struct proto_field fields_errno[] = { F_ERRNO, {} };
+static const struct proto_field fields_cwd[] = { F_STR("cwd", cwd), F_ERRNO, {} };
+static const struct proto_field fields_exe[] = { F_STR("executable", executable), {} };
+static const struct proto_field fields_exe_errno[] = {
+	F_STR("executable", executable), F_ERRNO, {}
+};
+static const struct proto_field fields_session[] = {
+	F("session", proto_field_int64, session), {}
+};
+static const struct proto_field fields_limit[] = { F_STR("limit", limit), {} };
+static const struct proto_field fields_system[] = {
+	F_STR("operation", operation), F_ERRNO, {}
+};
+static const struct proto_field fields_reason[] = { F_STR("reason", reason), {} };
+static const struct proto_field fields_interface[] = { F_STR("interface", interface), {} };
+static const struct proto_field fields_method[] = { F_STR("method", method), {} };
+static const struct proto_field fields_parameter[] = { F_STR("parameter", parameter), {} };
+
+/* asprintf() that sets *ret only on success; 0 or -ENOMEM. */
+__attribute__((format(printf, 2, 3))) static int format_alloc(char **ret, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -ENOMEM;
+	*ret = s;
+	return 0;
+}
+
+/* Each formatter returns 0 or -ENOMEM, for parameters its table has filled. */
+typedef int (*error_format_fn)(const struct error_params *p, char **ret);
+
+static int fmt_permission(const struct error_params *p, char **ret)
+{
+	_cleanup_free_ char *list = NULL;
+	size_t n = 1;
+
+	for (char **s = p->namespaces; *s; s++)
+		n += strlen(*s) + 1;
+	list = calloc(1, n);
+	if (!list)
+		return -ENOMEM;
+	for (char **s = p->namespaces; *s; s++) {
+		if (s != p->namespaces)
+			strcat(list, ",");
+		strcat(list, *s);
+	}
+	if (!*list)
+		return format_alloc(ret, "not permitted to enter %s", p->target);
+	return format_alloc(ret, "not permitted to enter namespaces %s of %s", list, p->target);
+}
+
+static int fmt_target(const struct error_params *p, char **ret)
+{
+	return format_alloc(ret, "no such target: %s", p->target);
+}
+
+static int fmt_ns_unavailable(const struct error_params *p, char **ret)
+{
+	return format_alloc(ret, "target %s has no %s namespace to join", p->target, p->namespace);
+}
+
+static int fmt_join(const struct error_params *p, char **ret)
+{
+	char buf[32];
+
+	return format_alloc(ret, "cannot join the %s namespace: %s", p->namespace,
+			    wire_strerror(p->errno_value, buf, sizeof(buf)));
+}
+
+static int fmt_credentials(const struct error_params *p, char **ret)
+{
+	char buf[32];
+
+	return format_alloc(ret, "cannot switch to your identity: %s",
+			    wire_strerror(p->errno_value, buf, sizeof(buf)));
+}
+
+static int fmt_cwd(const struct error_params *p, char **ret)
+{
+	char buf[32];
+
+	return format_alloc(ret, "cannot change directory to %s: %s", p->cwd,
+			    wire_strerror(p->errno_value, buf, sizeof(buf)));
+}
+
+static int fmt_not_found(const struct error_params *p, char **ret)
+{
+	return format_alloc(ret, "%s: command not found", p->executable);
+}
+
+static int fmt_cannot_execute(const struct error_params *p, char **ret)
+{
+	char buf[32];
+
+	return format_alloc(ret, "%s: cannot execute: %s", p->executable,
+			    wire_strerror(p->errno_value, buf, sizeof(buf)));
+}
+
+static int fmt_session(const struct error_params *p, char **ret)
+{
+	return format_alloc(ret, "no session %lld of yours is running", (long long)p->session);
+}
+
+static int fmt_limit(const struct error_params *p, char **ret)
+{
+	return format_alloc(ret, "limit reached: %s", p->limit);
+}
+
+static int fmt_system(const struct error_params *p, char **ret)
+{
+	char buf[32];
+
+	return format_alloc(ret, "%s failed in nsctld: %s", p->operation,
+			    wire_strerror(p->errno_value, buf, sizeof(buf)));
+}
+
+static int fmt_protocol(const struct error_params *p, char **ret)
+{
+	return format_alloc(ret, "nsctld could not read the request: %s", p->reason);
+}
+
+static int fmt_shutting_down(const struct error_params *p, char **ret)
+{
+	return format_alloc(ret, "nsctld is shutting down");
+}
+
+static int fmt_interface(const struct error_params *p, char **ret)
+{
+	return format_alloc(ret, "nsctld has no interface %s", p->interface);
+}
+
+static int fmt_method(const struct error_params *p, char **ret)
+{
+	return format_alloc(ret, "nsctld does not know the method %s", p->method);
+}
+
+static int fmt_method_impl(const struct error_params *p, char **ret)
+{
+	return format_alloc(ret, "nsctld does not implement the method %s", p->method);
+}
+
+static int fmt_parameter(const struct error_params *p, char **ret)
+{
+	return format_alloc(ret, "nsctld rejected the parameter '%s'", p->parameter);
+}
+
+static int fmt_expected_more(const struct error_params *p, char **ret)
+{
+	return format_alloc(ret, "nsctld expected a call with \"more\"");
+}
+
+#define EXIT_ERR NSCTL_EXIT_ERROR
+
+static const struct error_desc {
+	const char *name;
+	const struct proto_field *fields;
+	error_format_fn format;
+	int exit_status;
+	bool bare; /* the message stands alone, like a shell's: no error name in front */
+} error_table[] = {
+	{ NSCTL_ERROR_PERMISSION_DENIED, fields_permission, fmt_permission, EXIT_ERR, false },
+	{ NSCTL_ERROR_TARGET_NOT_FOUND, fields_target, fmt_target, EXIT_ERR, false },
+	{ NSCTL_ERROR_NAMESPACE_UNAVAILABLE, fields_ns_unavailable, fmt_ns_unavailable, EXIT_ERR,
+	  false },
+	{ NSCTL_ERROR_JOIN_FAILED, fields_join, fmt_join, EXIT_ERR, false },
+	{ NSCTL_ERROR_CREDENTIALS_FAILED, fields_errno, fmt_credentials, EXIT_ERR, false },
+	{ NSCTL_ERROR_WORKING_DIRECTORY, fields_cwd, fmt_cwd, EXIT_ERR, false },
+	{ NSCTL_ERROR_EXECUTABLE_NOT_FOUND, fields_exe, fmt_not_found, NSCTL_EXIT_NOT_FOUND, true },
+	{ NSCTL_ERROR_CANNOT_EXECUTE, fields_exe_errno, fmt_cannot_execute,
+	  NSCTL_EXIT_CANNOT_EXECUTE, true },
+	{ NSCTL_ERROR_SESSION_NOT_FOUND, fields_session, fmt_session, EXIT_ERR, false },
+	{ NSCTL_ERROR_LIMIT_EXCEEDED, fields_limit, fmt_limit, EXIT_ERR, false },
+	{ NSCTL_ERROR_SYSTEM, fields_system, fmt_system, EXIT_ERR, false },
+	{ NSCTL_ERROR_PROTOCOL, fields_reason, fmt_protocol, EXIT_ERR, false },
+	{ NSCTL_ERROR_SHUTTING_DOWN, fields_none, fmt_shutting_down, EXIT_ERR, false },
+	{ VARLINK_ERROR_INTERFACE_NOT_FOUND, fields_interface, fmt_interface, EXIT_ERR, false },
+	{ VARLINK_ERROR_METHOD_NOT_FOUND, fields_method, fmt_method, EXIT_ERR, false },
+	{ VARLINK_ERROR_METHOD_NOT_IMPLEMENTED, fields_method, fmt_method_impl, EXIT_ERR, false },
+	{ VARLINK_ERROR_INVALID_PARAMETER, fields_parameter, fmt_parameter, EXIT_ERR, false },
+	{ VARLINK_ERROR_EXPECTED_MORE, fields_none, fmt_expected_more, EXIT_ERR, false },
+};
+
+static const struct error_desc *error_lookup(const char *name)
+{
+	for (size_t i = 0; i < ELEMENTSOF(error_table); i++)
+		if (strcmp(error_table[i].name, name) == 0)
+			return &error_table[i];
+	return NULL;
+}
+
+int client_error_exit_status(const char *error)
+{
+	const struct error_desc *d = error_lookup(error);
+
+	return d ? d->exit_status : NSCTL_EXIT_ERROR;
+}
+
+/* "NAME: {raw parameters}" for names we do not know or parameters of an unexpected shape. */
+static int format_raw(const char *error, struct json_object *parameters, char **ret)
+{
+	const char *raw = "{}";
+
+	if (parameters) {
+		raw = json_object_to_json_string_ext(parameters, JSON_C_TO_STRING_PLAIN);
+		if (!raw)
+			return -ENOMEM;
+	}
+	return format_alloc(ret, "%s: %s", error, raw);
+}
+
+int client_error_format(const char *error, struct json_object *parameters, char **ret)
+{
+	const struct error_desc *d = error_lookup(error);
+	struct error_params p = {};
+	_cleanup_free_ char *text = NULL;
+	const char *bad_field;
+	int r;
+
+	if (!d || !parameters || !json_object_is_type(parameters, json_type_object))
+		return format_raw(error, parameters, ret);
+
+	r = proto_dispatch(parameters, d->fields, &p, &bad_field);
+	if (r >= 0)
+		r = d->format(&p, &text);
+	error_params_done(&p);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return format_raw(error, parameters, ret);
+
+	if (d->bare) {
+		*ret = TAKE_PTR(text);
+		return 0;
+	}
+	return format_alloc(ret, "%s: %s", error, text);
+}
+
+const char *client_strerror(int r)
+{
+	switch (-r) {
+	case EBADMSG:
+		return "malformed JSON";
+	case ELOOP:
+		return "JSON nested too deeply";
+	case ENOTUNIQ:
+		return "a JSON key appears twice";
+	case EILSEQ:
+		return "a string contains NUL or invalid UTF-8";
+	case EPROTO:
+		return "unexpected file descriptors attached";
+	case EMSGSIZE:
+		return "message too large";
+	case ETOOMANYREFS:
+		return "too many file descriptors attached";
+	case ECONNRESET:
+	case EPIPE:
+		return "connection to nsctld lost";
+	case ETIMEDOUT:
+		return "nsctld did not answer in time";
+	default:
+		return strerror(-r);
+	}
+}
