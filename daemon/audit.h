@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Audit records: one per decision, session start and session end; journal or JSON lines. */
+#pragma once
+
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+enum audit_sink {
+	AUDIT_AUTO,    /* the journal when its socket exists, stderr otherwise */
+	AUDIT_JOURNAL,
+	AUDIT_STDERR,
+};
+
+/* "auto", "journal", "stderr" -> enum, or -EINVAL. */
+int audit_sink_from_string(const char *s);
+
+/* Resolve AUDIT_AUTO once at startup. */
+void audit_init(enum audit_sink sink);
+
+struct audit_record {
+	const char *event;          /* "decision", "session-start", "session-end" */
+	const struct ucred *caller;
+	const char *target;
+	uint32_t ns_mask;
+	char *const *argv;
+	const char *decision;       /* "permit" / "deny" (decision records) */
+	const char *rule;           /* "FILE:LINE" or "default" */
+	uint64_t session;           /* 0: none */
+	pid_t pid;                  /* the command, 0: none */
+	int exit_status;            /* session-end: >= 0, or -1 */
+	int signal;                 /* session-end: > 0, or 0 */
+	const char *error;          /* a Varlink error name when the session failed to start */
+	uint64_t duration_usec;     /* session-end */
+	const char *message;        /* human summary */
+};
+
+void audit_log(const struct audit_record *r);

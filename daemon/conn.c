@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Client connections: kernel-reported identity, non-blocking framed I/O, one call at a time. */
+
+/*
+ * Calls on one connection are answered in order: while one is in progress (a Run lasts
+ * as long as its command), later complete calls wait in the reader, up to max_pipelined.
+ * A connection is only ever freed from its own event callbacks (or by the manager), never
+ * from inside a reply, so that sessions and methods can reply without worrying about it.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "daemon/conn.h"
+#include "daemon/dispatch.h"
+#include "daemon/manager.h"
+#include "daemon/session.h"
+#include "protocol/cleanup.h"
+#include "protocol/nsctl-protocol.h"
+
+static void on_read(evutil_socket_t fd, short what, void *userdata);
+static void on_write(evutil_socket_t fd, short what, void *userdata);
+static void on_deadline(evutil_socket_t fd, short what, void *userdata);
+
+/* The supplementary groups of the peer at connect time (Linux >= 4.13). */
+static int peer_groups(int fd, gid_t **ret, size_t *ret_n)
+{
+	socklen_t len = 16 * sizeof(gid_t);
+	_cleanup_free_ gid_t *g = NULL;
+
+	for (;;) {
+		gid_t *ng = realloc(g, len ? len : sizeof(gid_t));
+
+		if (!ng)
+			return -ENOMEM;
+		g = ng;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) == 0)
+			break;
+		if (errno != ERANGE)
+			return -errno;
+		/* len now holds the size needed */
+	}
+	*ret_n = len / sizeof(gid_t);
+	*ret = TAKE_PTR(g);
+	return 0;
+}
+
+static void arm_deadline(struct conn *c)
+{
+	struct timeval tv = { .tv_sec = c->m->settings.request_timeout_sec };
+
+	if (tv.tv_sec > 0)
+		evtimer_add(c->ev_deadline, &tv);
+}
+
+int conn_new(struct manager *m, int fd, struct conn **ret)
+{
+	socklen_t len = sizeof(struct ucred);
+	struct conn *c;
+	int r;
+
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		safe_close(fd);
+		return -ENOMEM;
+	}
+	c->m = m;
+	c->fd = fd;
+	proto_reader_init(&c->reader, &m->settings.limits);
+	proto_writer_init(&c->writer);
+	LIST_INSERT_HEAD(&m->conns, c, entry);
+	m->n_conns++;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	r = peer_groups(fd, &c->groups, &c->n_groups);
+	if (r < 0)
+		goto fail;
+	c->ev_read = event_new(m->base, fd, EV_READ | EV_PERSIST, on_read, c);
+	c->ev_write = event_new(m->base, fd, EV_WRITE | EV_PERSIST, on_write, c);
+	c->ev_deadline = evtimer_new(m->base, on_deadline, c);
+	if (!c->ev_read || !c->ev_write || !c->ev_deadline) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	event_add(c->ev_read, NULL);
+	arm_deadline(c);
+	*ret = c;
+	return 0;
+fail:
+	conn_free(c);
+	return r;
+}
+
+void conn_free(struct conn *c)
+{
+	if (!c)
+		return;
+	if (c->session)
+		session_detach(TAKE_PTR(c->session));
+	if (c->ev_read)
+		event_free(c->ev_read);
+	if (c->ev_write)
+		event_free(c->ev_write);
+	if (c->ev_deadline)
+		event_free(c->ev_deadline);
+	proto_reader_done(&c->reader);
+	proto_writer_done(&c->writer);
+	safe_close(c->fd);
+	free(c->groups);
+	LIST_REMOVE(c, entry);
+	c->m->n_conns--;
+	manager_check_idle(c->m);
+	free(c);
+}
+
+unsigned conn_count_uid(const struct manager *m, uid_t uid)
+{
+	const struct conn *c;
+	unsigned n = 0;
+
+	LIST_FOREACH(c, &m->conns, entry)
+		if (c->cred.uid == uid)
+			n++;
+	return n;
+}
+
+/* Ask the loop to call on_write soon: flushing, or closing a connection marked closing. */
+static void schedule_write(struct conn *c)
+{
+	event_add(c->ev_write, NULL);
+}
+
+static void queue_message(struct conn *c, struct json_object *msg, int *fds, size_t n_fds)
+{
+	int r;
+
+	if (c->closing) {
+		json_object_put(msg);
+		close_many(fds, n_fds);
+		return;
+	}
+	r = proto_writer_queue_json(&c->writer, msg, fds, n_fds);
+	json_object_put(msg);
+	if (r < 0 || proto_writer_pending(&c->writer) > c->m->settings.max_output) {
+		/* A client that does not read its replies is dropped, not buffered forever. */
+		c->closing = true;
+		c->dead = true;
+	}
+	schedule_write(c);
+}
+
+/* The call in progress has had its final reply. */
+static void call_finished(struct conn *c)
+{
+	c->replied = true;
+	if (!c->session) {
+		c->busy = false;
+		c->replied = false;
+		arm_deadline(c);
+		/* Queued calls are processed from the read callback, never from inside a reply. */
+		event_active(c->ev_read, EV_READ, 0);
+	}
+}
+
+void conn_reply(struct conn *c, struct json_object *params, bool continues, int *fds,
+		size_t n_fds)
+{
+	if (c->call_oneway) {
+		json_object_put(params);
+		close_many(fds, n_fds);
+	} else {
+		queue_message(c, proto_reply_new(params, continues), fds, n_fds);
+	}
+	if (!continues)
+		call_finished(c);
+}
+
+void conn_error(struct conn *c, const char *error, struct json_object *params)
+{
+	if (c->call_oneway)
+		json_object_put(params);
+	else
+		queue_message(c, proto_error_new(error, params), NULL, 0);
+	call_finished(c);
+}
+
+void conn_error_invalid(struct conn *c, const char *parameter)
+{
+	struct json_object *p = json_object_new_object();
+
+	json_object_object_add(p, "parameter", json_object_new_string(parameter));
+	conn_error(c, VARLINK_ERROR_INVALID_PARAMETER, p);
+}
+
+void conn_protocol_error(struct conn *c, const char *reason)
+{
+	struct json_object *p = json_object_new_object();
+
+	json_object_object_add(p, "reason", json_object_new_string(reason));
+	c->call_oneway = false;
+	queue_message(c, proto_error_new(NSCTL_ERROR_PROTOCOL, p), NULL, 0);
+	c->closing = true;
+	event_del(c->ev_read);
+	schedule_write(c);
+}
+
+void conn_session_done(struct conn *c)
+{
+	c->session = NULL;
+	if (c->replied)
+		call_finished(c);
+}
+
+static const char *json_error_reason(int r)
+{
+	switch (r) {
+	case -ELOOP:
+		return "JSON nested too deeply";
+	case -ENOTUNIQ:
+		return "duplicate key in JSON object";
+	case -EILSEQ:
+		return "NUL or invalid UTF-8 in JSON string";
+	default:
+		return "malformed JSON";
+	}
+}
+
+static void handle_message(struct conn *c, struct proto_message *msg)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+	struct proto_call call = { 0 };
+	const char *bad = NULL;
+	int r;
+
+	r = proto_json_parse(msg->data, msg->len, c->m->settings.limits.max_depth, &o);
+	if (r < 0) {
+		conn_protocol_error(c, json_error_reason(r));
+		return;
+	}
+	r = proto_call_decode(o, &call, &bad);
+	if (r < 0) {
+		char reason[160];
+
+		snprintf(reason, sizeof(reason), "invalid call: '%s'", bad ? bad : "?");
+		conn_protocol_error(c, reason);
+		return;
+	}
+	c->busy = true;
+	c->call_oneway = call.oneway;
+	evtimer_del(c->ev_deadline);
+	dispatch_call(c, &call, msg);
+	proto_call_done(&call);
+}
+
+/* Handle queued complete calls while none is in progress. */
+static void process(struct conn *c)
+{
+	while (!c->busy && !c->closing) {
+		struct proto_message msg = { 0 };
+
+		if (proto_reader_next(&c->reader, &msg) <= 0)
+			break;
+		handle_message(c, &msg);
+		proto_message_done(&msg);
+	}
+	if (!c->busy && !c->closing && c->read_eof && c->reader.n_ready == 0) {
+		/* Half-closed and nothing left to answer: done once the replies are out. */
+		c->closing = true;
+		schedule_write(c);
+	}
+}
+
+static void on_read(evutil_socket_t fd, short what, void *userdata)
+{
+	struct conn *c = userdata;
+	int r;
+
+	while (!c->read_eof && !c->closing) {
+		r = proto_reader_fill(&c->reader, c->fd);
+		if (r == -EAGAIN || r == -EINTR)
+			break;
+		if (r == 0) {
+			/* A client that leaves while its command runs hangs that command up. */
+			if (c->session || proto_reader_pending(&c->reader) > 0) {
+				conn_free(c);
+				return;
+			}
+			c->read_eof = true;
+			event_del(c->ev_read);
+			break;
+		}
+		if (r == -EMSGSIZE) {
+			conn_protocol_error(c, "message too large");
+			return;
+		}
+		if (r == -ETOOMANYREFS) {
+			conn_protocol_error(c, "too many file descriptors in one message");
+			return;
+		}
+		if (r == -EBADMSG) {
+			conn_protocol_error(c, "unexpected or truncated control message");
+			return;
+		}
+		if (r < 0) {
+			conn_free(c);
+			return;
+		}
+		if (c->reader.n_ready > c->m->settings.max_pipelined) {
+			conn_protocol_error(c, "too many calls queued on one connection");
+			return;
+		}
+	}
+	process(c);
+}
+
+static void on_write(evutil_socket_t fd, short what, void *userdata)
+{
+	struct conn *c = userdata;
+	int r;
+
+	if (c->dead) {
+		conn_free(c);
+		return;
+	}
+	r = proto_writer_flush(&c->writer, c->fd);
+	if (r < 0) {
+		conn_free(c);
+		return;
+	}
+	if (r == 0)
+		return; /* EV_WRITE stays armed */
+	event_del(c->ev_write);
+	if (c->closing)
+		conn_free(c);
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *userdata)
+{
+	struct conn *c = userdata;
+	struct json_object *p;
+
+	if (c->busy || c->closing)
+		return;
+	p = json_object_new_object();
+	json_object_object_add(p, "limit", json_object_new_string("request-timeout"));
+	c->call_oneway = false;
+	queue_message(c, proto_error_new(NSCTL_ERROR_LIMIT_EXCEEDED, p), NULL, 0);
+	c->closing = true;
+	event_del(c->ev_read);
+}

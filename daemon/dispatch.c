@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The method table: a call's name -> its handler; unknown names get Varlink's errors. */
+#include <string.h>
+
+#include "daemon/conn.h"
+#include "daemon/dispatch.h"
+#include "protocol/cleanup.h"
+#include "protocol/nsctl-protocol.h"
+
+static const struct {
+	const char *name;
+	method_fn fn;
+} methods[] = {
+	{ NSCTL_METHOD_RUN, method_run },
+	{ NSCTL_METHOD_KILL, method_kill },
+	{ VARLINK_METHOD_GET_INFO, method_get_info },
+	{ VARLINK_METHOD_GET_INTERFACE, method_get_interface_description },
+};
+
+void dispatch_call(struct conn *c, const struct proto_call *call, struct proto_message *msg)
+{
+	const char *dot;
+	struct json_object *p;
+
+	for (size_t i = 0; i < ELEMENTSOF(methods); i++)
+		if (strcmp(call->method, methods[i].name) == 0) {
+			methods[i].fn(c, call, msg);
+			return;
+		}
+
+	p = json_object_new_object();
+	dot = strrchr(call->method, '.');
+	if (dot && ((size_t)(dot - call->method) == strlen(NSCTL_INTERFACE) &&
+		    strncmp(call->method, NSCTL_INTERFACE, strlen(NSCTL_INTERFACE)) == 0)) {
+		json_object_object_add(p, "method", json_object_new_string(call->method));
+		conn_error(c, VARLINK_ERROR_METHOD_NOT_FOUND, p);
+		return;
+	}
+	if (dot && strncmp(call->method, "org.varlink.service.", 20) == 0) {
+		json_object_object_add(p, "method", json_object_new_string(call->method));
+		conn_error(c, VARLINK_ERROR_METHOD_NOT_FOUND, p);
+		return;
+	}
+	json_object_object_add(p, "interface", json_object_new_string_len(
+		call->method, dot ? (int)(dot - call->method) : (int)strlen(call->method)));
+	conn_error(c, VARLINK_ERROR_INTERFACE_NOT_FOUND, p);
+}

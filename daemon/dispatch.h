@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Method table: routes a decoded call to its method_<verb>() handler. */
+#pragma once
+
+#include "protocol/varlink.h"
+
+struct conn;
+
+/*
+ * A handler answers through conn_reply()/conn_error(), now or later (Run replies when the
+ * session starts and ends). It may take fds out of msg with proto_message_take_fd();
+ * whatever it leaves there is closed after it returns.
+ */
+typedef void (*method_fn)(struct conn *c, const struct proto_call *call,
+			  struct proto_message *msg);
+
+void dispatch_call(struct conn *c, const struct proto_call *call, struct proto_message *msg);
+
+void method_run(struct conn *c, const struct proto_call *call, struct proto_message *msg);
+void method_kill(struct conn *c, const struct proto_call *call, struct proto_message *msg);
+void method_get_info(struct conn *c, const struct proto_call *call, struct proto_message *msg);
+void method_get_interface_description(struct conn *c, const struct proto_call *call,
+				      struct proto_message *msg);

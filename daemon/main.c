@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* nsctld: parse arguments, build the manager, serve. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <systemd/sd-daemon.h>
+
+#include "daemon/manager.h"
+#include "daemon/policy.h"
+#include "protocol/cleanup.h"
+#include "protocol/nsctl-protocol.h"
+
+#define DEFAULT_POLICY SYSCONFDIR "/nsctl/policy"
+
+static void help(void)
+{
+	printf("Usage: nsctld [OPTIONS]\n"
+	       "       nsctld --check-policy FILE\n"
+	       "\n"
+	       "Run commands in the namespaces of targets on behalf of unprivileged callers,\n"
+	       "as the policy allows. Socket-activated by nsctld.socket, or --listen PATH.\n"
+	       "\n"
+	       "  -l, --listen PATH          listen on PATH instead of an activated socket\n"
+	       "  -p, --policy FILE          policy file (default " DEFAULT_POLICY ")\n"
+	       "      --check-policy FILE    check FILE like the daemon would; exit 0 or 1\n"
+	       "      --idle-timeout SEC     exit after SEC idle seconds when socket-activated\n"
+	       "                             (default 60, 0: never)\n"
+	       "      --kill-grace SEC       SIGHUP to SIGKILL for sessions whose client left\n"
+	       "                             (default 5)\n"
+	       "      --request-timeout SEC  time a connection has to send a complete call\n"
+	       "                             (default 10)\n"
+	       "      --max-sessions-per-user N  (default 64)\n"
+	       "      --max-connections N        (default 512)\n"
+	       "      --max-connections-per-user N  (default 64)\n"
+	       "      --log auto|journal|stderr  where audit records go (default auto)\n"
+	       "  -h, --help                 show this help\n"
+	       "      --version              show the version\n"
+	       "\n"
+	       "SIGHUP reloads the policy; SIGTERM ends running sessions and exits.\n");
+}
+
+static int parse_unsigned(const char *s, unsigned max, unsigned *ret)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*ret = (unsigned)v;
+	return 0;
+}
+
+static int check_policy(const char *path)
+{
+	_cleanup_free_ char *error = NULL;
+	struct policy *p = NULL;
+
+	if (policy_load(path, &p, &error) < 0) {
+		fprintf(stderr, "nsctld: %s\n", error ? error : "out of memory");
+		return 1;
+	}
+	printf("%s: %zu rule%s, OK\n", path, p->n_rules, p->n_rules == 1 ? "" : "s");
+	policy_free(p);
+	return 0;
+}
+
+/* Received fds must never land on 0..2, and the soft fd limit may be raised to the hard. */
+static void prepare_process(void)
+{
+	struct rlimit rl;
+
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			_exit(1);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int main(int argc, char **argv)
+{
+	enum {
+		ARG_CHECK_POLICY = 0x100, ARG_IDLE, ARG_GRACE, ARG_REQ_TIMEOUT, ARG_MAX_SESS,
+		ARG_MAX_CONN, ARG_MAX_CONN_UID, ARG_LOG, ARG_VERSION,
+	};
+	static const struct option options[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "check-policy", required_argument, NULL, ARG_CHECK_POLICY },
+		{ "idle-timeout", required_argument, NULL, ARG_IDLE },
+		{ "kill-grace", required_argument, NULL, ARG_GRACE },
+		{ "request-timeout", required_argument, NULL, ARG_REQ_TIMEOUT },
+		{ "max-sessions-per-user", required_argument, NULL, ARG_MAX_SESS },
+		{ "max-connections", required_argument, NULL, ARG_MAX_CONN },
+		{ "max-connections-per-user", required_argument, NULL, ARG_MAX_CONN_UID },
+		{ "log", required_argument, NULL, ARG_LOG },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, ARG_VERSION },
+		{ 0 },
+	};
+	struct manager_settings settings;
+	struct manager *m = NULL;
+	_cleanup_free_ char *error = NULL;
+	unsigned *uval;
+	int c, r, status;
+
+	manager_settings_init(&settings);
+	while ((c = getopt_long(argc, argv, "l:p:h", options, NULL)) >= 0) {
+		switch (c) {
+		case 'l':
+			free(settings.listen_path);
+			settings.listen_path = strdup(optarg);
+			break;
+		case 'p':
+			free(settings.policy_path);
+			settings.policy_path = strdup(optarg);
+			break;
+		case ARG_CHECK_POLICY:
+			manager_settings_done(&settings);
+			return check_policy(optarg);
+		case ARG_IDLE:
+		case ARG_GRACE:
+		case ARG_REQ_TIMEOUT:
+		case ARG_MAX_SESS:
+		case ARG_MAX_CONN:
+		case ARG_MAX_CONN_UID:
+			uval = c == ARG_IDLE ? &settings.idle_timeout_sec
+			     : c == ARG_GRACE ? &settings.kill_grace_sec
+			     : c == ARG_REQ_TIMEOUT ? &settings.request_timeout_sec
+			     : c == ARG_MAX_SESS ? &settings.max_sessions_per_uid
+			     : c == ARG_MAX_CONN ? &settings.max_connections
+			     : &settings.max_connections_per_uid;
+			if (parse_unsigned(optarg, 1000000, uval) < 0) {
+				fprintf(stderr, "nsctld: --%s: not a number from 0 to 1000000: '%s'\n",
+					options[c - ARG_CHECK_POLICY + 2].name, optarg);
+				manager_settings_done(&settings);
+				return 1;
+			}
+			break;
+		case ARG_LOG:
+			r = audit_sink_from_string(optarg);
+			if (r < 0) {
+				fprintf(stderr, "nsctld: --log: expected auto, journal or stderr\n");
+				manager_settings_done(&settings);
+				return 1;
+			}
+			settings.log = (enum audit_sink)r;
+			break;
+		case 'h':
+			help();
+			manager_settings_done(&settings);
+			return 0;
+		case ARG_VERSION:
+			printf("nsctld %s\n", PACKAGE_VERSION);
+			manager_settings_done(&settings);
+			return 0;
+		default:
+			manager_settings_done(&settings);
+			return 1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "nsctld: unexpected argument '%s'\n", argv[optind]);
+		manager_settings_done(&settings);
+		return 1;
+	}
+	if (!settings.policy_path)
+		settings.policy_path = strdup(DEFAULT_POLICY);
+	if (!settings.policy_path) {
+		manager_settings_done(&settings);
+		return 1;
+	}
+
+	prepare_process();
+	audit_init(settings.log);
+	r = manager_new(&settings, &m);
+	if (r < 0) {
+		fprintf(stderr, "nsctld: %s\n", strerror(-r));
+		manager_settings_done(&settings);
+		return 1;
+	}
+	r = manager_load_policy(m, &error);
+	if (r < 0) {
+		fprintf(stderr, "nsctld: %s\n", error ? error : strerror(-r));
+		manager_free(m);
+		return 1;
+	}
+	r = manager_listen(m);
+	if (r == -EBADF) {
+		fprintf(stderr, "nsctld: expected exactly one socket from the service manager, or --listen PATH\n");
+		manager_free(m);
+		return 1;
+	}
+	if (r < 0) {
+		fprintf(stderr, "nsctld: cannot listen: %s\n", strerror(-r));
+		manager_free(m);
+		return 1;
+	}
+	r = manager_run(m);
+	status = r < 0 ? 1 : m->exit_status;
+	if (r < 0)
+		fprintf(stderr, "nsctld: %s\n", strerror(-r));
+	manager_free(m);
+	return status;
+}

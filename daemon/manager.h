@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The daemon's one state struct: settings, event loop, listener, connections, sessions. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+#include <event2/event.h>
+
+#include "daemon/audit.h"
+#include "protocol/varlink.h"
+
+struct conn;
+struct session;
+struct policy;
+
+struct manager_settings {
+	char *policy_path;
+	char *listen_path;                 /* NULL: socket activation */
+	unsigned idle_timeout_sec;         /* socket-activated only; 0: never exit when idle */
+	unsigned kill_grace_sec;           /* SIGHUP -> SIGKILL for sessions whose client left */
+	unsigned request_timeout_sec;      /* deadline for a complete request on an idle connection */
+	unsigned max_connections;          /* in total */
+	unsigned max_connections_per_uid;
+	unsigned max_sessions_per_uid;
+	unsigned max_pipelined;            /* complete calls queued behind a running one */
+	size_t max_output;                 /* bytes queued to a client that does not read */
+	struct proto_limits limits;
+	enum audit_sink log;
+};
+
+void manager_settings_init(struct manager_settings *s);
+void manager_settings_done(struct manager_settings *s);
+
+LIST_HEAD(conn_list, conn);
+LIST_HEAD(session_list, session);
+
+struct manager {
+	struct manager_settings settings;
+	struct event_base *base;
+	struct policy *policy;
+
+	int listen_fd;
+	bool socket_activated;
+	bool unlink_on_exit;
+	struct event *ev_listen;
+	struct event *ev_accept_backoff;   /* re-enables accept() after EMFILE/ENFILE */
+	struct event *ev_idle;             /* idle exit when socket-activated */
+	struct event *ev_sigterm, *ev_sigint, *ev_sighup;
+
+	struct conn_list conns;
+	unsigned n_conns;
+	struct session_list sessions;
+	unsigned n_sessions;
+	uint64_t next_session_id;
+
+	bool stopping;
+	int exit_status;
+};
+
+/* Everything the daemon needs before serving; takes ownership of *settings. */
+int manager_new(struct manager_settings *settings, struct manager **ret);
+void manager_free(struct manager *m);
+
+/* Adopt the listening socket: the passed one (socket activation) or a bound --listen path. */
+int manager_listen(struct manager *m);
+
+/* Serve until stopped. Returns the exit status. */
+int manager_run(struct manager *m);
+
+/* Load the policy file; on failure keep the old one. -errno, message in *ret_error. */
+int manager_load_policy(struct manager *m, char **ret_error);
+
+/* Begin an orderly stop: no new sessions, running ones are hung up, exit when none is left. */
+void manager_stop(struct manager *m);
+
+/* Re-evaluate whether the daemon is idle (arms or disarms the idle timer, finishes a stop). */
+void manager_check_idle(struct manager *m);
+
+/* Accept side (listener.c). */
+int listener_start(struct manager *m);
+void listener_stop(struct manager *m);
+
+/* Log a diagnostic line "nsctld: ..." to stderr (the journal picks stderr up under systemd). */
+void manager_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* io.nsctl.Kill: signal a running session, from any connection of the session's owner. */
+#include <errno.h>
+
+#include "daemon/conn.h"
+#include "daemon/dispatch.h"
+#include "daemon/manager.h"
+#include "daemon/session.h"
+#include "protocol/nsctl-protocol.h"
+
+void method_kill(struct conn *c, const struct proto_call *call, struct proto_message *msg)
+{
+	struct kill_request req = { 0 };
+	const char *bad = NULL;
+	struct session *s;
+	struct json_object *p;
+
+	if (kill_request_from_json(call->parameters, &req, &bad) < 0) {
+		conn_error_invalid(c, bad);
+		return;
+	}
+	/* Another uid's session is reported as absent: ids reveal nothing across users. */
+	s = req.session > 0 ? session_find(c->m, (uint64_t)req.session) : NULL;
+	if (!s || s->caller.uid != c->cred.uid || session_signal(s, req.signal) < 0) {
+		p = json_object_new_object();
+		json_object_object_add(p, "session", json_object_new_int64(req.session));
+		conn_error(c, NSCTL_ERROR_SESSION_NOT_FOUND, p);
+		return;
+	}
+	conn_reply(c, NULL, false, NULL, 0);
+}

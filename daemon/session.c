@@ -1,0 +1,522 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Session lifecycle: fork the worker, read its reports, reap through pidfds, reply, audit. */
+
+/*
+ * A session moves STARTING -> RUNNING -> ENDING and is freed once every process it
+ * forked has been reaped. The event loop never waits: the worker's reports arrive on a
+ * non-blocking SOCK_SEQPACKET socket whose EOF means "exec happened" (it is close-on-exec
+ * in the worker), and exits arrive as readable pidfds, reaped with waitid(P_PIDFD, WNOHANG).
+ * Every event handler runs the same three steps: drain the reports, reap, advance.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+#include "daemon/conn.h"
+#include "daemon/manager.h"
+#include "daemon/session.h"
+#include "daemon/target.h"
+#include "daemon/worker.h"
+#include "protocol/cleanup.h"
+#include "protocol/nsctl-protocol.h"
+
+static void on_event(evutil_socket_t fd, short what, void *userdata);
+
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* The command is the worker itself unless a pid namespace made it fork again. */
+static bool command_is_worker(const struct session *s)
+{
+	return s->cmd_pidfd < 0 && s->cmd_pid == 0;
+}
+
+static bool command_done(const struct session *s)
+{
+	return command_is_worker(s) ? s->worker_reaped : s->cmd_reaped;
+}
+
+static bool all_reaped(const struct session *s)
+{
+	return s->worker_reaped && (s->cmd_pidfd < 0 || s->cmd_reaped);
+}
+
+static int command_pidfd(const struct session *s)
+{
+	if (!command_is_worker(s))
+		return s->cmd_pidfd;
+	return s->worker_reaped ? -EBADF : s->worker_pidfd;
+}
+
+static void audit_session(const struct session *s, const char *event, const char *error,
+			  const char *message)
+{
+	struct audit_record r = {
+		.event = event,
+		.caller = &s->caller,
+		.target = s->target,
+		.ns_mask = s->ns_mask,
+		.argv = s->argv,
+		.rule = s->rule,
+		.session = s->id,
+		.pid = s->cmd_pid ? s->cmd_pid : s->worker_pid,
+		.exit_status = -1,
+		.error = error,
+		.message = message,
+	};
+
+	if (strcmp(event, "session-end") == 0) {
+		r.duration_usec = now_usec() - s->start_usec;
+		if (!s->failed) {
+			r.exit_status = s->signal ? -1 : s->exit_code;
+			r.signal = s->signal;
+		}
+	}
+	audit_log(&r);
+}
+
+static void reply_start_error(struct session *s, const struct worker_report *rep)
+{
+	struct json_object *p = json_object_new_object();
+	const char *error;
+
+	switch (rep->stage) {
+	case WORKER_STAGE_JOIN:
+		error = NSCTL_ERROR_JOIN_FAILED;
+		json_object_object_add(p, "namespace", json_object_new_string(
+			rep->ns >= 0 && rep->ns < _NS_COUNT ? ns_table[rep->ns].name : "*"));
+		json_object_object_add(p, "errno", json_object_new_int(rep->error));
+		break;
+	case WORKER_STAGE_CREDS:
+		error = NSCTL_ERROR_CREDENTIALS_FAILED;
+		json_object_object_add(p, "errno", json_object_new_int(rep->error));
+		break;
+	case WORKER_STAGE_CHDIR:
+		error = NSCTL_ERROR_WORKING_DIRECTORY;
+		json_object_object_add(p, "cwd", json_object_new_string(s->cwd ? s->cwd : "/"));
+		json_object_object_add(p, "errno", json_object_new_int(rep->error));
+		break;
+	case WORKER_STAGE_EXEC:
+		if (rep->error == ENOENT) {
+			error = NSCTL_ERROR_EXECUTABLE_NOT_FOUND;
+			json_object_object_add(p, "executable", json_object_new_string(s->argv[0]));
+		} else {
+			error = NSCTL_ERROR_CANNOT_EXECUTE;
+			json_object_object_add(p, "executable", json_object_new_string(s->argv[0]));
+			json_object_object_add(p, "errno", json_object_new_int(rep->error));
+		}
+		break;
+	default:
+		error = NSCTL_ERROR_SYSTEM;
+		json_object_object_add(p, "operation", json_object_new_string(
+			rep->stage == WORKER_STAGE_FORK ? "clone3" : "worker-setup"));
+		json_object_object_add(p, "errno", json_object_new_int(rep->error));
+		break;
+	}
+	s->failed = true;
+	audit_session(s, "session-end", error, "session failed to start");
+	if (s->conn)
+		conn_error(s->conn, error, p);
+	else
+		json_object_put(p);
+}
+
+/* Read every report that is there; notes EOF. */
+static void drain_status(struct session *s)
+{
+	while (!s->status_eof) {
+		struct worker_report rep;
+		struct iovec iov = { .iov_base = &rep, .iov_len = sizeof(rep) };
+		union {
+			struct cmsghdr align;
+			char buf[CMSG_SPACE(sizeof(int))];
+		} control;
+		struct msghdr mh = {
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
+		};
+		int passed = -EBADF;
+		ssize_t n;
+
+		n = recvmsg(s->status_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			s->status_eof = true;
+			break;
+		}
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+			    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+				memcpy(&passed, CMSG_DATA(cm), sizeof(int));
+		if ((size_t)n != sizeof(rep) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+			safe_close(passed);
+			continue; /* cannot come from our worker; ignore */
+		}
+		if (rep.kind == WORKER_REPORT_CHILD && passed >= 0 && s->cmd_pidfd < 0) {
+			s->cmd_pidfd = TAKE_FD(passed);
+			s->cmd_pid = rep.pid;
+			s->ev_cmd = event_new(s->m->base, s->cmd_pidfd, EV_READ | EV_PERSIST,
+					      on_event, s);
+			if (!s->ev_cmd || event_add(s->ev_cmd, NULL) < 0) {
+				/* Unwatchable: end it now rather than let it run unseen. */
+				(void)pidfd_send_signal(s->cmd_pidfd, SIGKILL, NULL, 0);
+				rep.kind = WORKER_REPORT_ERROR;
+				rep.stage = WORKER_STAGE_SETUP;
+				rep.error = ENOMEM;
+				if (!s->failed)
+					reply_start_error(s, &rep);
+			}
+		} else if (rep.kind == WORKER_REPORT_ERROR && !s->failed) {
+			reply_start_error(s, &rep);
+		}
+		safe_close(passed);
+	}
+	if (s->ev_status)
+		event_del(s->ev_status);
+	s->status_fd = safe_close(s->status_fd);
+}
+
+/*
+ * Reap whichever of our processes has exited. __WALL: a command made with CLONE_PARENT
+ * has no exit signal, which makes it a "clone" child to waitid().
+ */
+static void reap(struct session *s)
+{
+	siginfo_t si;
+
+	if (!s->worker_reaped) {
+		memset(&si, 0, sizeof(si));
+		if (waitid((idtype_t)P_PIDFD, (id_t)s->worker_pidfd, &si, WEXITED | WNOHANG | __WALL) == 0 &&
+		    si.si_pid != 0) {
+			s->worker_reaped = true;
+			event_del(s->ev_worker);
+			if (command_is_worker(s)) {
+				s->exit_code = si.si_code == CLD_EXITED ? si.si_status : 0;
+				s->signal = si.si_code == CLD_EXITED ? 0 : si.si_status;
+			}
+		}
+	}
+	if (s->cmd_pidfd >= 0 && !s->cmd_reaped) {
+		memset(&si, 0, sizeof(si));
+		if (waitid((idtype_t)P_PIDFD, (id_t)s->cmd_pidfd, &si, WEXITED | WNOHANG | __WALL) == 0 &&
+		    si.si_pid != 0) {
+			s->cmd_reaped = true;
+			event_del(s->ev_cmd);
+			s->exit_code = si.si_code == CLD_EXITED ? si.si_status : 0;
+			s->signal = si.si_code == CLD_EXITED ? 0 : si.si_status;
+		}
+	}
+}
+
+static void send_hangup(struct session *s)
+{
+	int fd = command_pidfd(s);
+	struct timeval grace = { .tv_sec = s->m->settings.kill_grace_sec };
+
+	if (s->hung_up)
+		return;
+	s->hung_up = true;
+	if (fd >= 0)
+		(void)pidfd_send_signal(fd, SIGHUP, NULL, 0);
+	evtimer_add(s->ev_grace, &grace);
+}
+
+static void on_grace(evutil_socket_t fd, short what, void *userdata)
+{
+	struct session *s = userdata;
+
+	if (!s->worker_reaped)
+		(void)pidfd_send_signal(s->worker_pidfd, SIGKILL, NULL, 0);
+	if (s->cmd_pidfd >= 0 && !s->cmd_reaped)
+		(void)pidfd_send_signal(s->cmd_pidfd, SIGKILL, NULL, 0);
+}
+
+static void finish(struct session *s)
+{
+	audit_session(s, "session-end", NULL, s->signal ? "session ended by signal"
+							 : "session ended");
+	session_free(s);
+}
+
+static void advance(struct session *s)
+{
+	if (!s->status_eof)
+		return;
+	if (s->state == SESSION_STARTING) {
+		if (!s->failed && s->join_pid && s->cmd_pidfd < 0) {
+			/* The pid-namespace fork did not report a child: nothing runs. */
+			struct worker_report rep = {
+				.kind = WORKER_REPORT_ERROR, .stage = WORKER_STAGE_FORK, .error = EIO,
+			};
+			reply_start_error(s, &rep);
+		}
+		if (s->failed) {
+			s->state = SESSION_ENDING;
+		} else {
+			struct json_object *p = json_object_new_object();
+
+			s->state = SESSION_RUNNING;
+			json_object_object_add(p, "session", json_object_new_int64((int64_t)s->id));
+			json_object_object_add(p, "pid", json_object_new_int64(
+				s->cmd_pid ? s->cmd_pid : s->worker_pid));
+			audit_session(s, "session-start", NULL, "session started");
+			if (s->conn)
+				conn_reply(s->conn, p, true, NULL, 0);
+			else
+				json_object_put(p);
+			if (s->hangup_pending)
+				send_hangup(s);
+		}
+	}
+	if (s->state == SESSION_RUNNING && command_done(s)) {
+		s->state = SESSION_ENDING;
+		if (s->conn) {
+			struct json_object *p = json_object_new_object();
+
+			if (s->signal)
+				json_object_object_add(p, "signal", json_object_new_int(s->signal));
+			else
+				json_object_object_add(p, "exit_code", json_object_new_int(s->exit_code));
+			conn_reply(s->conn, p, false, NULL, 0);
+		}
+	}
+	if (s->state == SESSION_ENDING && all_reaped(s)) {
+		if (s->failed)
+			session_free(s);
+		else
+			finish(s);
+	}
+}
+
+static void on_event(evutil_socket_t fd, short what, void *userdata)
+{
+	struct session *s = userdata;
+
+	drain_status(s);
+	reap(s);
+	advance(s);
+}
+
+static int make_spec_and_fork(struct session *s, struct session_params *p, int worker_status)
+{
+	const struct target *t = p->target;
+	uint32_t join = p->ns_mask & ~t->shared_ns;
+	struct worker_spec spec = {
+		.target_pidfd = t->pidfd,
+		.target_pid = t->pid,
+		.target_nsfd = t->nsfd,
+		.clone_flags = ns_mask_to_clone_flags(join),
+		.join_pid = join & NS_BIT(NS_PID),
+		.uid = s->caller.uid,
+		.gid = s->caller.gid,
+		.groups = p->conn->groups,
+		.n_groups = p->conn->n_groups,
+		.stdio = { p->stdio[0], p->stdio[1], p->stdio[2] },
+		.status_fd = worker_status,
+		.argv = s->argv,
+		.envp = p->envp,
+		.cwd = s->cwd,
+	};
+	pid_t pid;
+
+	s->join_pid = spec.join_pid;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		worker_run(&spec);
+	s->worker_pid = pid;
+	/* Our own unreaped child: its pid cannot be reused, so this pidfd is the worker's. */
+	s->worker_pidfd = pidfd_open(pid, 0);
+	if (s->worker_pidfd < 0) {
+		int r = -errno;
+		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+		s->worker_reaped = true;
+		return r;
+	}
+	return 0;
+}
+
+int session_start(struct manager *m, struct session_params *p, struct session **ret)
+{
+	_cleanup_close_ int worker_status = -EBADF;
+	int pair[2];
+	struct session *s;
+	int r;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->m = m;
+	s->id = ++m->next_session_id;
+	s->caller = p->conn->cred;
+	s->ns_mask = p->ns_mask;
+	s->worker_pidfd = -EBADF;
+	s->cmd_pidfd = -EBADF;
+	s->status_fd = -EBADF;
+	s->state = SESSION_STARTING;
+	s->start_usec = now_usec();
+	s->target = strdup(p->target->canonical);
+	s->argv = TAKE_PTR(p->argv);
+	s->cwd = TAKE_PTR(p->cwd);
+	s->rule = TAKE_PTR(p->rule);
+	LIST_INSERT_HEAD(&m->sessions, s, entry);
+	m->n_sessions++;
+	s->worker_reaped = true; /* until there is a worker */
+
+	s->ev_grace = evtimer_new(m->base, on_grace, s);
+	if (!s->target || !s->ev_grace) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	s->status_fd = pair[0];
+	worker_status = pair[1];
+	if (fcntl(s->status_fd, F_SETFL, O_NONBLOCK) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	s->worker_reaped = false;
+	r = make_spec_and_fork(s, p, worker_status);
+	if (r < 0)
+		goto fail;
+	s->ev_status = event_new(m->base, s->status_fd, EV_READ | EV_PERSIST, on_event, s);
+	s->ev_worker = event_new(m->base, s->worker_pidfd, EV_READ | EV_PERSIST, on_event, s);
+	if (!s->ev_status || !s->ev_worker) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	event_add(s->ev_status, NULL);
+	event_add(s->ev_worker, NULL);
+	s->conn = p->conn;
+	*ret = s;
+	return 0;
+fail:
+	session_free(s);
+	return r;
+}
+
+void session_detach(struct session *s)
+{
+	s->conn = NULL;
+	session_hangup(s);
+}
+
+void session_hangup(struct session *s)
+{
+	if (s->state == SESSION_STARTING) {
+		/* Not executed yet: hang up the command once it runs; the grace starts now. */
+		struct timeval grace = { .tv_sec = s->m->settings.kill_grace_sec };
+
+		s->hangup_pending = true;
+		evtimer_add(s->ev_grace, &grace);
+		return;
+	}
+	if (s->state == SESSION_RUNNING)
+		send_hangup(s);
+}
+
+int session_signal(struct session *s, int sig)
+{
+	int fd;
+
+	if (s->state != SESSION_RUNNING)
+		return -ESRCH;
+	fd = command_pidfd(s);
+	if (fd < 0)
+		return -ESRCH;
+	if (pidfd_send_signal(fd, sig, NULL, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+struct session *session_find(struct manager *m, uint64_t id)
+{
+	struct session *s;
+
+	LIST_FOREACH(s, &m->sessions, entry)
+		if (s->id == id)
+			return s;
+	return NULL;
+}
+
+unsigned session_count_uid(const struct manager *m, uid_t uid)
+{
+	const struct session *s;
+	unsigned n = 0;
+
+	LIST_FOREACH(s, &m->sessions, entry)
+		if (s->caller.uid == uid)
+			n++;
+	return n;
+}
+
+/* Kill and reap synchronously: only on teardown paths, where waiting is bounded by SIGKILL. */
+static void kill_and_reap(int pidfd, bool *reaped)
+{
+	siginfo_t si;
+
+	if (pidfd < 0 || *reaped)
+		return;
+	(void)pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+	while (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED | __WALL) < 0 && errno == EINTR)
+		;
+	*reaped = true;
+}
+
+void session_free(struct session *s)
+{
+	struct conn *c;
+
+	if (!s)
+		return;
+	kill_and_reap(s->worker_pidfd, &s->worker_reaped);
+	kill_and_reap(s->cmd_pidfd, &s->cmd_reaped);
+	if (s->ev_status)
+		event_free(s->ev_status);
+	if (s->ev_worker)
+		event_free(s->ev_worker);
+	if (s->ev_cmd)
+		event_free(s->ev_cmd);
+	if (s->ev_grace)
+		event_free(s->ev_grace);
+	safe_close(s->status_fd);
+	safe_close(s->worker_pidfd);
+	safe_close(s->cmd_pidfd);
+	LIST_REMOVE(s, entry);
+	s->m->n_sessions--;
+	c = s->conn;
+	free(s->target);
+	strv_free(s->argv);
+	free(s->cwd);
+	free(s->rule);
+	manager_check_idle(s->m);
+	free(s);
+	if (c)
+		conn_session_done(c);
+}

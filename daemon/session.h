@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A session: one Run from fork to the final reply, watched through pidfds in the loop. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <event2/event.h>
+
+struct manager;
+struct conn;
+struct target;
+
+enum session_state {
+	SESSION_STARTING,  /* worker set up, exec not yet confirmed */
+	SESSION_RUNNING,   /* started reply sent */
+	SESSION_ENDING,    /* final reply sent or client gone; waiting for processes to be reaped */
+};
+
+struct session {
+	struct manager *m;
+	uint64_t id;
+	struct conn *conn;           /* NULL once the client has gone */
+	struct ucred caller;
+	char *target;                /* canonical name */
+	uint32_t ns_mask;
+	char **argv;
+	char *cwd;
+	char *rule;                  /* the deciding rule, "FILE:LINE" */
+	enum session_state state;
+	uint64_t start_usec;
+
+	pid_t worker_pid;            /* forked by nsctld */
+	int worker_pidfd;
+	pid_t cmd_pid;               /* the command: the worker itself, or its child in a pid ns */
+	int cmd_pidfd;               /* only when the command is not the worker */
+	int status_fd;               /* reports from the worker; EOF once exec happened */
+	bool status_eof;
+	bool failed;                 /* a start error was reported */
+	bool worker_reaped, cmd_reaped;
+	int exit_code, signal;       /* of the command once reaped */
+	bool join_pid;               /* a pid namespace is joined: the worker forks the command */
+	bool hung_up;                /* SIGHUP sent (client gone, or nsctld stopping) */
+	bool hangup_pending;         /* hang up as soon as the command runs */
+
+	struct event *ev_status, *ev_worker, *ev_cmd, *ev_grace;
+	LIST_ENTRY(session) entry;
+};
+
+struct session_params {
+	struct conn *conn;
+	struct target *target;       /* pinned */
+	uint32_t ns_mask;            /* requested namespaces */
+	char **argv;                 /* taken */
+	char **envp;                 /* complete environment, taken */
+	char *cwd;                   /* taken, may be NULL */
+	char *rule;                  /* taken */
+	int stdio[3];                /* taken */
+};
+
+/* Fork the worker and start watching it. Takes what params says; -errno on failure. */
+int session_start(struct manager *m, struct session_params *params, struct session **ret);
+
+/* The client's connection is gone: hang up the command (SIGHUP, SIGKILL after the grace). */
+void session_detach(struct session *s);
+
+/* Stop: like detach, but the final reply still goes to a connected client. */
+void session_hangup(struct session *s);
+
+/* Signal the running command. -ESRCH when it is not running. */
+int session_signal(struct session *s, int sig);
+
+struct session *session_find(struct manager *m, uint64_t id);
+unsigned session_count_uid(const struct manager *m, uid_t uid);
+
+/* Free without ceremony (manager teardown): kills and reaps what is left. */
+void session_free(struct session *s);

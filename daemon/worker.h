@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The worker: the only code between fork() and exec(). Joins, drops, execs, reports. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* Stages that report an error back to the daemon. */
+enum worker_stage {
+	WORKER_STAGE_SETUP,     /* fds, signals, session */
+	WORKER_STAGE_JOIN,      /* setns */
+	WORKER_STAGE_FORK,      /* the second fork for a pid namespace */
+	WORKER_STAGE_CREDS,     /* groups, gid, uid, capabilities, no_new_privs */
+	WORKER_STAGE_CHDIR,
+	WORKER_STAGE_EXEC,
+};
+
+enum worker_report_kind {
+	WORKER_REPORT_ERROR,    /* stage + errno: the command will not run */
+	WORKER_REPORT_CHILD,    /* the command's pid; its pidfd rides as SCM_RIGHTS */
+};
+
+/* One datagram on the status socket (SOCK_SEQPACKET). */
+struct worker_report {
+	int kind;
+	int stage;
+	int error;              /* errno */
+	int ns;                 /* enum ns_type for JOIN errors, -1 when unknown */
+	pid_t pid;
+};
+
+/* Everything the worker needs, prepared by the daemon before fork(): no allocation after. */
+struct worker_spec {
+	int target_pidfd;       /* pid targets, else -1 */
+	pid_t target_pid;
+	int target_nsfd;        /* nsfs file targets, else -1 */
+	int clone_flags;        /* CLONE_NEW* to join */
+	bool join_pid;          /* a pid namespace is joined: fork again */
+	uid_t uid;
+	gid_t gid;
+	const gid_t *groups;
+	size_t n_groups;
+	int stdio[3];
+	int status_fd;          /* SOCK_SEQPACKET, CLOEXEC */
+	char *const *argv;
+	char *const *envp;
+	const char *cwd;
+};
+
+/* Run in the forked child; never returns. */
+_Noreturn void worker_run(const struct worker_spec *spec);
+
+/* The fixed PATH commands are looked up in and run with. */
+#define WORKER_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
