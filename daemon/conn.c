@@ -19,6 +19,7 @@
 #include "daemon/dispatch.h"
 #include "daemon/manager.h"
 #include "daemon/session.h"
+#include "daemon/target.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 
@@ -104,6 +105,7 @@ void conn_free(struct conn *c)
 		return;
 	if (c->session)
 		session_detach(TAKE_PTR(c->session));
+	target_op_cancel(TAKE_PTR(c->pending));
 	if (c->ev_read)
 		event_free(c->ev_read);
 	if (c->ev_write)
@@ -288,7 +290,8 @@ static void on_read(evutil_socket_t fd, short what, void *userdata)
 			break;
 		if (r == 0) {
 			/* A client that leaves while its command runs hangs that command up. */
-			if (c->session || proto_reader_pending(&c->reader) > 0) {
+			if (c->session || (c->pending && c->pending_needs_peer) ||
+			    proto_reader_pending(&c->reader) > 0) {
 				conn_free(c);
 				return;
 			}

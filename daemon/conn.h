@@ -13,6 +13,7 @@
 
 struct manager;
 struct session;
+struct target_op;
 
 struct conn {
 	struct manager *m;
@@ -27,6 +28,9 @@ struct conn {
 
 	bool call_oneway;         /* the call in progress wants no reply */
 	struct session *session;  /* the Run call in progress, if any */
+	struct target_op *pending;  /* the call in progress waits on this (a target being
+				     * resolved); cancelled when the connection goes */
+	bool pending_needs_peer;  /* a peer that shuts down its side ends the call (Run) */
 	bool busy;                /* a call is in progress: queue further calls */
 	bool replied;             /* its final reply is queued (a session may still be ending) */
 	bool read_eof;            /* the peer shut down its sending side */

@@ -5,6 +5,7 @@
 #include "protocol/varlink.h"
 
 struct conn;
+struct target_result;
 
 /*
  * A handler answers through conn_reply()/conn_error(), now or later (Run replies when the
@@ -21,3 +22,10 @@ void method_kill(struct conn *c, const struct proto_call *call, struct proto_mes
 void method_get_info(struct conn *c, const struct proto_call *call, struct proto_message *msg);
 void method_get_interface_description(struct conn *c, const struct proto_call *call,
 				      struct proto_message *msg);
+
+/*
+ * The error reply for a resolution of name that failed other than with -ENOENT (whose
+ * answer depends on the method): TargetNotFound for a malformed name, AmbiguousTarget,
+ * BackendUnavailable, or SystemError.
+ */
+void method_error_resolve(struct conn *c, const char *name, const struct target_result *res);

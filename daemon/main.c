@@ -9,15 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
 #include "daemon/manager.h"
 #include "daemon/policy.h"
+#include "daemon/target.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 
 #define DEFAULT_POLICY SYSCONFDIR "/nsctl/policy"
+#define sizeof_field(type, member) sizeof(((type *)NULL)->member)
 
 static void help(void)
 {
@@ -40,6 +43,20 @@ static void help(void)
 	       "      --max-connections N        (default 512)\n"
 	       "      --max-connections-per-user N  (default 64)\n"
 	       "      --log auto|journal|stderr  where audit records go (default auto)\n"
+	       "\n"
+	       "Targets:\n"
+	       "      --backends LIST        the target kinds served, comma-separated, from\n"
+	       "                             pid,netns,docker,podman,machine,unit (default all);\n"
+	       "                             bare names are tried in that order\n"
+	       "      --docker-socket PATH   the Docker Engine API (default " TARGET_DOCKER_SOCKET ")\n"
+	       "      --podman-socket PATH   Podman's Docker-compatible API\n"
+	       "                             (default " TARGET_PODMAN_SOCKET ")\n"
+	       "      --backend-timeout SEC  for one answer of a container engine or the bus\n"
+	       "                             (default 2)\n"
+	       "      --target-cache SEC     keep resolved container, machine and unit names for\n"
+	       "                             SEC seconds while their process lives (default 5,\n"
+	       "                             0: not at all)\n"
+	       "\n"
 	       "  -h, --help                 show this help\n"
 	       "      --version              show the version\n"
 	       "\n"
@@ -94,7 +111,8 @@ int main(int argc, char **argv)
 {
 	enum {
 		ARG_CHECK_POLICY = 0x100, ARG_IDLE, ARG_GRACE, ARG_REQ_TIMEOUT, ARG_MAX_SESS,
-		ARG_MAX_CONN, ARG_MAX_CONN_UID, ARG_LOG, ARG_VERSION,
+		ARG_MAX_CONN, ARG_MAX_CONN_UID, ARG_LOG, ARG_VERSION, ARG_BACKENDS,
+		ARG_DOCKER_SOCKET, ARG_PODMAN_SOCKET, ARG_BACKEND_TIMEOUT, ARG_TARGET_CACHE,
 	};
 	static const struct option options[] = {
 		{ "listen", required_argument, NULL, 'l' },
@@ -109,12 +127,18 @@ int main(int argc, char **argv)
 		{ "log", required_argument, NULL, ARG_LOG },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, ARG_VERSION },
+		{ "backends", required_argument, NULL, ARG_BACKENDS },
+		{ "docker-socket", required_argument, NULL, ARG_DOCKER_SOCKET },
+		{ "podman-socket", required_argument, NULL, ARG_PODMAN_SOCKET },
+		{ "backend-timeout", required_argument, NULL, ARG_BACKEND_TIMEOUT },
+		{ "target-cache", required_argument, NULL, ARG_TARGET_CACHE },
 		{ 0 },
 	};
 	struct manager_settings settings;
 	struct manager *m = NULL;
 	_cleanup_free_ char *error = NULL;
-	unsigned *uval;
+	unsigned *uval, secs;
+	char **spath;
 	int c, r, status;
 
 	manager_settings_init(&settings);
@@ -158,6 +182,51 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			settings.log = (enum audit_sink)r;
+			break;
+		case ARG_BACKENDS:
+			if (target_kinds_from_string(optarg, &settings.backends) < 0) {
+				fprintf(stderr, "nsctld: --backends: expected a comma-separated list of "
+					"pid, netns, docker, podman, machine, unit: '%s'\n", optarg);
+				manager_settings_done(&settings);
+				return 1;
+			}
+			break;
+		case ARG_DOCKER_SOCKET:
+		case ARG_PODMAN_SOCKET:
+			if (optarg[0] != '/' || strlen(optarg) >= sizeof_field(struct sockaddr_un,
+									       sun_path)) {
+				fprintf(stderr, "nsctld: --%s: expected an absolute path of at most "
+					"%zu bytes: '%s'\n",
+					c == ARG_DOCKER_SOCKET ? "docker-socket" : "podman-socket",
+					sizeof_field(struct sockaddr_un, sun_path) - 1, optarg);
+				manager_settings_done(&settings);
+				return 1;
+			}
+			spath = c == ARG_DOCKER_SOCKET ? &settings.docker_socket
+						       : &settings.podman_socket;
+			free(*spath);
+			*spath = strdup(optarg);
+			if (!*spath) {
+				manager_settings_done(&settings);
+				return 1;
+			}
+			break;
+		case ARG_BACKEND_TIMEOUT:
+			if (parse_unsigned(optarg, 3600, &secs) < 0 || secs == 0) {
+				fprintf(stderr, "nsctld: --backend-timeout: not a number from 1 to "
+					"3600: '%s'\n", optarg);
+				manager_settings_done(&settings);
+				return 1;
+			}
+			settings.backend_timeout_ms = secs * 1000;
+			break;
+		case ARG_TARGET_CACHE:
+			if (parse_unsigned(optarg, 3600, &settings.target_cache_sec) < 0) {
+				fprintf(stderr, "nsctld: --target-cache: not a number from 0 to 3600: "
+					"'%s'\n", optarg);
+				manager_settings_done(&settings);
+				return 1;
+			}
 			break;
 		case 'h':
 			help();

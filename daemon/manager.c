@@ -17,6 +17,7 @@
 #include "daemon/manager.h"
 #include "daemon/policy.h"
 #include "daemon/session.h"
+#include "daemon/target.h"
 #include "protocol/cleanup.h"
 
 void manager_log(const char *fmt, ...)
@@ -44,6 +45,9 @@ void manager_settings_init(struct manager_settings *s)
 		.max_output = 1u << 20,
 		.limits = proto_limits_default,
 		.log = AUDIT_AUTO,
+		.backends = TARGET_KINDS_ALL,
+		.backend_timeout_ms = 2000,
+		.target_cache_sec = 5,
 	};
 }
 
@@ -51,6 +55,8 @@ void manager_settings_done(struct manager_settings *s)
 {
 	free(s->policy_path);
 	free(s->listen_path);
+	free(s->docker_socket);
+	free(s->podman_socket);
 }
 
 int manager_load_policy(struct manager *m, char **ret_error)
@@ -110,6 +116,13 @@ int manager_new(struct manager_settings *settings, struct manager **ret)
 	LIST_INIT(&m->sessions);
 	m->base = event_base_new();
 	if (!m->base)
+		goto nomem;
+	if (!m->settings.docker_socket)
+		m->settings.docker_socket = strdup(TARGET_DOCKER_SOCKET);
+	if (!m->settings.podman_socket)
+		m->settings.podman_socket = strdup(TARGET_PODMAN_SOCKET);
+	if (!m->settings.docker_socket || !m->settings.podman_socket ||
+	    target_state_new(m, &m->targets) < 0)
 		goto nomem;
 	m->ev_sigterm = evsignal_new(m->base, SIGTERM, on_stop_signal, m);
 	m->ev_sigint = evsignal_new(m->base, SIGINT, on_stop_signal, m);
@@ -245,6 +258,8 @@ void manager_free(struct manager *m)
 	}
 	while ((s = LIST_FIRST(&m->sessions)))
 		session_free(s);
+	/* After the connections: their resolutions in flight are cancelled by then. */
+	target_state_free(m->targets);
 	listener_stop(m);
 	if (m->listen_fd >= 0 && m->unlink_on_exit)
 		(void)unlink(m->settings.listen_path);

@@ -14,6 +14,7 @@
 struct conn;
 struct session;
 struct policy;
+struct target_state;
 
 struct manager_settings {
 	char *policy_path;
@@ -28,6 +29,11 @@ struct manager_settings {
 	size_t max_output;                 /* bytes queued to a client that does not read */
 	struct proto_limits limits;
 	enum audit_sink log;
+	uint32_t backends;                 /* TARGET_KIND_BIT()s of the enabled target backends */
+	char *docker_socket;               /* the Docker Engine API */
+	char *podman_socket;               /* Podman's Docker-compatible API */
+	unsigned backend_timeout_ms;       /* one request to a container engine or the bus */
+	unsigned target_cache_sec;         /* how long a resolved name is kept; 0: not at all */
 };
 
 void manager_settings_init(struct manager_settings *s);
@@ -40,6 +46,7 @@ struct manager {
 	struct manager_settings settings;
 	struct event_base *base;
 	struct policy *policy;
+	struct target_state *targets;      /* target backends: cache, bus connection */
 
 	int listen_fd;
 	bool socket_activated;

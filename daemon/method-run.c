@@ -1,11 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* io.nsctl.Run: validate, decide (audited), pin the target, start a session. */
+/* io.nsctl.Run: validate, resolve the target, decide (audited), start a session. */
 
 /*
- * The order is deliberate. Everything the request says is checked first; then the policy
- * decides on the target's name, before the target is looked up, so that a caller who may
- * not enter a target cannot learn whether it exists; only a permitted request pins the
- * target and forks a worker. A denied request never forks.
+ * The order is deliberate. Everything the request says is checked first, and the stdio fds
+ * are taken out of the message. Then the target's name is resolved, through the event loop
+ * (a container engine or the bus may take a while; other clients are served meanwhile), to
+ * a pinned target and its canonical name; the connection holds the resolution and cancels
+ * it if the client leaves. The policy then decides on the canonical name, and only a
+ * permitted request forks a worker.
+ *
+ * Resolving comes before deciding because a bare name ("web") or an ID has no canonical
+ * name until it is resolved. What a caller may learn stays the same: a bare name only means
+ * targets the caller may see (some request for them could be permitted), and when nothing
+ * is found the policy decides on what the name would mean (docker:web, netns:web, ...), so
+ * a caller who would be denied gets PermissionDenied whether or not the target exists, and
+ * TargetNotFound only when the request would have been permitted. Errors name the target as
+ * the caller wrote it.
  */
 
 #include <errno.h>
@@ -16,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon/access.h"
 #include "daemon/conn.h"
 #include "daemon/dispatch.h"
 #include "daemon/manager.h"
@@ -158,18 +169,18 @@ static void error_limit(struct conn *c, const char *limit)
 
 /* Decide and audit. Returns the deciding rule as "FILE:LINE" (or "default"), or NULL. */
 static enum policy_action decide(struct conn *c, const struct run_request *req,
-				 const struct target *t, char **ret_rule)
+				 const char *canonical, const char *bare, char **ret_rule)
 {
 	const struct policy_rule *rule = NULL;
-	struct policy_caller caller = {
-		.uid = c->cred.uid, .gid = c->cred.gid,
-		.groups = c->groups, .n_groups = c->n_groups,
-	};
+	struct policy_caller caller;
 	struct policy_request preq = {
-		.target = t->canonical, .bare_name = t->bare, .ns_mask = req->ns_mask,
+		.target = canonical, .bare_name = bare, .ns_mask = req->ns_mask,
 	};
-	enum policy_action a = policy_check(c->m->policy, &caller, &preq, &rule);
+	enum policy_action a;
 	char *where = NULL;
+
+	access_caller(c, &caller);
+	a = policy_check(c->m->policy, &caller, &preq, &rule);
 
 	if (rule) {
 		if (asprintf(&where, "%s:%u", rule->file, rule->line) < 0)
@@ -180,7 +191,7 @@ static enum policy_action decide(struct conn *c, const struct run_request *req,
 	audit_log(&(struct audit_record){
 		.event = "decision",
 		.caller = &c->cred,
-		.target = t->canonical,
+		.target = canonical,
 		.ns_mask = req->ns_mask,
 		.argv = req->argv,
 		.decision = a == POLICY_PERMIT ? "permit" : "deny",
@@ -213,100 +224,126 @@ static int take_stdio(struct proto_message *msg, const int idx[3], int fds[3])
 	return 0;
 }
 
-void method_run(struct conn *c, const struct proto_call *call, struct proto_message *msg)
+/* One Run from its decoding until the session starts: it waits for the target. */
+struct run_call {
+	struct target_op op;       /* conn->pending while the target is resolved */
+	struct conn *c;
+	struct run_request req;
+	int stdio[3];
+	struct access_filter filter;
+	struct target_op *resolve;
+};
+
+static void run_call_free(struct run_call *rc)
+{
+	target_op_cancel(rc->resolve);
+	close_many(rc->stdio, 3);
+	run_request_done(&rc->req);
+	free(rc);
+}
+
+static void run_call_cancel(struct target_op *op)
+{
+	run_call_free((struct run_call *)op);
+}
+
+static bool run_filter(const char *canonical, const char *bare, void *userdata)
+{
+	struct run_call *rc = userdata;
+
+	return access_filter_visible(canonical, bare, &rc->filter);
+}
+
+static void error_denied(struct conn *c, const struct run_request *req)
+{
+	struct json_object *p = json_object_new_object();
+
+	json_object_object_add(p, "target", json_object_new_string(req->target));
+	json_object_object_add(p, "namespaces", ns_array(req->ns_mask));
+	conn_error(c, NSCTL_ERROR_PERMISSION_DENIED, p);
+}
+
+struct reading {
+	struct run_call *rc;
+	char *canonical, *bare;
+};
+
+static bool reading_permitted(const char *canonical, const char *bare, void *userdata)
+{
+	struct reading *rd = userdata;
+	struct policy_request preq = {
+		.target = canonical, .bare_name = bare, .ns_mask = rd->rc->req.ns_mask,
+	};
+
+	if (policy_check(rd->rc->c->m->policy, &rd->rc->filter.caller, &preq, NULL) !=
+	    POLICY_PERMIT)
+		return false;
+	rd->canonical = strdup(canonical);
+	rd->bare = strdup(bare);
+	return true;
+}
+
+/*
+ * Nothing the caller may see has this name. The answer is the policy's for what the name
+ * would mean: TargetNotFound if some meaning would be permitted, else PermissionDenied.
+ */
+static void answer_not_found(struct conn *c, struct run_call *rc)
+{
+	struct reading rd = { .rc = rc };
+	const char *name = rc->req.target, *colon = strchr(name, ':');
+	_cleanup_free_ char *rule = NULL;
+	enum policy_action a;
+
+	(void)target_readings(c->m, name, reading_permitted, &rd);
+	a = decide(c, &rc->req, rd.canonical ? rd.canonical : name,
+		   rd.bare ? rd.bare : colon ? colon + 1 : name, &rule);
+	free(rd.canonical);
+	free(rd.bare);
+	if (a == POLICY_PERMIT)
+		error_target(c, NSCTL_ERROR_TARGET_NOT_FOUND, name);
+	else
+		error_denied(c, &rc->req);
+}
+
+/* The target is pinned: decide, check its namespaces, start the session. */
+static void run_start(struct conn *c, struct run_call *rc, struct target *t)
 {
 	struct manager *m = c->m;
-	struct run_request req = { .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1 };
 	struct session_params sp = { .stdio = { -EBADF, -EBADF, -EBADF } };
-	struct target *t = NULL;
 	struct session *s;
-	const char *bad = NULL;
 	char *rule = NULL;
-	int idx[3], r;
+	int r;
 
-	if (m->stopping) {
-		conn_error(c, NSCTL_ERROR_SHUTTING_DOWN, NULL);
-		return;
-	}
-	if (!call->more || call->oneway) {
-		conn_error(c, VARLINK_ERROR_EXPECTED_MORE, NULL);
-		return;
-	}
-	if (c->read_eof) {
-		conn_protocol_error(c, "Run on a connection that was shut down for writing");
-		return;
-	}
-	r = run_request_from_json(call->parameters, &req, &bad);
-	if (r < 0) {
-		conn_error_invalid(c, bad ? bad : "parameters");
-		return;
-	}
-	idx[0] = req.stdin_fd;
-	idx[1] = req.stdout_fd;
-	idx[2] = req.stderr_fd;
-	for (int i = 0; i < 3; i++)
-		if (idx[i] < 0 || (size_t)idx[i] >= msg->n_fds) {
-			conn_error_invalid(c, (const char *[]){ "stdin", "stdout", "stderr" }[i]);
-			goto out;
-		}
-	if (!env_valid(req.env)) {
-		conn_error_invalid(c, "env");
+	if (decide(c, &rc->req, t->canonical, t->bare, &rule) != POLICY_PERMIT) {
+		error_denied(c, &rc->req);
 		goto out;
 	}
-	if (session_count_uid(m, c->cred.uid) >= m->settings.max_sessions_per_uid) {
-		error_limit(c, "sessions-per-user");
-		goto out;
-	}
-	r = target_parse(req.target, &t);
-	if (r == -ENOMEM) {
-		error_errno(c, "parse-target", r);
-		goto out;
-	}
-	if (r < 0) {
-		error_target(c, NSCTL_ERROR_TARGET_NOT_FOUND, req.target);
-		goto out;
-	}
-	if (decide(c, &req, t, &rule) != POLICY_PERMIT) {
+	if (rc->req.ns_mask & ~t->available_ns) {
 		struct json_object *p = json_object_new_object();
-
-		json_object_object_add(p, "target", json_object_new_string(t->canonical));
-		json_object_object_add(p, "namespaces", ns_array(req.ns_mask));
-		conn_error(c, NSCTL_ERROR_PERMISSION_DENIED, p);
-		goto out;
-	}
-	r = target_open(t);
-	if (r == -ESRCH || r == -ENOENT) {
-		error_target(c, NSCTL_ERROR_TARGET_NOT_FOUND, t->canonical);
-		goto out;
-	}
-	if (r < 0) {
-		error_errno(c, "open-target", r);
-		goto out;
-	}
-	if (req.ns_mask & ~t->available_ns) {
-		struct json_object *p = json_object_new_object();
-		int missing = __builtin_ctz(req.ns_mask & ~t->available_ns);
+		int missing = __builtin_ctz(rc->req.ns_mask & ~t->available_ns);
 
 		json_object_object_add(p, "target", json_object_new_string(t->canonical));
 		json_object_object_add(p, "namespace", json_object_new_string(ns_table[missing].name));
 		conn_error(c, NSCTL_ERROR_NAMESPACE_UNAVAILABLE, p);
 		goto out;
 	}
-	r = build_environment(c->cred.uid, req.env, &sp.envp);
+	/* Again: other calls of this uid may have started sessions while this one waited. */
+	if (session_count_uid(m, c->cred.uid) >= m->settings.max_sessions_per_uid) {
+		error_limit(c, "sessions-per-user");
+		goto out;
+	}
+	r = build_environment(c->cred.uid, rc->req.env, &sp.envp);
 	if (r < 0) {
 		error_errno(c, "environment", r);
 		goto out;
 	}
-	r = take_stdio(msg, idx, sp.stdio);
-	if (r < 0) {
-		error_errno(c, "stdio", r);
-		goto out;
-	}
+	memcpy(sp.stdio, rc->stdio, sizeof(sp.stdio));
+	rc->stdio[0] = rc->stdio[1] = rc->stdio[2] = -EBADF;
 	sp.conn = c;
 	sp.target = t;
-	sp.ns_mask = req.ns_mask;
-	sp.argv = TAKE_PTR(req.argv);
-	sp.cwd = TAKE_PTR(req.cwd);
+	sp.ns_mask = rc->req.ns_mask;
+	sp.argv = TAKE_PTR(rc->req.argv);
+	sp.cwd = TAKE_PTR(rc->req.cwd);
 	sp.rule = TAKE_PTR(rule);
 	r = session_start(m, &sp, &s);
 	if (r < 0) {
@@ -322,6 +359,95 @@ out:
 	free(sp.cwd);
 	free(sp.rule);
 	free(rule);
-	target_free(t);
-	run_request_done(&req);
+}
+
+static void on_resolved(struct target_result *res, void *userdata)
+{
+	struct run_call *rc = userdata;
+	struct conn *c = rc->c;
+	struct target *t;
+
+	rc->resolve = NULL; /* finishing: target-resolve.c frees it */
+	c->pending = NULL;
+	if (c->m->stopping) {
+		conn_error(c, NSCTL_ERROR_SHUTTING_DOWN, NULL);
+	} else if (res->r == -ENOENT) {
+		answer_not_found(c, rc);
+	} else if (res->r < 0) {
+		method_error_resolve(c, rc->req.target, res);
+	} else {
+		t = TAKE_PTR(res->t);
+		run_start(c, rc, t);
+		target_free(t);
+	}
+	run_call_free(rc);
+}
+
+void method_run(struct conn *c, const struct proto_call *call, struct proto_message *msg)
+{
+	struct manager *m = c->m;
+	struct run_call *rc = NULL;
+	const char *bad = NULL;
+	int idx[3], r;
+
+	if (m->stopping) {
+		conn_error(c, NSCTL_ERROR_SHUTTING_DOWN, NULL);
+		return;
+	}
+	if (!call->more || call->oneway) {
+		conn_error(c, VARLINK_ERROR_EXPECTED_MORE, NULL);
+		return;
+	}
+	if (c->read_eof) {
+		conn_protocol_error(c, "Run on a connection that was shut down for writing");
+		return;
+	}
+	rc = calloc(1, sizeof(*rc));
+	if (!rc) {
+		error_errno(c, "allocate", -ENOMEM);
+		return;
+	}
+	rc->op.cancel = run_call_cancel;
+	rc->c = c;
+	rc->req = (struct run_request){ .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1 };
+	rc->stdio[0] = rc->stdio[1] = rc->stdio[2] = -EBADF;
+	r = run_request_from_json(call->parameters, &rc->req, &bad);
+	if (r < 0) {
+		conn_error_invalid(c, bad ? bad : "parameters");
+		goto fail;
+	}
+	idx[0] = rc->req.stdin_fd;
+	idx[1] = rc->req.stdout_fd;
+	idx[2] = rc->req.stderr_fd;
+	for (int i = 0; i < 3; i++)
+		if (idx[i] < 0 || (size_t)idx[i] >= msg->n_fds) {
+			conn_error_invalid(c, (const char *[]){ "stdin", "stdout", "stderr" }[i]);
+			goto fail;
+		}
+	if (!env_valid(rc->req.env)) {
+		conn_error_invalid(c, "env");
+		goto fail;
+	}
+	if (session_count_uid(m, c->cred.uid) >= m->settings.max_sessions_per_uid) {
+		error_limit(c, "sessions-per-user");
+		goto fail;
+	}
+	/* The message goes away when this returns; its fds wait with the call. */
+	r = take_stdio(msg, idx, rc->stdio);
+	if (r < 0) {
+		error_errno(c, "stdio", r);
+		goto fail;
+	}
+	rc->filter.m = m;
+	access_caller(c, &rc->filter.caller);
+	r = target_resolve(m, rc->req.target, run_filter, rc, on_resolved, &rc->resolve);
+	if (r < 0) {
+		error_errno(c, "resolve-target", r);
+		goto fail;
+	}
+	c->pending = &rc->op;
+	c->pending_needs_peer = true;
+	return;
+fail:
+	run_call_free(rc);
 }

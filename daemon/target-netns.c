@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Target backend "netns:NAME": a network namespace bound at /run/netns/NAME (ip netns). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -19,13 +20,18 @@
 
 #define NETNS_DIR "/run/netns"
 
+/* One path component, as `ip netns` names them. */
+static bool netns_name_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len > 0 && len <= NAME_MAX && !strchr(name, '/') && strcmp(name, ".") != 0 &&
+	       strcmp(name, "..") != 0;
+}
+
 static int netns_parse(const char *rest, struct target *t)
 {
-	size_t len = strlen(rest);
-
-	/* One path component, as `ip netns` names them. */
-	if (len == 0 || len > NAME_MAX || strchr(rest, '/') || strcmp(rest, ".") == 0 ||
-	    strcmp(rest, "..") == 0)
+	if (!netns_name_valid(rest))
 		return -EINVAL;
 	t->kind = TARGET_NETNS;
 	if (asprintf(&t->canonical, "netns:%s", rest) < 0) {
@@ -38,17 +44,14 @@ static int netns_parse(const char *rest, struct target *t)
 	return 0;
 }
 
-static int netns_open(struct target *t)
+/* Open NAME in the directory dir as a network namespace: -ENOENT for anything else. */
+static int netns_open_at(int dir, const char *name, int *ret)
 {
-	_cleanup_close_ int dir = -EBADF;
 	_cleanup_close_ int fd = -EBADF;
 	struct statfs sfs;
 	int type;
 
-	dir = open(NETNS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir < 0)
-		return -errno;
-	fd = openat(dir, t->bare, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ELOOP ? -ENOENT : -errno;
 	/* Only a real network namespace file counts: not a stale file or anything else. */
@@ -61,14 +64,99 @@ static int netns_open(struct target *t)
 		return -errno;
 	if (type != CLONE_NEWNET)
 		return -ENOENT;
-	t->nsfd = TAKE_FD(fd);
+	*ret = TAKE_FD(fd);
+	return 0;
+}
+
+static int netns_open(struct target *t)
+{
+	_cleanup_close_ int dir = -EBADF;
+	int r;
+
+	dir = open(NETNS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return -errno;
+	r = netns_open_at(dir, t->bare, &t->nsfd);
+	if (r < 0)
+		return r;
 	t->available_ns = NS_BIT(NS_NET);
 	t->shared_ns = 0;
 	return 0;
 }
 
+/* Every bound network namespace the filter lets through; no /run/netns means none. */
+static int netns_list_now(struct manager *m, target_filter_fn filter, void *filter_userdata,
+			  struct target_entry **ret, size_t *ret_n)
+{
+	struct target_entry *l = NULL;
+	size_t n = 0, alloc = 0;
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	d = opendir(NETNS_DIR);
+	if (!d) {
+		if (errno != ENOENT)
+			return -errno;
+		*ret = NULL;
+		*ret_n = 0;
+		return 0;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		_cleanup_free_ char *canonical = NULL;
+		int fd = -EBADF;
+
+		if (!netns_name_valid(de->d_name))
+			continue;
+		if (asprintf(&canonical, "netns:%s", de->d_name) < 0) {
+			canonical = NULL;
+			r = -ENOMEM;
+			break;
+		}
+		if (filter && !filter(canonical, de->d_name, filter_userdata))
+			continue;
+		/* Only what could be entered: a stale file left by a crashed `ip` is not listed. */
+		if (netns_open_at(dirfd(d), de->d_name, &fd) < 0)
+			continue;
+		safe_close(fd);
+		if (n == alloc) {
+			size_t na = alloc ? alloc * 2 : 16;
+			struct target_entry *nl = reallocarray(l, na, sizeof(*l));
+
+			if (!nl) {
+				r = -ENOMEM;
+				break;
+			}
+			l = nl;
+			alloc = na;
+		}
+		l[n] = (struct target_entry){ .kind = TARGET_NETNS, .pid = 0 };
+		l[n].canonical = TAKE_PTR(canonical);
+		l[n].bare = strdup(de->d_name);
+		l[n].state = strdup("present");
+		n++;
+		if (!l[n - 1].bare || !l[n - 1].state) {
+			r = -ENOMEM;
+			break;
+		}
+	}
+	if (r == 0 && errno != 0)
+		r = -errno;
+	closedir(d);
+	if (r < 0) {
+		target_entries_free(l, n);
+		return r;
+	}
+	*ret = l;
+	*ret_n = n;
+	return 0;
+}
+
 const struct target_backend target_backend_netns = {
 	.prefix = "netns",
+	.kind = TARGET_NETNS,
+	.bare_names = true,
 	.parse = netns_parse,
 	.open = netns_open,
+	.list_now = netns_list_now,
 };

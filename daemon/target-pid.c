@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Target backend "pid:N": a process, pinned by a pidfd. */
+/* Target backend "pid:N": a process, pinned by a pidfd. Not listed, never a bare name. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
-#include <sys/stat.h>
 
 #include "daemon/target.h"
 #include "protocol/cleanup.h"
@@ -40,28 +39,16 @@ static int pid_parse(const char *rest, struct target *t)
 
 static int pid_open(struct target *t)
 {
-	char path[64];
-	struct stat st;
-	int r;
-
 	t->pidfd = pidfd_open(t->pid, 0);
 	if (t->pidfd < 0)
 		return -errno;
-	/* A process has the namespaces this kernel knows; the pidfd pins which process. */
-	t->available_ns = 0;
-	for (int i = 0; i < _NS_COUNT; i++) {
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)t->pid, ns_table[i].proc_name);
-		if (lstat(path, &st) == 0)
-			t->available_ns |= NS_BIT(i);
-	}
-	r = target_shared_namespaces(t->pid, t->pidfd, &t->shared_ns);
-	if (r < 0)
-		return r;
-	return 0;
+	return target_pin_namespaces(t);
 }
 
 const struct target_backend target_backend_pid = {
 	.prefix = "pid",
+	.kind = TARGET_PID,
+	.bare_names = false,
 	.parse = pid_parse,
 	.open = pid_open,
 };

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Target names: route "KIND:NAME" to its backend; compare namespaces with nsctld's own. */
+/* Target names: the backend table, target objects, namespaces compared with nsctld's own. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,45 +10,95 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "daemon/bus.h"
+#include "daemon/manager.h"
 #include "daemon/target.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 
-/* Later backends (containers, machines, units) join this table. */
-static const struct target_backend *const backends[] = {
-	&target_backend_pid,
-	&target_backend_netns,
+/* Indexed by enum target_kind: the order in which bare names are tried and lists sorted. */
+static const struct target_backend *const backends[_TARGET_KIND_COUNT] = {
+	[TARGET_PID] = &target_backend_pid,
+	[TARGET_NETNS] = &target_backend_netns,
+	[TARGET_DOCKER] = &target_backend_docker,
+	[TARGET_PODMAN] = &target_backend_podman,
+	[TARGET_MACHINE] = &target_backend_machine,
+	[TARGET_UNIT] = &target_backend_unit,
 };
+
+void target_op_cancel(struct target_op *op)
+{
+	if (op)
+		op->cancel(op);
+}
+
+const struct target_backend *target_backend_of_kind(enum target_kind kind)
+{
+	return (unsigned)kind < _TARGET_KIND_COUNT ? backends[kind] : NULL;
+}
+
+const struct target_backend *target_backend_of_prefix(const char *prefix, size_t len)
+{
+	for (size_t i = 0; i < ELEMENTSOF(backends); i++)
+		if (strlen(backends[i]->prefix) == len && strncmp(prefix, backends[i]->prefix, len) == 0)
+			return backends[i];
+	return NULL;
+}
+
+int target_kinds_from_string(const char *s, uint32_t *ret)
+{
+	uint32_t mask = 0;
+
+	for (const char *p = s;;) {
+		size_t len = strcspn(p, ",");
+		const struct target_backend *b = target_backend_of_prefix(p, len);
+
+		if (len == 0 || !b)
+			return -EINVAL;
+		mask |= TARGET_KIND_BIT(b->kind);
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	*ret = mask;
+	return 0;
+}
+
+struct target *target_new(const struct target_backend *b)
+{
+	struct target *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->backend = b;
+	t->kind = b->kind;
+	t->pidfd = -EBADF;
+	t->nsfd = -EBADF;
+	return t;
+}
 
 int target_parse(const char *name, struct target **ret)
 {
 	const char *colon = strchr(name, ':');
+	const struct target_backend *b;
 	struct target *t;
+	int r;
 
 	if (!colon)
 		return -EINVAL;
-	for (size_t i = 0; i < ELEMENTSOF(backends); i++) {
-		const struct target_backend *b = backends[i];
-		size_t plen = strlen(b->prefix);
-		int r;
-
-		if ((size_t)(colon - name) != plen || strncmp(name, b->prefix, plen) != 0)
-			continue;
-		t = calloc(1, sizeof(*t));
-		if (!t)
-			return -ENOMEM;
-		t->backend = b;
-		t->pidfd = -EBADF;
-		t->nsfd = -EBADF;
-		r = b->parse(colon + 1, t);
-		if (r < 0) {
-			target_free(t);
-			return r;
-		}
-		*ret = t;
-		return 0;
+	b = target_backend_of_prefix(name, (size_t)(colon - name));
+	if (!b || !b->open)
+		return -EINVAL;
+	t = target_new(b);
+	if (!t)
+		return -ENOMEM;
+	r = b->parse(colon + 1, t);
+	if (r < 0) {
+		target_free(t);
+		return r;
 	}
-	return -EINVAL;
+	*ret = t;
+	return 0;
 }
 
 int target_open(struct target *t)
@@ -64,6 +115,49 @@ void target_free(struct target *t)
 	safe_close(t->pidfd);
 	safe_close(t->nsfd);
 	free(t);
+}
+
+int target_dup(const struct target *t, struct target **ret)
+{
+	struct target *n = target_new(t->backend);
+
+	if (!n)
+		return -ENOMEM;
+	n->canonical = strdup(t->canonical);
+	n->bare = strdup(t->bare);
+	if (!n->canonical || !n->bare) {
+		target_free(n);
+		return -ENOMEM;
+	}
+	n->pid = t->pid;
+	n->available_ns = t->available_ns;
+	n->shared_ns = t->shared_ns;
+	if (t->pidfd >= 0 && (n->pidfd = fcntl(t->pidfd, F_DUPFD_CLOEXEC, 3)) < 0) {
+		target_free(n);
+		return -errno;
+	}
+	if (t->nsfd >= 0 && (n->nsfd = fcntl(t->nsfd, F_DUPFD_CLOEXEC, 3)) < 0) {
+		target_free(n);
+		return -errno;
+	}
+	*ret = n;
+	return 0;
+}
+
+int target_pin_namespaces(struct target *t)
+{
+	char path[64];
+	struct stat st;
+	uint32_t available = 0;
+
+	/* A process has the namespaces this kernel knows; the pidfd pins which process. */
+	for (int i = 0; i < _NS_COUNT; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)t->pid, ns_table[i].proc_name);
+		if (lstat(path, &st) == 0)
+			available |= NS_BIT(i);
+	}
+	t->available_ns = available;
+	return target_shared_namespaces(t->pid, t->pidfd, &t->shared_ns);
 }
 
 int target_shared_namespaces(pid_t pid, int pidfd, uint32_t *ret_shared)
@@ -88,4 +182,55 @@ int target_shared_namespaces(pid_t pid, int pidfd, uint32_t *ret_shared)
 		return -errno;
 	*ret_shared = shared;
 	return 0;
+}
+
+bool target_pidfd_exited(int pidfd)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	/* A pidfd polls readable once its process has exited (a zombie counts as exited). */
+	return poll(&p, 1, 0) != 0;
+}
+
+void target_entry_done(struct target_entry *e)
+{
+	free(e->canonical);
+	free(e->bare);
+	free(e->state);
+	*e = (struct target_entry){ 0 };
+}
+
+void target_entries_free(struct target_entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		target_entry_done(&e[i]);
+	free(e);
+}
+
+int target_state_new(struct manager *m, struct target_state **ret)
+{
+	struct target_state *s = calloc(1, sizeof(*s));
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	s->m = m;
+	r = target_cache_new(m, &s->cache);
+	if (r >= 0)
+		r = bus_new(m, &s->bus);
+	if (r < 0) {
+		target_state_free(s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+void target_state_free(struct target_state *s)
+{
+	if (!s)
+		return;
+	target_cache_free(s->cache);
+	bus_free(s->bus);
+	free(s);
 }

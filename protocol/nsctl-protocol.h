@@ -26,6 +26,8 @@
 #define NSCTL_ERROR_PROTOCOL "io.nsctl.ProtocolError"
 #define NSCTL_ERROR_PERMISSION_DENIED "io.nsctl.PermissionDenied"
 #define NSCTL_ERROR_TARGET_NOT_FOUND "io.nsctl.TargetNotFound"
+#define NSCTL_ERROR_AMBIGUOUS_TARGET "io.nsctl.AmbiguousTarget"
+#define NSCTL_ERROR_BACKEND_UNAVAILABLE "io.nsctl.BackendUnavailable"
 #define NSCTL_ERROR_NAMESPACE_UNAVAILABLE "io.nsctl.NamespaceUnavailable"
 #define NSCTL_ERROR_JOIN_FAILED "io.nsctl.JoinFailed"
 #define NSCTL_ERROR_CREDENTIALS_FAILED "io.nsctl.CredentialsFailed"

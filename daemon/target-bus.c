@@ -1,0 +1,598 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Target backends "machine:NAME" (systemd-machined) and "unit:NAME.service" (systemd). */
+
+/*
+ * Both are a process found through the system bus: the manager object names the target's
+ * object (machined's GetMachine, systemd's GetUnit), whose property holds the pid (Leader,
+ * MainPID). As for containers, the pid becomes a pidfd and the property is read again: only
+ * the same pid, with the pidfd's process still alive, makes the pidfd the target's. A unit
+ * without a main process (0) is not a target.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+
+#include "daemon/bus.h"
+#include "daemon/manager.h"
+#include "daemon/target.h"
+#include "protocol/cleanup.h"
+
+#define LIST_MAX 1024          /* targets in one listing */
+#define LIST_PARALLEL 8        /* pid look-ups of a listing in flight at once */
+
+struct bus_list;
+
+/* Where a kind of target lives on the bus. */
+struct bus_source {
+	const struct target_backend *backend;
+	const char *service;
+	const char *path;
+	const char *manager_iface;
+	const char *get_method;       /* NAME -> object path */
+	const char *object_iface;
+	const char *pid_property;
+	const char *const *not_found; /* error names that mean "no such target" */
+	bool (*name_valid)(const char *name);
+	/* Start the call that lists the targets, and read its reply into bus_list_add(). */
+	int (*list_call)(struct bus_list *bl);
+	int (*list_read)(struct bus_list *bl, sd_bus_message *reply);
+};
+
+static const struct bus_source machine_source, unit_source;
+
+static bool is_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* Machine names as machined takes them: host-name-like, at most 64 characters. */
+static bool machine_name_valid(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > 64 || !is_alnum(s[0]))
+		return false;
+	for (size_t i = 1; i < len; i++)
+		if (!is_alnum(s[i]) && !strchr("-_.", s[i]))
+			return false;
+	return true;
+}
+
+/* Service unit names: "NAME.service", NAME of the characters unit names allow. */
+static bool unit_name_valid(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len <= 8 || len > 255 || strcmp(s + len - 8, ".service") != 0)
+		return false;
+	for (size_t i = 0; i < len - 8; i++)
+		if (!is_alnum(s[i]) && !strchr(":-_.\\@", s[i]))
+			return false;
+	return true;
+}
+
+static int machine_parse(const char *rest, struct target *t)
+{
+	return machine_name_valid(rest) ? 0 : -EINVAL;
+}
+
+static int unit_parse(const char *rest, struct target *t)
+{
+	return unit_name_valid(rest) ? 0 : -EINVAL;
+}
+
+static bool is_not_found(const struct bus_source *src, const sd_bus_error *e)
+{
+	for (const char *const *n = src->not_found; e && *n; n++)
+		if (sd_bus_error_has_name(e, *n))
+			return true;
+	return false;
+}
+
+/* --- lookup ------------------------------------------------------------------------------ */
+
+struct bus_lookup {
+	struct target_op op;
+	struct manager *m;
+	const struct bus_source *src;
+	char *name;
+	char *path;
+	bool confirming;          /* the second reading of the pid */
+	pid_t pid;
+	int pidfd;
+	struct bus_call *call;
+	target_lookup_fn cb;
+	void *userdata;
+};
+
+static void lookup_free(struct bus_lookup *l)
+{
+	bus_call_cancel(l->call);
+	safe_close(l->pidfd);
+	free(l->name);
+	free(l->path);
+	free(l);
+}
+
+static void lookup_cancel(struct target_op *op)
+{
+	lookup_free((struct bus_lookup *)op);
+}
+
+static void lookup_finish(struct bus_lookup *l, int r, struct target *t, const char *reason)
+{
+	l->call = NULL; /* finishing: bus.c frees it after this callback */
+	l->cb(r, t, reason, l->userdata);
+	lookup_free(l);
+}
+
+static void lookup_fail(struct bus_lookup *l, int r, const sd_bus_error *e)
+{
+	char reason[512];
+
+	if (is_not_found(l->src, e)) {
+		lookup_finish(l, -ENOENT, NULL, NULL);
+		return;
+	}
+	r = bus_failure(r, e, l->src->service, l->m->settings.backend_timeout_ms, reason,
+			sizeof(reason));
+	lookup_finish(l, r, NULL, reason);
+}
+
+static void lookup_succeed(struct bus_lookup *l)
+{
+	struct target *t = target_new(l->src->backend);
+	int r;
+
+	if (!t) {
+		lookup_finish(l, -ENOMEM, NULL, NULL);
+		return;
+	}
+	t->pid = l->pid;
+	t->pidfd = TAKE_FD(l->pidfd);
+	t->bare = strdup(l->name);
+	if (!t->bare || asprintf(&t->canonical, "%s:%s", l->src->backend->prefix, l->name) < 0) {
+		t->canonical = NULL;
+		target_free(t);
+		lookup_finish(l, -ENOMEM, NULL, NULL);
+		return;
+	}
+	r = target_pin_namespaces(t);
+	if (r < 0) {
+		target_free(t);
+		lookup_finish(l, r == -ESRCH ? -ENOENT : r, NULL, NULL);
+		return;
+	}
+	lookup_finish(l, 0, t, NULL);
+}
+
+static void on_lookup_pid(int r, sd_bus_message *reply, const sd_bus_error *e, void *userdata)
+{
+	struct bus_lookup *l = userdata;
+	uint32_t pid = 0;
+
+	l->call = NULL;
+	if (r >= 0)
+		r = bus_reply_read_u32(reply, &pid);
+	if (r < 0) {
+		lookup_fail(l, r, e);
+		return;
+	}
+	if (!l->confirming) {
+		if (pid == 0 || pid > INT32_MAX) {
+			lookup_finish(l, -ENOENT, NULL, NULL);
+			return;
+		}
+		l->pid = (pid_t)pid;
+		l->pidfd = pidfd_open(l->pid, 0);
+		if (l->pidfd < 0) {
+			lookup_finish(l, errno == ESRCH ? -ENOENT : -errno, NULL, NULL);
+			return;
+		}
+		l->confirming = true;
+		r = bus_get_property(l->m->targets->bus, l->src->service, l->path,
+				     l->src->object_iface, l->src->pid_property, on_lookup_pid, l,
+				     &l->call);
+		if (r < 0)
+			lookup_finish(l, r, NULL, NULL);
+		return;
+	}
+	if ((pid_t)pid != l->pid || target_pidfd_exited(l->pidfd)) {
+		lookup_finish(l, -ENOENT, NULL, NULL);
+		return;
+	}
+	lookup_succeed(l);
+}
+
+static void on_lookup_object(int r, sd_bus_message *reply, const sd_bus_error *e,
+			     void *userdata)
+{
+	struct bus_lookup *l = userdata;
+	const char *path;
+
+	l->call = NULL;
+	if (r >= 0)
+		r = sd_bus_message_read(reply, "o", &path);
+	if (r < 0) {
+		lookup_fail(l, r, e);
+		return;
+	}
+	l->path = strdup(path);
+	if (!l->path) {
+		lookup_finish(l, -ENOMEM, NULL, NULL);
+		return;
+	}
+	r = bus_get_property(l->m->targets->bus, l->src->service, l->path, l->src->object_iface,
+			     l->src->pid_property, on_lookup_pid, l, &l->call);
+	if (r < 0)
+		lookup_finish(l, r, NULL, NULL);
+}
+
+static int bus_lookup(struct manager *m, const struct bus_source *src, const char *rest,
+		      target_lookup_fn cb, void *userdata, struct target_op **ret)
+{
+	struct bus_lookup *l = calloc(1, sizeof(*l));
+	int r;
+
+	if (!l)
+		return -ENOMEM;
+	l->op.cancel = lookup_cancel;
+	l->m = m;
+	l->src = src;
+	l->pidfd = -EBADF;
+	l->cb = cb;
+	l->userdata = userdata;
+	l->name = strdup(rest);
+	if (!l->name) {
+		lookup_free(l);
+		return -ENOMEM;
+	}
+	r = bus_call_method(m->targets->bus, src->service, src->path, src->manager_iface,
+			    src->get_method, on_lookup_object, l, &l->call, "s", rest);
+	if (r < 0) {
+		lookup_free(l);
+		return r;
+	}
+	*ret = &l->op;
+	return 0;
+}
+
+static int machine_lookup(struct manager *m, const char *rest, target_lookup_fn cb,
+			  void *userdata, struct target_op **ret)
+{
+	return bus_lookup(m, &machine_source, rest, cb, userdata, ret);
+}
+
+static int unit_lookup(struct manager *m, const char *rest, target_lookup_fn cb,
+		       void *userdata, struct target_op **ret)
+{
+	return bus_lookup(m, &unit_source, rest, cb, userdata, ret);
+}
+
+/* --- listing ----------------------------------------------------------------------------- */
+
+struct pid_query {
+	struct bus_list *bl;
+	size_t idx;
+	struct bus_call *call;
+};
+
+struct bus_list {
+	struct target_op op;
+	struct manager *m;
+	const struct bus_source *src;
+	target_filter_fn filter;
+	void *filter_userdata;
+	target_list_fn cb;
+	void *userdata;
+	struct bus_call *call;      /* the listing call */
+	struct target_entry *entries;
+	char **paths;               /* per entry: its object */
+	size_t n, alloc, next, in_flight;
+	struct pid_query queries[LIST_PARALLEL];
+};
+
+static void list_free(struct bus_list *bl)
+{
+	bus_call_cancel(bl->call);
+	for (size_t i = 0; i < LIST_PARALLEL; i++)
+		bus_call_cancel(bl->queries[i].call);
+	for (size_t i = 0; bl->paths && i < bl->n; i++)
+		free(bl->paths[i]);
+	free(bl->paths);
+	target_entries_free(bl->entries, bl->n);
+	free(bl);
+}
+
+static void list_cancel(struct target_op *op)
+{
+	list_free((struct bus_list *)op);
+}
+
+static void list_finish(struct bus_list *bl, int r, const char *reason)
+{
+	size_t k = 0;
+
+	if (r == 0) {
+		/* Targets without a process (pid 0), or gone while we asked, are left out. */
+		for (size_t i = 0; i < bl->n; i++) {
+			if (bl->entries[i].pid > 0)
+				bl->entries[k++] = bl->entries[i];
+			else
+				target_entry_done(&bl->entries[i]);
+		}
+		bl->n = k;
+		bl->cb(0, TAKE_PTR(bl->entries), k, NULL, bl->userdata);
+		bl->n = 0;
+	} else {
+		bl->cb(r, NULL, 0, reason, bl->userdata);
+	}
+	list_free(bl);
+}
+
+static void list_fail(struct bus_list *bl, int r, const sd_bus_error *e)
+{
+	char reason[512];
+
+	r = bus_failure(r, e, bl->src->service, bl->m->settings.backend_timeout_ms, reason,
+			sizeof(reason));
+	list_finish(bl, r, reason);
+}
+
+/* One target from the listing call, if the filter lets it through; 0 or -ENOMEM. */
+static int bus_list_add(struct bus_list *bl, const char *name, const char *path,
+			const char *state)
+{
+	_cleanup_free_ char *canonical = NULL;
+	struct target_entry *e;
+
+	if (bl->n >= LIST_MAX || !bl->src->name_valid(name))
+		return 0;
+	if (asprintf(&canonical, "%s:%s", bl->src->backend->prefix, name) < 0)
+		return -ENOMEM;
+	if (bl->filter && !bl->filter(canonical, name, bl->filter_userdata))
+		return 0;
+	if (bl->n == bl->alloc) {
+		size_t na = bl->alloc ? bl->alloc * 2 : 16;
+		struct target_entry *ne = reallocarray(bl->entries, na, sizeof(*ne));
+		char **np;
+
+		if (!ne)
+			return -ENOMEM;
+		bl->entries = ne;
+		np = reallocarray(bl->paths, na, sizeof(*np));
+		if (!np)
+			return -ENOMEM;
+		bl->paths = np;
+		bl->alloc = na;
+	}
+	e = &bl->entries[bl->n];
+	*e = (struct target_entry){ .kind = bl->src->backend->kind };
+	e->canonical = TAKE_PTR(canonical);
+	e->bare = strdup(name);
+	e->state = strdup(state);
+	bl->paths[bl->n] = strdup(path);
+	bl->n++;
+	if (!e->bare || !e->state || !bl->paths[bl->n - 1])
+		return -ENOMEM;
+	return 0;
+}
+
+static void on_list_pid(int r, sd_bus_message *reply, const sd_bus_error *e, void *userdata);
+
+static void list_pump(struct bus_list *bl)
+{
+	while (bl->in_flight < LIST_PARALLEL && bl->next < bl->n) {
+		size_t idx = bl->next++;
+		struct pid_query *q;
+		size_t slot = 0;
+		int r;
+
+		/* in_flight < LIST_PARALLEL: a slot is free */
+		while (bl->queries[slot].call)
+			slot++;
+		q = &bl->queries[slot];
+		*q = (struct pid_query){ .bl = bl, .idx = idx };
+		r = bus_get_property(bl->m->targets->bus, bl->src->service, bl->paths[idx],
+				     bl->src->object_iface, bl->src->pid_property, on_list_pid, q,
+				     &q->call);
+		if (r < 0) {
+			list_finish(bl, r, NULL);
+			return;
+		}
+		bl->in_flight++;
+	}
+	if (bl->in_flight == 0 && bl->next >= bl->n)
+		list_finish(bl, 0, NULL);
+}
+
+static void on_list_pid(int r, sd_bus_message *reply, const sd_bus_error *e, void *userdata)
+{
+	struct pid_query *q = userdata;
+	struct bus_list *bl = q->bl;
+	uint32_t pid = 0;
+
+	q->call = NULL;
+	bl->in_flight--;
+	if (r >= 0)
+		r = bus_reply_read_u32(reply, &pid);
+	if (r < 0 && !is_not_found(bl->src, e)) {
+		list_fail(bl, r, e);
+		return;
+	}
+	bl->entries[q->idx].pid = r < 0 || pid > INT32_MAX ? 0 : (pid_t)pid;
+	list_pump(bl);
+}
+
+static void on_list(int r, sd_bus_message *reply, const sd_bus_error *e, void *userdata)
+{
+	struct bus_list *bl = userdata;
+
+	bl->call = NULL;
+	if (r >= 0)
+		r = bl->src->list_read(bl, reply);
+	if (r == -ENOMEM) {
+		list_finish(bl, r, NULL);
+		return;
+	}
+	if (r < 0) {
+		list_fail(bl, r, e);
+		return;
+	}
+	list_pump(bl);
+}
+
+static int machine_list_call(struct bus_list *bl)
+{
+	return bus_call_method(bl->m->targets->bus, bl->src->service, bl->src->path,
+			       bl->src->manager_iface, "ListMachines", on_list, bl, &bl->call,
+			       NULL);
+}
+
+/* ListMachines: a(ssso) name, class, service, object. */
+static int machine_list_read(struct bus_list *bl, sd_bus_message *reply)
+{
+	const char *name, *class, *service, *path;
+	int r;
+
+	r = sd_bus_message_enter_container(reply, 'a', "(ssso)");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_read(reply, "(ssso)", &name, &class, &service, &path)) > 0) {
+		r = bus_list_add(bl, name, path, "running");
+		if (r < 0)
+			return r;
+	}
+	if (r < 0)
+		return r;
+	return sd_bus_message_exit_container(reply);
+}
+
+static int unit_list_call(struct bus_list *bl)
+{
+	/* Loaded services in a state that can have a main process. */
+	return bus_call_method(bl->m->targets->bus, bl->src->service, bl->src->path,
+			       bl->src->manager_iface, "ListUnitsByPatterns", on_list, bl,
+			       &bl->call, "asas", 4, "active", "reloading", "activating",
+			       "deactivating", 1, "*.service");
+}
+
+/* ListUnitsByPatterns: a(ssssssouso) name, description, load, active, sub, following,
+ * object, job id, job type, job object. */
+static int unit_list_read(struct bus_list *bl, sd_bus_message *reply)
+{
+	const char *name, *desc, *load, *active, *sub, *following, *path, *job_type, *job_path;
+	uint32_t job_id;
+	int r;
+
+	r = sd_bus_message_enter_container(reply, 'a', "(ssssssouso)");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_read(reply, "(ssssssouso)", &name, &desc, &load, &active, &sub,
+					&following, &path, &job_id, &job_type, &job_path)) > 0) {
+		r = bus_list_add(bl, name, path, sub);
+		if (r < 0)
+			return r;
+	}
+	if (r < 0)
+		return r;
+	return sd_bus_message_exit_container(reply);
+}
+
+static int bus_list(struct manager *m, const struct bus_source *src, target_filter_fn filter,
+		    void *filter_userdata, target_list_fn cb, void *userdata,
+		    struct target_op **ret)
+{
+	struct bus_list *bl = calloc(1, sizeof(*bl));
+	int r;
+
+	if (!bl)
+		return -ENOMEM;
+	bl->op.cancel = list_cancel;
+	bl->m = m;
+	bl->src = src;
+	bl->filter = filter;
+	bl->filter_userdata = filter_userdata;
+	bl->cb = cb;
+	bl->userdata = userdata;
+	r = src->list_call(bl);
+	if (r < 0) {
+		list_free(bl);
+		return r;
+	}
+	*ret = &bl->op;
+	return 0;
+}
+
+static int machine_list(struct manager *m, target_filter_fn filter, void *filter_userdata,
+			target_list_fn cb, void *userdata, struct target_op **ret)
+{
+	return bus_list(m, &machine_source, filter, filter_userdata, cb, userdata, ret);
+}
+
+static int unit_list(struct manager *m, target_filter_fn filter, void *filter_userdata,
+		     target_list_fn cb, void *userdata, struct target_op **ret)
+{
+	return bus_list(m, &unit_source, filter, filter_userdata, cb, userdata, ret);
+}
+
+const struct target_backend target_backend_machine = {
+	.prefix = "machine",
+	.kind = TARGET_MACHINE,
+	.bare_names = true,
+	.parse = machine_parse,
+	.lookup = machine_lookup,
+	.list = machine_list,
+};
+
+const struct target_backend target_backend_unit = {
+	.prefix = "unit",
+	.kind = TARGET_UNIT,
+	.bare_names = true,
+	.parse = unit_parse,
+	.lookup = unit_lookup,
+	.list = unit_list,
+};
+
+static const char *const machine_not_found[] = {
+	"org.freedesktop.machine1.NoSuchMachine",
+	"org.freedesktop.DBus.Error.UnknownObject",
+	NULL,
+};
+
+static const struct bus_source machine_source = {
+	.backend = &target_backend_machine,
+	.service = "org.freedesktop.machine1",
+	.path = "/org/freedesktop/machine1",
+	.manager_iface = "org.freedesktop.machine1.Manager",
+	.get_method = "GetMachine",
+	.object_iface = "org.freedesktop.machine1.Machine",
+	.pid_property = "Leader",
+	.not_found = machine_not_found,
+	.name_valid = machine_name_valid,
+	.list_call = machine_list_call,
+	.list_read = machine_list_read,
+};
+
+static const char *const unit_not_found[] = {
+	"org.freedesktop.systemd1.NoSuchUnit",
+	"org.freedesktop.DBus.Error.UnknownObject",
+	NULL,
+};
+
+static const struct bus_source unit_source = {
+	.backend = &target_backend_unit,
+	.service = "org.freedesktop.systemd1",
+	.path = "/org/freedesktop/systemd1",
+	.manager_iface = "org.freedesktop.systemd1.Manager",
+	.get_method = "GetUnit",
+	.object_iface = "org.freedesktop.systemd1.Service",
+	.pid_property = "MainPID",
+	.not_found = unit_not_found,
+	.name_valid = unit_name_valid,
+	.list_call = unit_list_call,
+	.list_read = unit_list_read,
+};
