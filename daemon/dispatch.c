@@ -13,6 +13,8 @@ static const struct {
 } methods[] = {
 	{ NSCTL_METHOD_RUN, method_run },
 	{ NSCTL_METHOD_KILL, method_kill },
+	{ NSCTL_METHOD_LIST_TARGETS, method_list_targets },
+	{ NSCTL_METHOD_DESCRIBE_TARGET, method_describe_target },
 	{ VARLINK_METHOD_GET_INFO, method_get_info },
 	{ VARLINK_METHOD_GET_INTERFACE, method_get_interface_description },
 };

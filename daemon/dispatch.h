@@ -22,6 +22,10 @@ void method_kill(struct conn *c, const struct proto_call *call, struct proto_mes
 void method_get_info(struct conn *c, const struct proto_call *call, struct proto_message *msg);
 void method_get_interface_description(struct conn *c, const struct proto_call *call,
 				      struct proto_message *msg);
+void method_list_targets(struct conn *c, const struct proto_call *call,
+			 struct proto_message *msg);
+void method_describe_target(struct conn *c, const struct proto_call *call,
+			    struct proto_message *msg);
 
 /*
  * The error reply for a resolution of name that failed other than with -ENOENT (whose

@@ -12,6 +12,8 @@
 
 #define NSCTL_METHOD_RUN "io.nsctl.Run"
 #define NSCTL_METHOD_KILL "io.nsctl.Kill"
+#define NSCTL_METHOD_LIST_TARGETS "io.nsctl.ListTargets"
+#define NSCTL_METHOD_DESCRIBE_TARGET "io.nsctl.DescribeTarget"
 #define VARLINK_METHOD_GET_INFO "org.varlink.service.GetInfo"
 #define VARLINK_METHOD_GET_INTERFACE "org.varlink.service.GetInterfaceDescription"
 
@@ -107,6 +109,53 @@ struct kill_request {
 int kill_request_from_json(struct json_object *params, struct kill_request *ret,
 			   const char **ret_bad_field);
 struct json_object *kill_request_to_json(const struct kill_request *req);
+
+/* io.nsctl.ListTargets has no parameters: -EINVAL (*ret_bad_field the key) for any. */
+int list_targets_request_from_json(struct json_object *params, const char **ret_bad_field);
+
+/* io.nsctl.DescribeTarget parameters. */
+struct describe_request {
+	char *target;
+};
+int describe_request_from_json(struct json_object *params, struct describe_request *ret,
+			       const char **ret_bad_field);
+struct json_object *describe_request_to_json(const struct describe_request *req);
+void describe_request_done(struct describe_request *req);
+
+/* A Target of a ListTargets reply (see the interface). pid 0: absent. */
+struct target_info {
+	char *kind;
+	char *target;
+	char *name;
+	int64_t pid;
+	char *state;
+};
+struct json_object *target_info_to_json(const struct target_info *t);
+int target_info_from_json(struct json_object *o, struct target_info *ret,
+			  const char **ret_bad_field);
+void target_info_done(struct target_info *t);
+
+/* A BackendProblem of a ListTargets reply. */
+struct backend_problem {
+	char *backend;
+	char *reason;
+};
+struct json_object *backend_problem_to_json(const struct backend_problem *p);
+int backend_problem_from_json(struct json_object *o, struct backend_problem *ret,
+			      const char **ret_bad_field);
+void backend_problem_done(struct backend_problem *p);
+
+/* A Namespace of a DescribeTarget reply. */
+struct namespace_info {
+	char *type;
+	int64_t inode;
+	bool host;
+	bool may_enter;
+};
+struct json_object *namespace_info_to_json(const struct namespace_info *n);
+int namespace_info_from_json(struct json_object *o, struct namespace_info *ret,
+			     const char **ret_bad_field);
+void namespace_info_done(struct namespace_info *n);
 
 /* The Varlink interface description text (protocol/io.nsctl.varlink). */
 extern const char nsctl_interface_description[];

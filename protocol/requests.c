@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Codecs for the io.nsctl method parameters: Run and Kill, JSON <-> struct. */
+/* Codecs for the io.nsctl method parameters and reply records, JSON <-> struct. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -225,4 +225,167 @@ struct json_object *kill_request_to_json(const struct kill_request *req)
 	    proto_json_add(o, "signal", json_object_new_int(req->signal)) < 0)
 		return NULL;
 	return TAKE_PTR(o);
+}
+
+int list_targets_request_from_json(struct json_object *params, const char **ret_bad_field)
+{
+	static const struct proto_field table[] = { {} };
+
+	return proto_dispatch(params, table, NULL, ret_bad_field);
+}
+
+int describe_request_from_json(struct json_object *params, struct describe_request *ret,
+			       const char **ret_bad_field)
+{
+	static const struct proto_field table[] = {
+		{ "target", proto_field_string, offsetof(struct describe_request, target), true },
+		{}
+	};
+	struct describe_request req = {};
+	int r;
+
+	r = proto_dispatch(params, table, &req, ret_bad_field);
+	if (r < 0) {
+		describe_request_done(&req);
+		return r;
+	}
+	*ret = req;
+	return 0;
+}
+
+struct json_object *describe_request_to_json(const struct describe_request *req)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+
+	if (!o || proto_json_add(o, "target", json_object_new_string(req->target)) < 0)
+		return NULL;
+	return TAKE_PTR(o);
+}
+
+void describe_request_done(struct describe_request *req)
+{
+	free(req->target);
+	req->target = NULL;
+}
+
+struct json_object *target_info_to_json(const struct target_info *t)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+
+	if (!o || proto_json_add(o, "kind", json_object_new_string(t->kind)) < 0 ||
+	    proto_json_add(o, "target", json_object_new_string(t->target)) < 0 ||
+	    proto_json_add(o, "name", json_object_new_string(t->name)) < 0 ||
+	    (t->pid > 0 && proto_json_add(o, "pid", json_object_new_int64(t->pid)) < 0) ||
+	    proto_json_add(o, "state", json_object_new_string(t->state)) < 0)
+		return NULL;
+	return TAKE_PTR(o);
+}
+
+int target_info_from_json(struct json_object *o, struct target_info *ret,
+			  const char **ret_bad_field)
+{
+	static const struct proto_field table[] = {
+		{ "kind", proto_field_string, offsetof(struct target_info, kind), true },
+		{ "target", proto_field_string, offsetof(struct target_info, target), true },
+		{ "name", proto_field_string, offsetof(struct target_info, name), true },
+		{ "pid", proto_field_int64, offsetof(struct target_info, pid), false },
+		{ "state", proto_field_string, offsetof(struct target_info, state), true },
+		{}
+	};
+	struct target_info t = {};
+	int r;
+
+	r = proto_dispatch(o, table, &t, ret_bad_field);
+	if (r < 0) {
+		target_info_done(&t);
+		return r;
+	}
+	*ret = t;
+	return 0;
+}
+
+void target_info_done(struct target_info *t)
+{
+	free(t->kind);
+	free(t->target);
+	free(t->name);
+	free(t->state);
+	*t = (struct target_info){};
+}
+
+struct json_object *backend_problem_to_json(const struct backend_problem *p)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+
+	if (!o || proto_json_add(o, "backend", json_object_new_string(p->backend)) < 0 ||
+	    proto_json_add(o, "reason", json_object_new_string(p->reason)) < 0)
+		return NULL;
+	return TAKE_PTR(o);
+}
+
+int backend_problem_from_json(struct json_object *o, struct backend_problem *ret,
+			      const char **ret_bad_field)
+{
+	static const struct proto_field table[] = {
+		{ "backend", proto_field_string, offsetof(struct backend_problem, backend), true },
+		{ "reason", proto_field_string, offsetof(struct backend_problem, reason), true },
+		{}
+	};
+	struct backend_problem p = {};
+	int r;
+
+	r = proto_dispatch(o, table, &p, ret_bad_field);
+	if (r < 0) {
+		backend_problem_done(&p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
+void backend_problem_done(struct backend_problem *p)
+{
+	free(p->backend);
+	free(p->reason);
+	*p = (struct backend_problem){};
+}
+
+struct json_object *namespace_info_to_json(const struct namespace_info *n)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+
+	if (!o || proto_json_add(o, "type", json_object_new_string(n->type)) < 0 ||
+	    proto_json_add(o, "inode", json_object_new_int64(n->inode)) < 0 ||
+	    proto_json_add(o, "host", json_object_new_boolean(n->host)) < 0 ||
+	    proto_json_add(o, "may_enter", json_object_new_boolean(n->may_enter)) < 0)
+		return NULL;
+	return TAKE_PTR(o);
+}
+
+int namespace_info_from_json(struct json_object *o, struct namespace_info *ret,
+			     const char **ret_bad_field)
+{
+	static const struct proto_field table[] = {
+		{ "type", proto_field_string, offsetof(struct namespace_info, type), true },
+		{ "inode", proto_field_int64, offsetof(struct namespace_info, inode), true },
+		{ "host", proto_field_bool, offsetof(struct namespace_info, host), true },
+		{ "may_enter", proto_field_bool, offsetof(struct namespace_info, may_enter), true },
+		{}
+	};
+	struct namespace_info n = {};
+	int r;
+
+	r = proto_dispatch(o, table, &n, ret_bad_field);
+	if (r < 0) {
+		namespace_info_done(&n);
+		return r;
+	}
+	*ret = n;
+	return 0;
+}
+
+void namespace_info_done(struct namespace_info *n)
+{
+	free(n->type);
+	*n = (struct namespace_info){};
 }

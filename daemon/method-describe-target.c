@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* io.nsctl.DescribeTarget: a target's namespaces, and which of them the caller may enter. */
+
+/*
+ * The target is resolved like Run's, bare names among the targets the caller may see. A
+ * target the caller may not see is answered like one that does not exist: PermissionDenied,
+ * unless some meaning of the name could be permitted (then TargetNotFound). "host" compares
+ * with PID 1's namespaces, the host's, not nsctld's own (a unit may give nsctld a mount
+ * namespace of its own). The inodes are read from /proc/PID/ns while the pidfd pins the
+ * process, and confirmed afterwards with a signal 0 through it. Not audited: it decides
+ * nothing.
+ */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/stat.h>
+
+#include "daemon/access.h"
+#include "daemon/conn.h"
+#include "daemon/dispatch.h"
+#include "daemon/manager.h"
+#include "daemon/target.h"
+#include "protocol/cleanup.h"
+#include "protocol/nsctl-protocol.h"
+
+struct describe_call {
+	struct target_op op;       /* conn->pending while the target is resolved */
+	struct conn *c;
+	struct describe_request req;
+	struct access_filter filter;
+	struct target_op *resolve;
+};
+
+static void describe_call_free(struct describe_call *dc)
+{
+	target_op_cancel(dc->resolve);
+	describe_request_done(&dc->req);
+	free(dc);
+}
+
+static void describe_call_cancel(struct target_op *op)
+{
+	describe_call_free((struct describe_call *)op);
+}
+
+static bool describe_filter(const char *canonical, const char *bare, void *userdata)
+{
+	struct describe_call *dc = userdata;
+
+	return access_filter_visible(canonical, bare, &dc->filter);
+}
+
+static void error_errno(struct conn *c, const char *operation, int r)
+{
+	struct json_object *p = json_object_new_object();
+
+	json_object_object_add(p, "operation", json_object_new_string(operation));
+	json_object_object_add(p, "errno", json_object_new_int(-r));
+	conn_error(c, NSCTL_ERROR_SYSTEM, p);
+}
+
+/* The answer for a target that is not there, or that the caller may not see. */
+static void answer_invisible(struct describe_call *dc)
+{
+	struct json_object *p = json_object_new_object();
+	bool visible = target_readings(dc->c->m, dc->req.target, describe_filter, dc);
+
+	json_object_object_add(p, "target", json_object_new_string(dc->req.target));
+	if (!visible)
+		json_object_object_add(p, "namespaces", json_object_new_array());
+	conn_error(dc->c, visible ? NSCTL_ERROR_TARGET_NOT_FOUND : NSCTL_ERROR_PERMISSION_DENIED,
+		   p);
+}
+
+/* The nsfs inode of namespace i of t; -errno. */
+static int ns_inode(const struct target *t, int i, struct stat *ret)
+{
+	char path[64];
+
+	if (t->nsfd >= 0)
+		return fstat(t->nsfd, ret) < 0 ? -errno : 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)t->pid, ns_table[i].proc_name);
+	return stat(path, ret) < 0 ? -errno : 0;
+}
+
+static int describe(const struct target *t, uint32_t may_enter, struct json_object **ret)
+{
+	_cleanup_json_ struct json_object *p = json_object_new_object();
+	struct json_object *list = json_object_new_array();
+	char path[64];
+
+	if (!p || proto_json_add(p, "target", json_object_new_string(t->canonical)) < 0 ||
+	    proto_json_add(p, "kind", json_object_new_string(t->backend->prefix)) < 0 ||
+	    proto_json_add(p, "name", json_object_new_string(t->bare)) < 0 ||
+	    (t->pidfd >= 0 && proto_json_add(p, "pid", json_object_new_int64(t->pid)) < 0) ||
+	    proto_json_add(p, "namespaces", list) < 0)
+		return -ENOMEM;
+	for (int i = 0; i < _NS_COUNT; i++) {
+		struct stat st, host;
+		struct namespace_info info;
+		struct json_object *o;
+		int r;
+
+		if (!(t->available_ns & NS_BIT(i)))
+			continue;
+		r = ns_inode(t, i, &st);
+		if (r < 0)
+			return r;
+		snprintf(path, sizeof(path), "/proc/1/ns/%s", ns_table[i].proc_name);
+		info = (struct namespace_info){
+			.type = (char *)ns_table[i].name,
+			.inode = (int64_t)st.st_ino,
+			.host = stat(path, &host) == 0 && host.st_dev == st.st_dev &&
+				host.st_ino == st.st_ino,
+			.may_enter = (may_enter & NS_BIT(i)) != 0,
+		};
+		o = namespace_info_to_json(&info);
+		if (!o || json_object_array_add(list, o) < 0) {
+			json_object_put(o);
+			return -ENOMEM;
+		}
+	}
+	/* The inodes were the pinned process's only if it has not exited meanwhile. */
+	if (t->pidfd >= 0 && pidfd_send_signal(t->pidfd, 0, NULL, 0) < 0)
+		return -errno;
+	*ret = TAKE_PTR(p);
+	return 0;
+}
+
+static void on_resolved(struct target_result *res, void *userdata)
+{
+	struct describe_call *dc = userdata;
+	struct conn *c = dc->c;
+	struct json_object *p = NULL;
+	uint32_t mask;
+	int r;
+
+	dc->resolve = NULL; /* finishing: target-resolve.c frees it */
+	c->pending = NULL;
+	if (res->r == -ENOENT) {
+		answer_invisible(dc);
+	} else if (res->r < 0) {
+		method_error_resolve(c, dc->req.target, res);
+	} else {
+		mask = access_ns_mask(c->m->policy, &dc->filter.caller, res->t->canonical,
+				      res->t->bare);
+		if (mask == 0) {
+			answer_invisible(dc);
+		} else {
+			r = describe(res->t, mask, &p);
+			if (r == -ESRCH)
+				answer_invisible(dc);
+			else if (r < 0)
+				error_errno(c, "describe-target", r);
+			else
+				conn_reply(c, p, false, NULL, 0);
+		}
+	}
+	describe_call_free(dc);
+}
+
+void method_describe_target(struct conn *c, const struct proto_call *call,
+			    struct proto_message *msg)
+{
+	struct describe_call *dc;
+	const char *bad = NULL;
+	int r;
+
+	if (c->m->stopping) {
+		conn_error(c, NSCTL_ERROR_SHUTTING_DOWN, NULL);
+		return;
+	}
+	dc = calloc(1, sizeof(*dc));
+	if (!dc) {
+		error_errno(c, "allocate", -ENOMEM);
+		return;
+	}
+	dc->op.cancel = describe_call_cancel;
+	dc->c = c;
+	r = describe_request_from_json(call->parameters, &dc->req, &bad);
+	if (r < 0) {
+		conn_error_invalid(c, bad ? bad : "parameters");
+		describe_call_free(dc);
+		return;
+	}
+	dc->filter.m = c->m;
+	access_caller(c, &dc->filter.caller);
+	r = target_resolve(c->m, dc->req.target, describe_filter, dc, on_resolved, &dc->resolve);
+	if (r < 0) {
+		error_errno(c, "resolve-target", r);
+		describe_call_free(dc);
+		return;
+	}
+	c->pending = &dc->op;
+	c->pending_needs_peer = false;
+}
