@@ -21,11 +21,15 @@ struct client_verb {
 };
 
 int cmd_run(const struct client *c, int argc, char *argv[]);
+int cmd_ls(const struct client *c, int argc, char *argv[]);
+int cmd_ns(const struct client *c, int argc, char *argv[]);
 
 /* connect.c */
 
 /* How long a short call (e.g. Kill) may take before it is given up. */
 #define CLIENT_CALL_TIMEOUT_MS 5000
+/* A call that asks the backends (ListTargets, DescribeTarget): engines may be slow. */
+#define CLIENT_QUERY_TIMEOUT_MS 60000
 
 /* The socket to use: arg if given, else $NSCTL_SOCKET if not empty, else the default. */
 const char *client_socket_path(const char *arg);
@@ -68,3 +72,9 @@ int client_error_format(const char *error, struct json_object *parameters, char 
 
 /* Text for a protocol-level failure while talking to nsctld (negative errno from connect.c). */
 const char *client_strerror(int r);
+
+/* "nsctl VERB: " + the text of an error reply; returns the exit status that goes with it. */
+int client_report_error_reply(const char *verb, const struct proto_reply *reply);
+
+/* "nsctl VERB: invalid reply from nsctld: ..."; returns NSCTL_EXIT_ERROR. */
+int client_report_bad_reply(const char *verb, int r, const char *bad_field);

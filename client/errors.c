@@ -55,6 +55,8 @@ struct error_params {
 	char *interface;
 	char *method;
 	char *parameter;
+	char **candidates;
+	char *backend;
 	int64_t errno_value;
 	int64_t session;
 };
@@ -72,6 +74,8 @@ static void error_params_done(struct error_params *p)
 	free(p->interface);
 	free(p->method);
 	free(p->parameter);
+	strv_free(p->candidates);
+	free(p->backend);
 }
 
 /* strerror() for an errno that came over the wire (any int64). */
@@ -91,6 +95,12 @@ static const struct proto_field fields_none[] = { {} };
 static const struct proto_field fields_target[] = { F_STR("target", target), {} };
 static const struct proto_field fields_permission[] = {
 	F_STR("target", target), F("namespaces", proto_field_strv, namespaces), {}
+};
+static const struct proto_field fields_ambiguous[] = {
+	F_STR("target", target), F("candidates", proto_field_strv, candidates), {}
+};
+static const struct proto_field fields_backend[] = {
+	F_STR("backend", backend), F_STR("reason", reason), {}
 };
 static const struct proto_field fields_ns_unavailable[] = {
 	F_STR("target", target), F_STR("namespace", namespace), {}
@@ -156,6 +166,41 @@ static int fmt_permission(const struct error_params *p, char **ret)
 static int fmt_target(const struct error_params *p, char **ret)
 {
 	return format_alloc(ret, "no such target: %s", p->target);
+}
+
+/* "a, b and c" (or "a" or "a and b"); 0 or -ENOMEM. */
+static int join_names(char **l, char **ret)
+{
+	size_t n = strv_length(l), len = 1;
+	char *s;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(l[i]) + 5;
+	s = calloc(1, len);
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			strcat(s, i + 1 == n ? " and " : ", ");
+		strcat(s, l[i]);
+	}
+	*ret = s;
+	return 0;
+}
+
+static int fmt_ambiguous(const struct error_params *p, char **ret)
+{
+	_cleanup_free_ char *list = NULL;
+
+	if (join_names(p->candidates, &list) < 0)
+		return -ENOMEM;
+	return format_alloc(ret, "%s is ambiguous: it names %s (write one of them)", p->target,
+			    list);
+}
+
+static int fmt_backend(const struct error_params *p, char **ret)
+{
+	return format_alloc(ret, "the %s backend is unavailable: %s", p->backend, p->reason);
 }
 
 static int fmt_ns_unavailable(const struct error_params *p, char **ret)
@@ -264,6 +309,8 @@ static const struct error_desc {
 } error_table[] = {
 	{ NSCTL_ERROR_PERMISSION_DENIED, fields_permission, fmt_permission, EXIT_ERR, false },
 	{ NSCTL_ERROR_TARGET_NOT_FOUND, fields_target, fmt_target, EXIT_ERR, false },
+	{ NSCTL_ERROR_AMBIGUOUS_TARGET, fields_ambiguous, fmt_ambiguous, EXIT_ERR, false },
+	{ NSCTL_ERROR_BACKEND_UNAVAILABLE, fields_backend, fmt_backend, EXIT_ERR, false },
 	{ NSCTL_ERROR_NAMESPACE_UNAVAILABLE, fields_ns_unavailable, fmt_ns_unavailable, EXIT_ERR,
 	  false },
 	{ NSCTL_ERROR_JOIN_FAILED, fields_join, fmt_join, EXIT_ERR, false },
@@ -364,4 +411,25 @@ const char *client_strerror(int r)
 	default:
 		return strerror(-r);
 	}
+}
+
+int client_report_error_reply(const char *verb, const struct proto_reply *reply)
+{
+	_cleanup_free_ char *text = NULL;
+
+	if (client_error_format(reply->error, reply->parameters, &text) < 0)
+		client_log_verb(verb, "%s", reply->error);
+	else
+		client_log_verb(verb, "%s", text);
+	return client_error_exit_status(reply->error);
+}
+
+int client_report_bad_reply(const char *verb, int r, const char *bad_field)
+{
+	if (r == -EINVAL && bad_field && *bad_field)
+		client_log_verb(verb, "invalid reply from nsctld: missing, unexpected or invalid "
+				"field '%s'", bad_field);
+	else
+		client_log_verb(verb, "invalid reply from nsctld: %s", client_strerror(r));
+	return NSCTL_EXIT_ERROR;
 }

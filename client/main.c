@@ -14,6 +14,8 @@
 
 static const struct client_verb verbs[] = {
 	{ "run", cmd_run, "run a command in namespaces of a target" },
+	{ "ls", cmd_ls, "list the targets you may enter" },
+	{ "ns", cmd_ns, "show a target's namespaces and which you may enter" },
 };
 
 static void help(void)
@@ -22,7 +24,8 @@ static void help(void)
 	       "       nsctl --help | --version\n"
 	       "\n"
 	       "Run commands inside the namespaces of a target (a process, a named network\n"
-	       "namespace) through the nsctld daemon, as its policy permits.\n"
+	       "namespace, a container, a machine, a service) through the nsctld daemon, as\n"
+	       "its policy permits.\n"
 	       "\n"
 	       "Verbs:\n");
 	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)

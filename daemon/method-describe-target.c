@@ -5,10 +5,10 @@
  * The target is resolved like Run's, bare names among the targets the caller may see. A
  * target the caller may not see is answered like one that does not exist: PermissionDenied,
  * unless some meaning of the name could be permitted (then TargetNotFound). "host" compares
- * with PID 1's namespaces, the host's, not nsctld's own (a unit may give nsctld a mount
- * namespace of its own). The inodes are read from /proc/PID/ns while the pidfd pins the
- * process, and confirmed afterwards with a signal 0 through it. Not audited: it decides
- * nothing.
+ * with nsctld's own namespaces, which are the host's: its unit deliberately gives it no
+ * namespace of its own (PID 1's could serve too, but /proc/1/ns may be closed to ptrace
+ * checks). The inodes are read from /proc/PID/ns while the pidfd pins the process, and
+ * confirmed afterwards with a signal 0 through it. Not audited: it decides nothing.
  */
 
 #include <errno.h>
@@ -110,7 +110,7 @@ static int describe(const struct target *t, uint32_t may_enter, struct json_obje
 		r = ns_inode(t, i, &st);
 		if (r < 0)
 			return r;
-		snprintf(path, sizeof(path), "/proc/1/ns/%s", ns_table[i].proc_name);
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_table[i].proc_name);
 		info = (struct namespace_info){
 			.type = (char *)ns_table[i].name,
 			.inode = (int64_t)st.st_ino,
