@@ -33,15 +33,7 @@ static int netns_parse(const char *rest, struct target *t)
 {
 	if (!netns_name_valid(rest))
 		return -EINVAL;
-	t->kind = TARGET_NETNS;
-	if (asprintf(&t->canonical, "netns:%s", rest) < 0) {
-		t->canonical = NULL;
-		return -ENOMEM;
-	}
-	t->bare = strdup(rest);
-	if (!t->bare)
-		return -ENOMEM;
-	return 0;
+	return target_set_names(t, TARGET_NETNS, "netns", rest);
 }
 
 /* Open NAME in the directory dir as a network namespace: -ENOENT for anything else. */

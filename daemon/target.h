@@ -129,6 +129,10 @@ int target_dup(const struct target *t, struct target **ret);
 /* Fill available_ns and shared_ns of a process target from t->pid, pinned by t->pidfd. */
 int target_pin_namespaces(struct target *t);
 
+/* For backends: set kind, "PREFIX:REST" as the canonical name and REST as the bare one. */
+int target_set_names(struct target *t, enum target_kind kind, const char *prefix,
+		     const char *rest);
+
 /* For pid backends: which namespaces of pid (pinned by pidfd) are nsctld's own. */
 int target_shared_namespaces(pid_t pid, int pidfd, uint32_t *ret_shared);
 
