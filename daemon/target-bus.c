@@ -153,9 +153,7 @@ static void lookup_succeed(struct bus_lookup *l)
 	}
 	t->pid = l->pid;
 	t->pidfd = TAKE_FD(l->pidfd);
-	t->bare = strdup(l->name);
-	if (!t->bare || asprintf(&t->canonical, "%s:%s", l->src->backend->prefix, l->name) < 0) {
-		t->canonical = NULL;
+	if (target_set_names(t, l->src->backend->kind, l->src->backend->prefix, l->name) < 0) {
 		target_free(t);
 		lookup_finish(l, -ENOMEM, NULL, NULL);
 		return;

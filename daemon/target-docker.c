@@ -258,9 +258,7 @@ static void lookup_succeed(struct engine_lookup *l)
 	}
 	t->pid = l->first.pid;
 	t->pidfd = TAKE_FD(l->pidfd);
-	t->bare = TAKE_PTR(l->first.name);
-	if (asprintf(&t->canonical, "%s:%s", l->b->prefix, t->bare) < 0) {
-		t->canonical = NULL;
+	if (target_set_names(t, l->b->kind, l->b->prefix, l->first.name) < 0) {
 		target_free(t);
 		lookup_finish(l, -ENOMEM, NULL, NULL);
 		return;

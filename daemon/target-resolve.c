@@ -371,7 +371,7 @@ static void on_listing_done(evutil_socket_t fd, short what, void *userdata)
 				.backend = q->b->prefix,
 				.reason = q->reason ? q->reason : strerror(-q->r),
 			};
-		if (!all)
+		if (!all || q->n == 0)
 			continue;
 		memcpy(all + n, q->entries, q->n * sizeof(*all));
 		n += q->n;
