@@ -73,6 +73,23 @@ int client_error_format(const char *error, struct json_object *parameters, char 
 /* Text for a protocol-level failure while talking to nsctld (negative errno from connect.c). */
 const char *client_strerror(int r);
 
+/* query.c: the options of ls and ns (--json, --socket, --help). */
+struct client_query_args {
+	const char *socket_arg; /* preset to the global --socket */
+	bool json;
+};
+
+/* Parse them from argv (argv[0] is the verb); 0 with the operands from optind on, 1 after
+ * --help, -EINVAL after saying what is wrong. */
+int client_query_parse(const char *verb, int argc, char *argv[], void (*help)(void),
+		       struct client_query_args *a);
+
+/* Call method with params (taken; NULL: out of memory) on the socket, waiting at most
+ * CLIENT_QUERY_TIMEOUT_MS. 0 with a success reply in *ret, else the exit status after
+ * saying what went wrong. */
+int client_query_call(const char *verb, const char *socket_arg, const char *method,
+		      struct json_object *params, struct proto_reply *ret);
+
 /* "nsctl VERB: " + the text of an error reply; returns the exit status that goes with it. */
 int client_report_error_reply(const char *verb, const struct proto_reply *reply);
 

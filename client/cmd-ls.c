@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* nsctl ls: io.nsctl.ListTargets, as a table or as JSON. */
 #include <errno.h>
-#include <getopt.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,63 +118,28 @@ static void print_table(const struct listing *l)
 
 int cmd_ls(const struct client *c, int argc, char *argv[])
 {
-	enum { ARG_JSON = 0x100, ARG_SOCKET };
-	static const struct option options[] = {
-		{ "json", no_argument, NULL, ARG_JSON },
-		{ "socket", required_argument, NULL, ARG_SOCKET },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	const char *socket_arg = c->socket_arg, *path, *bad = NULL;
+	struct client_query_args a = { .socket_arg = c->socket_arg };
 	struct proto_reply reply = {};
 	struct listing l = {};
-	bool json = false;
-	int opt, r;
+	const char *bad = NULL;
+	int r;
 
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) >= 0) {
-		switch (opt) {
-		case ARG_JSON:
-			json = true;
-			break;
-		case ARG_SOCKET:
-			socket_arg = optarg;
-			break;
-		case 'h':
-			help();
-			return 0;
-		case ':':
-			client_log_verb("ls", "option '%s' requires an argument", argv[optind - 1]);
-			return NSCTL_EXIT_ERROR;
-		default:
-			client_log_verb("ls", "unknown option '%s' (try 'nsctl ls --help')",
-					argv[optind - 1]);
-			return NSCTL_EXIT_ERROR;
-		}
-	}
+	r = client_query_parse("ls", argc, argv, help, &a);
+	if (r != 0)
+		return r > 0 ? 0 : NSCTL_EXIT_ERROR;
 	if (optind < argc) {
 		client_log_verb("ls", "unexpected argument '%s'", argv[optind]);
 		return NSCTL_EXIT_ERROR;
 	}
-
-	path = client_socket_path(socket_arg);
-	r = client_call(path, NSCTL_METHOD_LIST_TARGETS, json_object_new_object(),
-			CLIENT_QUERY_TIMEOUT_MS, &reply);
-	if (r < 0) {
-		client_log_verb("ls", "cannot ask nsctld at %s: %s", path, client_strerror(r));
-		return NSCTL_EXIT_ERROR;
-	}
-	if (reply.error) {
-		r = client_report_error_reply("ls", &reply);
-		proto_reply_done(&reply);
+	r = client_query_call("ls", a.socket_arg, NSCTL_METHOD_LIST_TARGETS,
+			      json_object_new_object(), &reply);
+	if (r != 0)
 		return r;
-	}
 	r = listing_decode(reply.parameters, &l, &bad);
 	if (r < 0) {
 		r = client_report_bad_reply("ls", r, bad);
 	} else {
-		if (json) {
+		if (a.json) {
 			puts(json_object_to_json_string_ext(reply.parameters,
 							    JSON_C_TO_STRING_PLAIN));
 		} else {

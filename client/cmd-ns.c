@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* nsctl ns: io.nsctl.DescribeTarget, as a table or as JSON. */
 #include <errno.h>
-#include <getopt.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,44 +100,16 @@ static void print_table(const struct description *d)
 
 int cmd_ns(const struct client *c, int argc, char *argv[])
 {
-	enum { ARG_JSON = 0x100, ARG_SOCKET };
-	static const struct option options[] = {
-		{ "json", no_argument, NULL, ARG_JSON },
-		{ "socket", required_argument, NULL, ARG_SOCKET },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	const char *socket_arg = c->socket_arg, *path, *bad = NULL;
+	struct client_query_args a = { .socket_arg = c->socket_arg };
 	struct describe_request req = {};
 	struct proto_reply reply = {};
 	struct description d = {};
-	struct json_object *params;
-	bool json = false;
-	int opt, r;
+	const char *bad = NULL;
+	int r;
 
-	/* Options before and after TARGET: permute, as most tools do. */
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
-		switch (opt) {
-		case ARG_JSON:
-			json = true;
-			break;
-		case ARG_SOCKET:
-			socket_arg = optarg;
-			break;
-		case 'h':
-			help();
-			return 0;
-		case ':':
-			client_log_verb("ns", "option '%s' requires an argument", argv[optind - 1]);
-			return NSCTL_EXIT_ERROR;
-		default:
-			client_log_verb("ns", "unknown option '%s' (try 'nsctl ns --help')",
-					argv[optind - 1]);
-			return NSCTL_EXIT_ERROR;
-		}
-	}
+	r = client_query_parse("ns", argc, argv, help, &a);
+	if (r != 0)
+		return r > 0 ? 0 : NSCTL_EXIT_ERROR;
 	if (optind >= argc) {
 		client_log_verb("ns", "no target given (try 'nsctl ns --help')");
 		return NSCTL_EXIT_ERROR;
@@ -146,30 +118,16 @@ int cmd_ns(const struct client *c, int argc, char *argv[])
 		client_log_verb("ns", "unexpected argument '%s'", argv[optind + 1]);
 		return NSCTL_EXIT_ERROR;
 	}
-
 	req.target = argv[optind];
-	params = describe_request_to_json(&req);
-	if (!params) {
-		client_log_verb("ns", "%s", strerror(ENOMEM));
-		return NSCTL_EXIT_ERROR;
-	}
-	path = client_socket_path(socket_arg);
-	r = client_call(path, NSCTL_METHOD_DESCRIBE_TARGET, params, CLIENT_QUERY_TIMEOUT_MS,
-			&reply);
-	if (r < 0) {
-		client_log_verb("ns", "cannot ask nsctld at %s: %s", path, client_strerror(r));
-		return NSCTL_EXIT_ERROR;
-	}
-	if (reply.error) {
-		r = client_report_error_reply("ns", &reply);
-		proto_reply_done(&reply);
+	r = client_query_call("ns", a.socket_arg, NSCTL_METHOD_DESCRIBE_TARGET,
+			      describe_request_to_json(&req), &reply);
+	if (r != 0)
 		return r;
-	}
 	r = description_decode(reply.parameters, &d, &bad);
 	if (r < 0) {
 		r = client_report_bad_reply("ns", r, bad);
 	} else {
-		if (json)
+		if (a.json)
 			puts(json_object_to_json_string_ext(reply.parameters,
 							    JSON_C_TO_STRING_PLAIN));
 		else

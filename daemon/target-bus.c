@@ -20,9 +20,6 @@
 #include "daemon/target.h"
 #include "protocol/cleanup.h"
 
-#define LIST_MAX 1024          /* targets in one listing */
-#define LIST_PARALLEL 8        /* pid look-ups of a listing in flight at once */
-
 struct bus_list;
 
 /* Where a kind of target lives on the bus. */
@@ -144,27 +141,11 @@ static void lookup_fail(struct bus_lookup *l, int r, const sd_bus_error *e)
 
 static void lookup_succeed(struct bus_lookup *l)
 {
-	struct target *t = target_new(l->src->backend);
+	struct target *t = NULL;
 	int r;
 
-	if (!t) {
-		lookup_finish(l, -ENOMEM, NULL, NULL);
-		return;
-	}
-	t->pid = l->pid;
-	t->pidfd = TAKE_FD(l->pidfd);
-	if (target_set_names(t, l->src->backend->kind, l->src->backend->prefix, l->name) < 0) {
-		target_free(t);
-		lookup_finish(l, -ENOMEM, NULL, NULL);
-		return;
-	}
-	r = target_pin_namespaces(t);
-	if (r < 0) {
-		target_free(t);
-		lookup_finish(l, r == -ESRCH ? -ENOENT : r, NULL, NULL);
-		return;
-	}
-	lookup_finish(l, 0, t, NULL);
+	r = target_new_pinned(l->src->backend, l->name, l->pid, TAKE_FD(l->pidfd), &t);
+	lookup_finish(l, r, t, NULL);
 }
 
 static void on_lookup_pid(int r, sd_bus_message *reply, const sd_bus_error *e, void *userdata)
@@ -272,157 +253,74 @@ static int unit_lookup(struct manager *m, const char *rest, target_lookup_fn cb,
 
 /* --- listing ----------------------------------------------------------------------------- */
 
-struct pid_query {
-	struct bus_list *bl;
-	size_t idx;
-	struct bus_call *call;
-};
-
 struct bus_list {
-	struct target_op op;
-	struct manager *m;
+	struct target_lister lister;   /* first: the handle */
 	const struct bus_source *src;
-	target_filter_fn filter;
-	void *filter_userdata;
-	target_list_fn cb;
-	void *userdata;
-	struct bus_call *call;      /* the listing call */
-	struct target_entry *entries;
-	char **paths;               /* per entry: its object */
-	size_t n, alloc, next, in_flight;
-	struct pid_query queries[LIST_PARALLEL];
+	struct bus_call *call;         /* the listing call */
 };
 
-static void list_free(struct bus_list *bl)
+static void list_done(struct target_lister *l)
 {
-	bus_call_cancel(bl->call);
-	for (size_t i = 0; i < LIST_PARALLEL; i++)
-		bus_call_cancel(bl->queries[i].call);
-	for (size_t i = 0; bl->paths && i < bl->n; i++)
-		free(bl->paths[i]);
-	free(bl->paths);
-	target_entries_free(bl->entries, bl->n);
-	free(bl);
+	bus_call_cancel(((struct bus_list *)l)->call);
 }
 
-static void list_cancel(struct target_op *op)
+static void pid_cancel(void *handle)
 {
-	list_free((struct bus_list *)op);
-}
-
-static void list_finish(struct bus_list *bl, int r, const char *reason)
-{
-	size_t k = 0;
-
-	if (r == 0) {
-		/* Targets without a process (pid 0), or gone while we asked, are left out. */
-		for (size_t i = 0; i < bl->n; i++) {
-			if (bl->entries[i].pid > 0)
-				bl->entries[k++] = bl->entries[i];
-			else
-				target_entry_done(&bl->entries[i]);
-		}
-		bl->n = k;
-		bl->cb(0, TAKE_PTR(bl->entries), k, NULL, bl->userdata);
-		bl->n = 0;
-	} else {
-		bl->cb(r, NULL, 0, reason, bl->userdata);
-	}
-	list_free(bl);
+	bus_call_cancel(handle);
 }
 
 static void list_fail(struct bus_list *bl, int r, const sd_bus_error *e)
 {
 	char reason[512];
 
-	r = bus_failure(r, e, bl->src->service, bl->m->settings.backend_timeout_ms, reason,
+	r = bus_failure(r, e, bl->src->service, bl->lister.m->settings.backend_timeout_ms, reason,
 			sizeof(reason));
-	list_finish(bl, r, reason);
-}
-
-/* One target from the listing call, if the filter lets it through; 0 or -ENOMEM. */
-static int bus_list_add(struct bus_list *bl, const char *name, const char *path,
-			const char *state)
-{
-	_cleanup_free_ char *canonical = NULL;
-	struct target_entry *e;
-
-	if (bl->n >= LIST_MAX || !bl->src->name_valid(name))
-		return 0;
-	if (asprintf(&canonical, "%s:%s", bl->src->backend->prefix, name) < 0)
-		return -ENOMEM;
-	if (bl->filter && !bl->filter(canonical, name, bl->filter_userdata))
-		return 0;
-	if (bl->n == bl->alloc) {
-		size_t na = bl->alloc ? bl->alloc * 2 : 16;
-		struct target_entry *ne = reallocarray(bl->entries, na, sizeof(*ne));
-		char **np;
-
-		if (!ne)
-			return -ENOMEM;
-		bl->entries = ne;
-		np = reallocarray(bl->paths, na, sizeof(*np));
-		if (!np)
-			return -ENOMEM;
-		bl->paths = np;
-		bl->alloc = na;
-	}
-	e = &bl->entries[bl->n];
-	*e = (struct target_entry){ .kind = bl->src->backend->kind };
-	e->canonical = TAKE_PTR(canonical);
-	e->bare = strdup(name);
-	e->state = strdup(state);
-	bl->paths[bl->n] = strdup(path);
-	bl->n++;
-	if (!e->bare || !e->state || !bl->paths[bl->n - 1])
-		return -ENOMEM;
-	return 0;
-}
-
-static void on_list_pid(int r, sd_bus_message *reply, const sd_bus_error *e, void *userdata);
-
-static void list_pump(struct bus_list *bl)
-{
-	while (bl->in_flight < LIST_PARALLEL && bl->next < bl->n) {
-		size_t idx = bl->next++;
-		struct pid_query *q;
-		size_t slot = 0;
-		int r;
-
-		/* in_flight < LIST_PARALLEL: a slot is free */
-		while (bl->queries[slot].call)
-			slot++;
-		q = &bl->queries[slot];
-		*q = (struct pid_query){ .bl = bl, .idx = idx };
-		r = bus_get_property(bl->m->targets->bus, bl->src->service, bl->paths[idx],
-				     bl->src->object_iface, bl->src->pid_property, on_list_pid, q,
-				     &q->call);
-		if (r < 0) {
-			list_finish(bl, r, NULL);
-			return;
-		}
-		bl->in_flight++;
-	}
-	if (bl->in_flight == 0 && bl->next >= bl->n)
-		list_finish(bl, 0, NULL);
+	target_lister_finish(&bl->lister, r, reason);
 }
 
 static void on_list_pid(int r, sd_bus_message *reply, const sd_bus_error *e, void *userdata)
 {
-	struct pid_query *q = userdata;
-	struct bus_list *bl = q->bl;
+	struct target_list_slot *slot = userdata;
+	struct bus_list *bl = (struct bus_list *)slot->lister;
+	char reason[512];
 	uint32_t pid = 0;
 
-	q->call = NULL;
-	bl->in_flight--;
 	if (r >= 0)
 		r = bus_reply_read_u32(reply, &pid);
 	if (r < 0 && !is_not_found(bl->src, e)) {
-		list_fail(bl, r, e);
+		r = bus_failure(r, e, bl->src->service, bl->lister.m->settings.backend_timeout_ms,
+				reason, sizeof(reason));
+		target_lister_pid_done(slot, r, 0, NULL, reason);
 		return;
 	}
-	bl->entries[q->idx].pid = r < 0 || pid > INT32_MAX ? 0 : (pid_t)pid;
-	list_pump(bl);
+	/* Gone meanwhile, or without a process (pid 0): not a target. */
+	if (r < 0 || pid == 0 || pid > INT32_MAX)
+		target_lister_pid_done(slot, -ENOENT, 0, NULL, NULL);
+	else
+		target_lister_pid_done(slot, 0, (pid_t)pid, NULL, NULL);
+}
+
+static int pid_start(struct target_list_slot *slot, const char *path)
+{
+	struct bus_list *bl = (struct bus_list *)slot->lister;
+	struct bus_call *call;
+	int r;
+
+	r = bus_get_property(bl->lister.m->targets->bus, bl->src->service, path,
+			     bl->src->object_iface, bl->src->pid_property, on_list_pid, slot, &call);
+	if (r < 0)
+		return r;
+	slot->handle = call;
+	return 0;
+}
+
+/* One target from the listing call, if it has a valid name; 0 or -ENOMEM. */
+static int bus_list_add(struct bus_list *bl, const char *name, const char *path,
+			const char *state)
+{
+	if (!bl->src->name_valid(name))
+		return 0;
+	return target_lister_add(&bl->lister, name, state, path);
 }
 
 static void on_list(int r, sd_bus_message *reply, const sd_bus_error *e, void *userdata)
@@ -433,19 +331,19 @@ static void on_list(int r, sd_bus_message *reply, const sd_bus_error *e, void *u
 	if (r >= 0)
 		r = bl->src->list_read(bl, reply);
 	if (r == -ENOMEM) {
-		list_finish(bl, r, NULL);
+		target_lister_finish(&bl->lister, r, NULL);
 		return;
 	}
 	if (r < 0) {
 		list_fail(bl, r, e);
 		return;
 	}
-	list_pump(bl);
+	target_lister_run(&bl->lister);
 }
 
 static int machine_list_call(struct bus_list *bl)
 {
-	return bus_call_method(bl->m->targets->bus, bl->src->service, bl->src->path,
+	return bus_call_method(bl->lister.m->targets->bus, bl->src->service, bl->src->path,
 			       bl->src->manager_iface, "ListMachines", on_list, bl, &bl->call,
 			       NULL);
 }
@@ -472,7 +370,7 @@ static int machine_list_read(struct bus_list *bl, sd_bus_message *reply)
 static int unit_list_call(struct bus_list *bl)
 {
 	/* Loaded services in a state that can have a main process. */
-	return bus_call_method(bl->m->targets->bus, bl->src->service, bl->src->path,
+	return bus_call_method(bl->lister.m->targets->bus, bl->src->service, bl->src->path,
 			       bl->src->manager_iface, "ListUnitsByPatterns", on_list, bl,
 			       &bl->call, "asas", 4, "active", "reloading", "activating",
 			       "deactivating", 1, "*.service");
@@ -509,19 +407,17 @@ static int bus_list(struct manager *m, const struct bus_source *src, target_filt
 
 	if (!bl)
 		return -ENOMEM;
-	bl->op.cancel = list_cancel;
-	bl->m = m;
+	target_lister_init(&bl->lister, m, src->backend, filter, filter_userdata, cb, userdata);
+	bl->lister.pid_start = pid_start;
+	bl->lister.pid_cancel = pid_cancel;
+	bl->lister.done = list_done;
 	bl->src = src;
-	bl->filter = filter;
-	bl->filter_userdata = filter_userdata;
-	bl->cb = cb;
-	bl->userdata = userdata;
 	r = src->list_call(bl);
 	if (r < 0) {
-		list_free(bl);
+		free(bl);
 		return r;
 	}
-	*ret = &bl->op;
+	*ret = &bl->lister.op;
 	return 0;
 }
 

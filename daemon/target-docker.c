@@ -25,8 +25,6 @@
 
 #define CONTAINER_NAME_MAX 255
 #define JSON_DEPTH_MAX 64
-#define LIST_MAX 1024          /* containers in one listing */
-#define LIST_PARALLEL 8        /* pid look-ups of a listing in flight at once */
 
 static const struct http_limits inspect_limits = { .max_head = 16384, .max_body = 1u << 20 };
 static const struct http_limits list_limits = { .max_head = 16384, .max_body = 8u << 20 };
@@ -249,27 +247,11 @@ static int inspect_start(struct engine_lookup *l, const char *what)
 /* The confirmed container: the pidfd and the names become a target. */
 static void lookup_succeed(struct engine_lookup *l)
 {
-	struct target *t = target_new(l->b);
+	struct target *t = NULL;
 	int r;
 
-	if (!t) {
-		lookup_finish(l, -ENOMEM, NULL, NULL);
-		return;
-	}
-	t->pid = l->first.pid;
-	t->pidfd = TAKE_FD(l->pidfd);
-	if (target_set_names(t, l->b->kind, l->b->prefix, l->first.name) < 0) {
-		target_free(t);
-		lookup_finish(l, -ENOMEM, NULL, NULL);
-		return;
-	}
-	r = target_pin_namespaces(t);
-	if (r < 0) {
-		target_free(t);
-		lookup_finish(l, r == -ESRCH ? -ENOENT : r, NULL, NULL);
-		return;
-	}
-	lookup_finish(l, 0, t, NULL);
+	r = target_new_pinned(l->b, l->first.name, l->first.pid, TAKE_FD(l->pidfd), &t);
+	lookup_finish(l, r, t, NULL);
 }
 
 static void on_inspect(int r, int status, const char *body, size_t len, void *userdata)
@@ -374,144 +356,69 @@ static int podman_lookup(struct manager *m, const char *rest, target_lookup_fn c
 
 /* --- listing ----------------------------------------------------------------------------- */
 
-struct engine_list;
-
-struct pid_query {
-	struct engine_list *el;
-	size_t idx;                /* into entries */
-	struct http_get *get;
-};
-
 struct engine_list {
-	struct target_op op;
-	struct manager *m;
-	const struct target_backend *b;
+	struct target_lister lister;   /* first: the handle */
 	const char *sock;
-	target_filter_fn filter;
-	void *filter_userdata;
-	target_list_fn cb;
-	void *userdata;
-	struct http_get *get;      /* GET /containers/json */
-	struct target_entry *entries;
-	char **ids;                /* per entry: the Id of a running container, else NULL */
-	size_t n, next;
-	size_t in_flight;
-	struct pid_query queries[LIST_PARALLEL];
+	struct http_get *get;          /* GET /containers/json */
 };
 
-static void list_free(struct engine_list *el)
+static void list_done(struct target_lister *l)
 {
-	http_get_cancel(el->get);
-	for (size_t i = 0; i < LIST_PARALLEL; i++)
-		http_get_cancel(el->queries[i].get);
-	for (size_t i = 0; el->ids && i < el->n; i++)
-		free(el->ids[i]);
-	free(el->ids);
-	target_entries_free(el->entries, el->n);
-	free(el);
+	http_get_cancel(((struct engine_list *)l)->get);
 }
 
-static void list_cancel(struct target_op *op)
+static void pid_cancel(void *handle)
 {
-	list_free((struct engine_list *)op);
-}
-
-static void list_finish(struct engine_list *el, int r, const char *reason)
-{
-	size_t k = 0;
-
-	if (r == 0) {
-		/* Containers removed while we asked for their pids are left out. */
-		for (size_t i = 0; i < el->n; i++) {
-			if (el->entries[i].state)
-				el->entries[k++] = el->entries[i];
-			else
-				target_entry_done(&el->entries[i]);
-		}
-		el->n = k;
-		el->cb(0, TAKE_PTR(el->entries), k, NULL, el->userdata);
-		el->n = 0;
-	} else {
-		el->cb(r, NULL, 0, reason, el->userdata);
-	}
-	list_free(el);
-}
-
-static void on_pid(int r, int status, const char *body, size_t len, void *userdata);
-
-/* Keep up to LIST_PARALLEL pid look-ups in flight; finish when none is left. */
-static void list_pump(struct engine_list *el)
-{
-	while (el->in_flight < LIST_PARALLEL && el->next < el->n) {
-		size_t idx = el->next++;
-		struct pid_query *q;
-		size_t slot = 0;
-		_cleanup_free_ char *path = NULL;
-		int r;
-
-		if (!el->ids[idx])
-			continue;
-		/* in_flight < LIST_PARALLEL: a slot is free */
-		while (el->queries[slot].get)
-			slot++;
-		q = &el->queries[slot];
-		if (asprintf(&path, "/containers/%s/json", el->ids[idx]) < 0) {
-			list_finish(el, -ENOMEM, NULL);
-			return;
-		}
-		*q = (struct pid_query){ .el = el, .idx = idx };
-		r = http_get_start(el->m->base, el->sock, path, el->m->settings.backend_timeout_ms,
-				   &inspect_limits, on_pid, q, &q->get);
-		if (r < 0) {
-			list_finish(el, r, NULL);
-			return;
-		}
-		el->in_flight++;
-	}
-	if (el->in_flight == 0 && el->next >= el->n)
-		list_finish(el, 0, NULL);
+	http_get_cancel(handle);
 }
 
 static void on_pid(int r, int status, const char *body, size_t len, void *userdata)
 {
-	struct pid_query *q = userdata;
-	struct engine_list *el = q->el;
-	struct target_entry *e = &el->entries[q->idx];
+	struct target_list_slot *slot = userdata;
+	struct engine_list *el = (struct engine_list *)slot->lister;
 	struct inspect i = { 0 };
 	char reason[512];
 
-	q->get = NULL;
-	el->in_flight--;
 	if (r < 0) {
-		r = http_failure(el->sock, r, el->m->settings.backend_timeout_ms, reason,
+		r = http_failure(el->sock, r, el->lister.m->settings.backend_timeout_ms, reason,
 				 sizeof(reason));
-		list_finish(el, r, reason);
-		return;
-	}
-	if (status == 404) {
-		free(e->state);
-		e->state = NULL;
+		target_lister_pid_done(slot, r, 0, NULL, reason);
+	} else if (status == 404) {
+		target_lister_pid_done(slot, -ENOENT, 0, NULL, NULL);
 	} else if (status != 200 || inspect_parse(body, len, &i) < 0) {
 		snprintf(reason, sizeof(reason), "unexpected answer from %s", el->sock);
-		list_finish(el, -EBADMSG, reason);
-		return;
+		target_lister_pid_done(slot, -EBADMSG, 0, NULL, reason);
 	} else {
-		e->pid = i.running ? i.pid : 0;
-		free(e->state);
-		e->state = TAKE_PTR(i.status);
+		target_lister_pid_done(slot, 0, i.running ? i.pid : 0, i.status, NULL);
 		inspect_done(&i);
 	}
-	list_pump(el);
 }
 
-/* One element of GET /containers/json?all=1 as an entry, if it is to be listed. */
+static int pid_start(struct target_list_slot *slot, const char *id)
+{
+	struct engine_list *el = (struct engine_list *)slot->lister;
+	_cleanup_free_ char *path = NULL;
+	struct http_get *g;
+	int r;
+
+	if (asprintf(&path, "/containers/%s/json", id) < 0)
+		return -ENOMEM;
+	r = http_get_start(el->lister.m->base, el->sock, path,
+			   el->lister.m->settings.backend_timeout_ms, &inspect_limits, on_pid, slot,
+			   &g);
+	if (r < 0)
+		return r;
+	slot->handle = g;
+	return 0;
+}
+
+/* One element of GET /containers/json?all=1, added if it is to be listed. */
 static int list_element(struct engine_list *el, struct json_object *c)
 {
-	_cleanup_free_ char *name = NULL, *canonical = NULL;
+	_cleanup_free_ char *name = NULL;
 	struct json_object *names;
 	const char *id, *state;
 	size_t id_len, state_len;
-	struct target_entry *e;
 
 	id = json_string_member(c, "Id", &id_len);
 	state = json_string_member(c, "State", &state_len);
@@ -533,22 +440,9 @@ static int list_element(struct engine_list *el, struct json_object *c)
 	}
 	if (!name)
 		return 0;
-	if (asprintf(&canonical, "%s:%s", el->b->prefix, name) < 0) {
-		canonical = NULL;
-		return -ENOMEM;
-	}
-	if (el->filter && !el->filter(canonical, name, el->filter_userdata))
-		return 0;
-	e = &el->entries[el->n];
-	*e = (struct target_entry){ .kind = el->b->kind };
-	e->state = strdup(state);
-	el->ids[el->n] = strcmp(state, "running") == 0 ? strndup(id, id_len) : NULL;
-	e->canonical = TAKE_PTR(canonical);
-	e->bare = TAKE_PTR(name);
-	el->n++;
-	if (!e->state || (strcmp(state, "running") == 0 && !el->ids[el->n - 1]))
-		return -ENOMEM;
-	return 0;
+	/* Only a running container has a pid to look up. */
+	return target_lister_add(&el->lister, name, state,
+				 strcmp(state, "running") == 0 ? id : NULL);
 }
 
 static void on_list(int r, int status, const char *body, size_t len, void *userdata)
@@ -560,34 +454,26 @@ static void on_list(int r, int status, const char *body, size_t len, void *userd
 
 	el->get = NULL;
 	if (r < 0) {
-		r = http_failure(el->sock, r, el->m->settings.backend_timeout_ms, reason,
+		r = http_failure(el->sock, r, el->lister.m->settings.backend_timeout_ms, reason,
 				 sizeof(reason));
-		list_finish(el, r, reason);
+		target_lister_finish(&el->lister, r, reason);
 		return;
 	}
 	snprintf(reason, sizeof(reason), "unexpected answer from %s", el->sock);
 	if (status != 200 || json_parse(body, len, &o) < 0 ||
 	    !json_object_is_type(o, json_type_array)) {
-		list_finish(el, -EBADMSG, reason);
+		target_lister_finish(&el->lister, -EBADMSG, reason);
 		return;
 	}
 	count = json_object_array_length(o);
-	if (count > LIST_MAX)
-		count = LIST_MAX;
-	el->entries = calloc(count ? count : 1, sizeof(*el->entries));
-	el->ids = calloc(count ? count : 1, sizeof(char *));
-	if (!el->entries || !el->ids) {
-		list_finish(el, -ENOMEM, NULL);
-		return;
-	}
 	for (size_t k = 0; k < count; k++) {
 		r = list_element(el, json_object_array_get_idx(o, k));
 		if (r < 0) {
-			list_finish(el, r, r == -ENOMEM ? NULL : reason);
+			target_lister_finish(&el->lister, r, r == -ENOMEM ? NULL : reason);
 			return;
 		}
 	}
-	list_pump(el);
+	target_lister_run(&el->lister);
 }
 
 static int container_list(struct manager *m, const struct target_backend *b,
@@ -599,21 +485,18 @@ static int container_list(struct manager *m, const struct target_backend *b,
 
 	if (!el)
 		return -ENOMEM;
-	el->op.cancel = list_cancel;
-	el->m = m;
-	el->b = b;
+	target_lister_init(&el->lister, m, b, filter, filter_userdata, cb, userdata);
+	el->lister.pid_start = pid_start;
+	el->lister.pid_cancel = pid_cancel;
+	el->lister.done = list_done;
 	el->sock = engine_socket(m, b);
-	el->filter = filter;
-	el->filter_userdata = filter_userdata;
-	el->cb = cb;
-	el->userdata = userdata;
 	r = http_get_start(m->base, el->sock, "/containers/json?all=1",
 			   m->settings.backend_timeout_ms, &list_limits, on_list, el, &el->get);
 	if (r < 0) {
-		list_free(el);
+		free(el);
 		return r;
 	}
-	*ret = &el->op;
+	*ret = &el->lister.op;
 	return 0;
 }
 

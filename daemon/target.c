@@ -158,6 +158,29 @@ int target_dup(const struct target *t, struct target **ret)
 	return 0;
 }
 
+int target_new_pinned(const struct target_backend *b, const char *name, pid_t pid, int pidfd,
+		      struct target **ret)
+{
+	struct target *t = target_new(b);
+	int r;
+
+	if (!t) {
+		safe_close(pidfd);
+		return -ENOMEM;
+	}
+	t->pid = pid;
+	t->pidfd = pidfd;
+	r = target_set_names(t, b->kind, b->prefix, name);
+	if (r >= 0)
+		r = target_pin_namespaces(t);
+	if (r < 0) {
+		target_free(t);
+		return r == -ESRCH ? -ENOENT : r;
+	}
+	*ret = t;
+	return 0;
+}
+
 int target_pin_namespaces(struct target *t)
 {
 	char path[64];

@@ -24,6 +24,7 @@ enum target_kind {
 #define TARGET_KINDS_ALL ((1u << _TARGET_KIND_COUNT) - 1)
 
 struct target_backend;
+struct target_lister;
 
 struct target {
 	const struct target_backend *backend;
@@ -126,6 +127,13 @@ struct target *target_new(const struct target_backend *b);
 /* A pinned copy: the same names and pid, duplicated fds. -errno. */
 int target_dup(const struct target *t, struct target **ret);
 
+/*
+ * For backends that found a process: a target named "PREFIX:NAME" for pid, pinned by pidfd
+ * (taken), its namespaces read. -ENOENT when the process has exited meanwhile.
+ */
+int target_new_pinned(const struct target_backend *b, const char *name, pid_t pid, int pidfd,
+		      struct target **ret);
+
 /* Fill available_ns and shared_ns of a process target from t->pid, pinned by t->pidfd. */
 int target_pin_namespaces(struct target *t);
 
@@ -189,6 +197,63 @@ typedef void (*target_list_all_fn)(struct target_entry *entries, size_t n,
 				   void *userdata);
 int target_list(struct manager *m, target_filter_fn filter, void *userdata,
 		target_list_all_fn cb, struct target_op **ret);
+
+/*
+ * target-list.c: a backend's listing in progress, for backends that list their targets in
+ * one request and then need one more per target for its pid (containers, machines, units).
+ * The backend embeds a struct target_lister first in its own listing struct, adds what its
+ * listing request answered with target_lister_add(), then calls target_lister_run(): pid
+ * look-ups run LIST_PARALLEL at a time through pid_start(), each answered with
+ * target_lister_pid_done(), and the listing ends by itself. target_lister_finish() ends it
+ * early (a failure). Everything is freed after the callback; cancel frees it silently.
+ */
+#define TARGET_LIST_MAX 1024       /* targets of one backend in one listing */
+#define TARGET_LIST_PARALLEL 8     /* pid look-ups in flight at once */
+
+struct target_list_slot {
+	struct target_lister *lister;
+	size_t idx;                /* the entry being looked up */
+	void *handle;              /* the backend's request in flight, NULL when free */
+};
+
+struct target_lister {
+	struct target_op op;
+	struct manager *m;
+	const struct target_backend *b;
+	target_filter_fn filter;
+	void *filter_userdata;
+	target_list_fn cb;
+	void *userdata;
+	/* Start the look-up of key for slot->idx (setting slot->handle): 0 or -errno. */
+	int (*pid_start)(struct target_list_slot *slot, const char *key);
+	void (*pid_cancel)(void *handle);
+	void (*done)(struct target_lister *l);   /* free the backend's own parts */
+	struct target_entry *entries;
+	char **keys;               /* per entry: what its pid look-up needs, or NULL: none */
+	size_t n, alloc, next, in_flight;
+	struct target_list_slot slots[TARGET_LIST_PARALLEL];
+};
+
+void target_lister_init(struct target_lister *l, struct manager *m,
+			const struct target_backend *b, target_filter_fn filter,
+			void *filter_userdata, target_list_fn cb, void *userdata);
+
+/* One target (name, state) if the filter lets it through; key NULL: no pid look-up. 0 or
+ * -ENOMEM. Beyond TARGET_LIST_MAX targets are left out. */
+int target_lister_add(struct target_lister *l, const char *name, const char *state,
+		      const char *key);
+
+void target_lister_run(struct target_lister *l);
+
+/*
+ * The answer of a pid look-up: r == 0 with the pid (0: none) and, if not NULL, a new state;
+ * -ENOENT: the target went away meanwhile, it is left out; other r: the listing fails
+ * with reason.
+ */
+void target_lister_pid_done(struct target_list_slot *slot, int r, pid_t pid, const char *state,
+			    const char *reason);
+
+void target_lister_finish(struct target_lister *l, int r, const char *reason);
 
 #define TARGET_DOCKER_SOCKET "/run/docker.sock"
 #define TARGET_PODMAN_SOCKET "/run/podman/podman.sock"

@@ -200,40 +200,20 @@ static void test_chunks_malformed(void **state)
 
 /* --- the transport, against a real unix socket ---------------------------------------------- */
 
-struct server {
-	char dir[64];
-	char path[96];
-	int fd;
-};
-
-static void server_setup(struct server *s, bool listening)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
-	snprintf(s->dir, sizeof(s->dir), "/tmp/test-http.XXXXXX");
-	assert_non_null(mkdtemp(s->dir));
-	snprintf(s->path, sizeof(s->path), "%s/sock", s->dir);
-	s->fd = -1;
-	if (!listening)
-		return;
-	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(s->fd >= 0);
-	strcpy(sa.sun_path, s->path);
-	assert_int_equal(bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(s->fd, 4), 0);
-}
-
-static void server_done(struct server *s)
-{
-	safe_close(s->fd);
-	unlink(s->path);
-	rmdir(s->dir);
-}
-
 struct result {
 	bool called;
 	int r, status;
 	char body[128];
+};
+
+/* A loop, a socket path in a new directory (listened on, or not), and one GET's result. */
+struct fixture {
+	struct event_base *base;
+	char dir[64];
+	char path[96];
+	int fd;
+	struct result res;
+	struct http_get *g;
 };
 
 static void on_done(int r, int status, const char *body, size_t len, void *userdata)
@@ -247,59 +227,94 @@ static void on_done(int r, int status, const char *body, size_t len, void *userd
 		memcpy(res->body, body, len);
 }
 
+static int fixture_new(void **state, bool listening)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->base = event_base_new();
+	assert_non_null(f->base);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test-http.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/sock", f->dir);
+	f->fd = -1;
+	if (listening) {
+		f->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		assert_true(f->fd >= 0);
+		strcpy(sa.sun_path, f->path);
+		assert_int_equal(bind(f->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		assert_int_equal(listen(f->fd, 4), 0);
+	}
+	*state = f;
+	return 0;
+}
+
+static int setup_absent(void **state)
+{
+	return fixture_new(state, false);
+}
+
+static int setup_listening(void **state)
+{
+	return fixture_new(state, true);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	safe_close(f->fd);
+	unlink(f->path);
+	rmdir(f->dir);
+	event_base_free(f->base);
+	free(f);
+	return 0;
+}
+
+/* GET path with the timeout; asserts that it started. */
+static void get(struct fixture *f, const char *path, unsigned timeout_ms)
+{
+	assert_int_equal(http_get_start(f->base, f->path, path, timeout_ms, &lim, on_done,
+					&f->res, &f->g), 0);
+}
+
 static void test_get_no_socket(void **state)
 {
-	struct event_base *base = event_base_new();
-	struct result res = { 0 };
-	struct http_get *g = NULL;
-	struct server s;
+	struct fixture *f = *state;
 
-	server_setup(&s, false);
-	assert_int_equal(http_get_start(base, s.path, "/x", 1000, &lim, on_done, &res, &g), 0);
+	get(f, "/x", 1000);
 	/* Never from within the start, only from the loop. */
-	assert_false(res.called);
-	event_base_loop(base, EVLOOP_ONCE);
-	assert_true(res.called);
-	assert_int_equal(res.r, -ENOENT);
-	server_done(&s);
-	event_base_free(base);
+	assert_false(f->res.called);
+	event_base_loop(f->base, EVLOOP_ONCE);
+	assert_true(f->res.called);
+	assert_int_equal(f->res.r, -ENOENT);
 }
 
 static void test_get_timeout(void **state)
 {
-	struct event_base *base = event_base_new();
-	struct result res = { 0 };
-	struct http_get *g = NULL;
-	struct server s;
+	struct fixture *f = *state;
 
 	/* Listening but never accepting: connect() succeeds into the backlog, no answer. */
-	server_setup(&s, true);
-	assert_int_equal(http_get_start(base, s.path, "/x", 100, &lim, on_done, &res, &g), 0);
-	event_base_dispatch(base);
-	assert_true(res.called);
-	assert_int_equal(res.r, -ETIMEDOUT);
-	server_done(&s);
-	event_base_free(base);
+	get(f, "/x", 100);
+	event_base_dispatch(f->base);
+	assert_true(f->res.called);
+	assert_int_equal(f->res.r, -ETIMEDOUT);
 }
 
 static void test_get_answer(void **state)
 {
 	static const char answer[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
 				     "4\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\n\r\n";
-	struct event_base *base = event_base_new();
-	struct result res = { 0 };
-	struct http_get *g = NULL;
+	struct fixture *f = *state;
 	char req[512];
-	struct server s;
 	ssize_t n;
 	int fd;
 
-	server_setup(&s, true);
-	assert_int_equal(http_get_start(base, s.path, "/containers/c1/json", 2000, &lim, on_done,
-					&res, &g), 0);
+	get(f, "/containers/c1/json", 2000);
 	/* Let the request go out, then answer it from here. */
-	event_base_loop(base, EVLOOP_NONBLOCK);
-	fd = accept4(s.fd, NULL, NULL, SOCK_CLOEXEC);
+	event_base_loop(f->base, EVLOOP_NONBLOCK);
+	fd = accept4(f->fd, NULL, NULL, SOCK_CLOEXEC);
 	assert_true(fd >= 0);
 	n = read(fd, req, sizeof(req) - 1);
 	assert_true(n > 0);
@@ -307,34 +322,26 @@ static void test_get_answer(void **state)
 	assert_true(strncmp(req, "GET /containers/c1/json HTTP/1.1\r\n", 34) == 0);
 	assert_non_null(strstr(req, "\r\nHost: "));
 	assert_int_equal(write(fd, answer, 30), 30);
-	event_base_loop(base, EVLOOP_NONBLOCK);
-	assert_false(res.called);
+	event_base_loop(f->base, EVLOOP_NONBLOCK);
+	assert_false(f->res.called);
 	assert_int_equal(write(fd, answer + 30, sizeof(answer) - 31), (ssize_t)sizeof(answer) - 31);
 	/* Complete without waiting for the server to close. */
-	while (!res.called)
-		event_base_loop(base, EVLOOP_ONCE);
-	assert_int_equal(res.r, 0);
-	assert_int_equal(res.status, 200);
-	assert_string_equal(res.body, "{\"a\":1}");
+	while (!f->res.called)
+		event_base_loop(f->base, EVLOOP_ONCE);
+	assert_int_equal(f->res.r, 0);
+	assert_int_equal(f->res.status, 200);
+	assert_string_equal(f->res.body, "{\"a\":1}");
 	close(fd);
-	server_done(&s);
-	event_base_free(base);
 }
 
 static void test_get_cancel(void **state)
 {
-	struct event_base *base = event_base_new();
-	struct result res = { 0 };
-	struct http_get *g = NULL;
-	struct server s;
+	struct fixture *f = *state;
 
-	server_setup(&s, false);
-	assert_int_equal(http_get_start(base, s.path, "/x", 1000, &lim, on_done, &res, &g), 0);
-	http_get_cancel(g);
-	event_base_loop(base, EVLOOP_NONBLOCK);
-	assert_false(res.called);
-	server_done(&s);
-	event_base_free(base);
+	get(f, "/x", 1000);
+	http_get_cancel(f->g);
+	event_base_loop(f->base, EVLOOP_NONBLOCK);
+	assert_false(f->res.called);
 }
 
 int main(void)
@@ -349,10 +356,10 @@ int main(void)
 		cmocka_unit_test(test_framing_conflicts),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_chunks_malformed),
-		cmocka_unit_test(test_get_no_socket),
-		cmocka_unit_test(test_get_timeout),
-		cmocka_unit_test(test_get_answer),
-		cmocka_unit_test(test_get_cancel),
+		cmocka_unit_test_setup_teardown(test_get_no_socket, setup_absent, teardown),
+		cmocka_unit_test_setup_teardown(test_get_timeout, setup_listening, teardown),
+		cmocka_unit_test_setup_teardown(test_get_answer, setup_listening, teardown),
+		cmocka_unit_test_setup_teardown(test_get_cancel, setup_absent, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
