@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Tests for the target layer: names, what a caller may see, resolution through the loop, cache. */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <event2/event.h>
+
+#include "daemon/access.h"
+#include "daemon/manager.h"
+#include "daemon/policy.h"
+#include "daemon/target.h"
+#include "protocol/cleanup.h"
+#include "protocol/nsctl-protocol.h"
+
+static void test_kinds_from_string(void **state)
+{
+	uint32_t mask = 0;
+
+	assert_int_equal(target_kinds_from_string("pid", &mask), 0);
+	assert_int_equal(mask, TARGET_KIND_BIT(TARGET_PID));
+	assert_int_equal(target_kinds_from_string("netns,docker,podman,machine,unit", &mask), 0);
+	assert_int_equal(mask, TARGET_KINDS_ALL & ~TARGET_KIND_BIT(TARGET_PID));
+	assert_int_equal(target_kinds_from_string("", &mask), -EINVAL);
+	assert_int_equal(target_kinds_from_string("pid,", &mask), -EINVAL);
+	assert_int_equal(target_kinds_from_string(",pid", &mask), -EINVAL);
+	assert_int_equal(target_kinds_from_string("pid,,netns", &mask), -EINVAL);
+	assert_int_equal(target_kinds_from_string("docker,lxc", &mask), -EINVAL);
+	assert_int_equal(target_kinds_from_string("Docker", &mask), -EINVAL);
+	assert_int_equal(target_kinds_from_string("pidx", &mask), -EINVAL);
+}
+
+/* Does backend prefix accept rest as a name? */
+static bool syntax(const char *prefix, const char *rest)
+{
+	const struct target_backend *b = target_backend_of_prefix(prefix, strlen(prefix));
+	struct target *t;
+	int r;
+
+	assert_non_null(b);
+	t = target_new(b);
+	assert_non_null(t);
+	r = b->parse(rest, t);
+	target_free(t);
+	return r == 0;
+}
+
+static void test_name_syntax(void **state)
+{
+	char longname[300];
+
+	assert_true(syntax("docker", "web"));
+	assert_true(syntax("docker", "a.b-c_d9"));
+	assert_true(syntax("podman", "3f2a9c"));
+	assert_false(syntax("docker", ""));
+	assert_false(syntax("docker", "-web"));
+	assert_false(syntax("docker", ".web"));
+	assert_false(syntax("docker", "a/b"));
+	assert_false(syntax("docker", "a b"));
+	assert_false(syntax("docker", "a?b"));
+	assert_false(syntax("docker", "../json"));
+	memset(longname, 'a', sizeof(longname));
+	longname[256] = '\0';
+	assert_false(syntax("docker", longname));
+	longname[255] = '\0';
+	assert_true(syntax("docker", longname));
+
+	assert_true(syntax("unit", "nginx.service"));
+	assert_true(syntax("unit", "getty@tty1.service"));
+	assert_true(syntax("unit", "systemd-fsck@dev-disk-by\\x2duuid.service"));
+	assert_false(syntax("unit", ".service"));
+	assert_false(syntax("unit", "nginx.socket"));
+	assert_false(syntax("unit", "nginx"));
+	assert_false(syntax("unit", "a b.service"));
+	assert_false(syntax("unit", "a/b.service"));
+
+	assert_true(syntax("machine", "vm1"));
+	assert_true(syntax("machine", "my_vm.example-1"));
+	assert_false(syntax("machine", "-vm"));
+	assert_false(syntax("machine", "vm/1"));
+	memset(longname, 'a', sizeof(longname));
+	longname[65] = '\0';
+	assert_false(syntax("machine", longname));
+
+	assert_true(syntax("netns", "blue"));
+	assert_false(syntax("netns", ".."));
+	assert_false(syntax("netns", "a/b"));
+	assert_true(syntax("pid", "42"));
+	assert_false(syntax("pid", "042"));
+}
+
+static struct policy *policy_of(const char *text)
+{
+	_cleanup_free_ char *error = NULL;
+	struct policy *p = NULL;
+
+	if (policy_parse_text("test", text, strlen(text), &p, &error) < 0)
+		fail_msg("policy: %s", error);
+	return p;
+}
+
+static void test_access_mask(void **state)
+{
+	struct policy *p = policy_of("permit 1000 on docker:web-* ns net,uts\n"
+				     "deny 1000 on docker:web-2 ns uts\n"
+				     "permit 1001 on netns:blue\n"
+				     "deny :2000 on netns:blue\n");
+	struct policy_caller alice = { .uid = 1000, .gid = 100 };
+	struct policy_caller bob = { .uid = 1001, .gid = 100 };
+	gid_t groups[] = { 2000 };
+	struct policy_caller bob_in_2000 = { .uid = 1001, .gid = 100, .groups = groups,
+					     .n_groups = 1 };
+
+	assert_int_equal(access_ns_mask(p, &alice, "docker:web-1", "web-1"),
+			 NS_BIT(NS_NET) | NS_BIT(NS_UTS));
+	/* A deny with an ns list takes away those namespaces only. */
+	assert_int_equal(access_ns_mask(p, &alice, "docker:web-2", "web-2"), NS_BIT(NS_NET));
+	assert_true(access_visible(p, &alice, "docker:web-2", "web-2"));
+	assert_false(access_visible(p, &alice, "podman:web-1", "web-1"));
+	assert_false(access_visible(p, &alice, "netns:blue", "blue"));
+	/* A rule without ns: every namespace. */
+	assert_int_equal(access_ns_mask(p, &bob, "netns:blue", "blue"), NS_MASK_ALL);
+	/* A deny without ns: nothing, so not visible at all. */
+	assert_int_equal(access_ns_mask(p, &bob_in_2000, "netns:blue", "blue"), 0);
+	assert_false(access_visible(p, &bob_in_2000, "netns:blue", "blue"));
+	/* No policy: nothing. */
+	assert_int_equal(access_ns_mask(NULL, &alice, "docker:web-1", "web-1"), 0);
+	policy_free(p);
+}
+
+/* A manager for the target layer alone: a loop, settings, no socket, no policy. */
+static int setup_manager(void **state)
+{
+	struct manager_settings s;
+	struct manager *m = NULL;
+
+	manager_settings_init(&s);
+	s.docker_socket = strdup("/nonexistent/nsctl-test/docker.sock");
+	s.podman_socket = strdup("/nonexistent/nsctl-test/podman.sock");
+	assert_int_equal(manager_new(&s, &m), 0);
+	*state = m;
+	return 0;
+}
+
+static int teardown_manager(void **state)
+{
+	manager_free(*state);
+	return 0;
+}
+
+struct outcome {
+	bool called;
+	int r;
+	char canonical[64];
+	char reason[256];
+	char backend[16];
+	pid_t pid;
+	bool pinned;
+};
+
+static void on_resolved(struct target_result *res, void *userdata)
+{
+	struct outcome *o = userdata;
+
+	o->called = true;
+	o->r = res->r;
+	if (res->t) {
+		snprintf(o->canonical, sizeof(o->canonical), "%s", res->t->canonical);
+		o->pid = res->t->pid;
+		o->pinned = res->t->pidfd >= 0 || res->t->nsfd >= 0;
+	}
+	if (res->reason)
+		snprintf(o->reason, sizeof(o->reason), "%s", res->reason);
+	if (res->backend)
+		snprintf(o->backend, sizeof(o->backend), "%s", res->backend);
+}
+
+/* Resolve name and run the loop until the callback came; it must not come from within. */
+static struct outcome resolve(struct manager *m, const char *name)
+{
+	struct outcome o = { 0 };
+	struct target_op *op = NULL;
+
+	assert_int_equal(target_resolve(m, name, NULL, &o, on_resolved, &op), 0);
+	assert_false(o.called);
+	while (!o.called)
+		assert_true(event_base_loop(m->base, EVLOOP_ONCE) >= 0);
+	return o;
+}
+
+static void test_resolve(void **state)
+{
+	struct manager *m = *state;
+	char name[32];
+	struct outcome o;
+
+	snprintf(name, sizeof(name), "pid:%d", (int)getpid());
+	o = resolve(m, name);
+	assert_int_equal(o.r, 0);
+	assert_string_equal(o.canonical, name);
+	assert_int_equal(o.pid, getpid());
+	assert_true(o.pinned);
+
+	assert_int_equal(resolve(m, "pid:2147483647").r, -ENOENT);
+	assert_int_equal(resolve(m, "netns:nsctl-test-no-such-netns").r, -ENOENT);
+	assert_int_equal(resolve(m, "bogus:x").r, -EINVAL);
+	assert_int_equal(resolve(m, "pid:x").r, -EINVAL);
+	assert_int_equal(resolve(m, "").r, -EINVAL);
+	/* No backend takes a bare name with a slash. */
+	assert_int_equal(resolve(m, "a/b").r, -EINVAL);
+
+	/* An engine that is not there: for its kind, BackendUnavailable with a reason... */
+	o = resolve(m, "docker:web");
+	assert_int_equal(o.r, -EHOSTDOWN);
+	assert_string_equal(o.backend, "docker");
+	assert_non_null(strstr(o.reason, "cannot connect to /nonexistent/nsctl-test/docker.sock"));
+	/* ... for a bare name, it has nothing (and neither has a bus that is not there). */
+	assert_int_equal(resolve(m, "nsctl-test-no-such-name").r, -ENOENT);
+
+	m->settings.backends = TARGET_KIND_BIT(TARGET_PID);
+	o = resolve(m, "netns:blue");
+	assert_int_equal(o.r, -ENOPROTOOPT);
+	assert_string_equal(o.backend, "netns");
+	assert_non_null(strstr(o.reason, "not enabled"));
+	/* pid is never tried for a bare name: nothing is left to try. */
+	assert_int_equal(resolve(m, "42").r, -EINVAL);
+}
+
+static void test_resolve_cancel(void **state)
+{
+	struct manager *m = *state;
+	struct outcome o = { 0 };
+	struct target_op *op = NULL;
+
+	assert_int_equal(target_resolve(m, "docker:web", NULL, &o, on_resolved, &op), 0);
+	target_op_cancel(op);
+	assert_true(event_base_loop(m->base, EVLOOP_NONBLOCK) >= 0);
+	assert_false(o.called);
+}
+
+static bool reading(const char *canonical, const char *bare, void *userdata)
+{
+	char *all = userdata;
+
+	strcat(all, canonical);
+	strcat(all, "|");
+	strcat(all, bare);
+	strcat(all, " ");
+	return false;
+}
+
+static void test_readings(void **state)
+{
+	struct manager *m = *state;
+	char all[256] = "";
+
+	assert_false(target_readings(m, "web", reading, all));
+	assert_string_equal(all, "netns:web|web docker:web|web podman:web|web machine:web|web ");
+	all[0] = '\0';
+	assert_false(target_readings(m, "web.service", reading, all));
+	assert_non_null(strstr(all, "unit:web.service|web.service"));
+	all[0] = '\0';
+	assert_false(target_readings(m, "docker:3f2a", reading, all));
+	assert_string_equal(all, "docker:3f2a|3f2a ");
+}
+
+/* A child that waits to be killed, and a pinned docker target for it. */
+static pid_t child_target(struct target **ret)
+{
+	pid_t pid = fork();
+	int pidfd;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	pidfd = pidfd_open(pid, 0);
+	assert_true(pidfd >= 0);
+	assert_int_equal(target_new_pinned(&target_backend_docker, "c1", pid, pidfd, ret), 0);
+	return pid;
+}
+
+static void test_cache(void **state)
+{
+	struct manager *m = *state;
+	struct target_cache *c = m->targets->cache;
+	struct target *t, *hit = NULL;
+	pid_t pid = child_target(&t);
+
+	assert_string_equal(t->canonical, "docker:c1");
+	target_cache_put(c, "docker:c1", t);
+	assert_int_equal(target_cache_get(c, "docker:c1", &hit), 0);
+	assert_int_equal(hit->pid, pid);
+	assert_string_equal(hit->canonical, "docker:c1");
+	assert_true(hit->pidfd >= 0 && hit->pidfd != t->pidfd);
+	target_free(hit);
+	assert_int_equal(target_cache_get(c, "docker:c2", &hit), -ENOENT);
+
+	/* The process exits: the loop drops the entry, and a lookup never returns it. */
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_true(event_base_loop(m->base, EVLOOP_NONBLOCK) >= 0);
+	assert_int_equal(target_cache_get(c, "docker:c1", &hit), -ENOENT);
+	target_free(t);
+
+	/* --target-cache 0: nothing is kept. */
+	m->settings.target_cache_sec = 0;
+	pid = child_target(&t);
+	target_cache_put(c, "docker:c1", t);
+	assert_int_equal(target_cache_get(c, "docker:c1", &hit), -ENOENT);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	target_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kinds_from_string),
+		cmocka_unit_test(test_name_syntax),
+		cmocka_unit_test(test_access_mask),
+		cmocka_unit_test_setup_teardown(test_resolve, setup_manager, teardown_manager),
+		cmocka_unit_test_setup_teardown(test_resolve_cancel, setup_manager, teardown_manager),
+		cmocka_unit_test_setup_teardown(test_readings, setup_manager, teardown_manager),
+		cmocka_unit_test_setup_teardown(test_cache, setup_manager, teardown_manager),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
