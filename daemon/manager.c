@@ -19,6 +19,7 @@
 #include "daemon/session.h"
 #include "daemon/target.h"
 #include "protocol/cleanup.h"
+#include "protocol/nsctl-protocol.h"
 
 void manager_log(const char *fmt, ...)
 {
@@ -223,6 +224,13 @@ void manager_stop(struct manager *m)
 		if (!c->busy)
 			conn_free(c);
 	}
+	/* Calls still waiting for their target start no session: they are answered now. */
+	LIST_FOREACH(c, &m->conns, entry)
+		if (c->pending) {
+			target_op_cancel(TAKE_PTR(c->pending));
+			conn_error(c, NSCTL_ERROR_SHUTTING_DOWN, NULL);
+			c->closing = true;
+		}
 	LIST_FOREACH(s, &m->sessions, entry)
 		session_hangup(s);
 	manager_check_idle(m);

@@ -369,7 +369,8 @@ static void on_resolved(struct target_result *res, void *userdata)
 
 	rc->resolve = NULL; /* finishing: target-resolve.c frees it */
 	c->pending = NULL;
-	if (c->m->stopping) {
+	if (c->m->stopping || c->closing) {
+		/* No session for a connection on its way out (its answer is dropped then). */
 		conn_error(c, NSCTL_ERROR_SHUTTING_DOWN, NULL);
 	} else if (res->r == -ENOENT) {
 		answer_not_found(c, rc);

@@ -11,7 +11,7 @@ require_tools ip runuser useradd flock systemd-socket-activate timeout podman ru
 require_binaries "$NSCTLD" "$NSCTL"
 [ -x "$PYTHON" ] || tap_skip_all "python3 is not installed"
 
-tap_plan 49
+tap_plan 50
 setup_tmpdir
 setup_users || exit 1
 netns_create || { diag "cannot create a network namespace"; exit 1; }
@@ -363,8 +363,15 @@ else
 		"no systemd-machined on the system bus (systemd is not PID 1 here)"
 fi
 
+# SIGTERM while a call waits for its target: it is answered at once, and starts nothing.
 SOCK=$SOCK3
+nsctl_as "$ALICE" run "docker:$C1" --uts -- true >"$TESTDIR/stop.out" 2>&1 &
+HUNG=$!
+wait_until 2 eval '[ "$(fd_count "$D3")" -ge $((FDS0 + 2)) ]'
 check_daemon_stops "$D3" "$LOG3"
+wait_status "$HUNG" 2
+check "SIGTERM: a call waiting for its target gets ShuttingDown at once" \
+	expect_eq "$WAIT_STATUS:$(grep -c 'ShuttingDown' "$TESTDIR/stop.out")" 125:1
 check "no sanitizer report in the first daemon's log" \
 	expect_no_match "$(cat "$LOG")" 'Sanitizer|runtime error:'
 tap_done
