@@ -11,14 +11,20 @@
 
 #define DROPPED ((pid_t)-1) /* an entry whose target went away while its pid was asked */
 
+static void keys_free(struct target_lister *l)
+{
+	for (size_t i = 0; l->keys && i < l->n; i++)
+		free(l->keys[i]);
+	free(l->keys);
+	l->keys = NULL;
+}
+
 static void lister_free(struct target_lister *l)
 {
 	for (size_t i = 0; i < TARGET_LIST_PARALLEL; i++)
 		if (l->slots[i].handle)
 			l->pid_cancel(l->slots[i].handle);
-	for (size_t i = 0; l->keys && i < l->n; i++)
-		free(l->keys[i]);
-	free(l->keys);
+	keys_free(l);
 	target_entries_free(l->entries, l->n);
 	if (l->done)
 		l->done(l);
@@ -87,6 +93,7 @@ void target_lister_finish(struct target_lister *l, int r, const char *reason)
 {
 	size_t k = 0;
 
+	keys_free(l);
 	if (r == 0) {
 		for (size_t i = 0; i < l->n; i++) {
 			if (l->entries[i].pid != DROPPED)
