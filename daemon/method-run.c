@@ -6,6 +6,11 @@
  * decides on the target's name, before the target is looked up, so that a caller who may
  * not enter a target cannot learn whether it exists; only a permitted request pins the
  * target and forks a worker. A denied request never forks.
+ *
+ * Terminals. A request with tty names no stdio fds: the worker opens a terminal inside
+ * the target and the client gets its master. A request without tty hands the caller's
+ * own fds to the command, and those may be the caller's terminal; that is only allowed
+ * while the command runs as the caller (terminal_handoff_check()).
  */
 
 #include <errno.h>
@@ -22,6 +27,7 @@
 #include "daemon/policy.h"
 #include "daemon/session.h"
 #include "daemon/target.h"
+#include "daemon/terminal.h"
 #include "daemon/worker.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
@@ -121,6 +127,50 @@ static int build_environment(uid_t uid, char *const *env, char ***ret)
 	return 0;
 }
 
+/* With no argv (a terminal session), the run-as user's shell: SHELL of the environment. */
+static int shell_argv(char *const *envp, char ***ret)
+{
+	_cleanup_strv_free_ char **l = NULL;
+	size_t n = 0;
+	int r;
+
+	for (size_t i = 0; envp && envp[i]; i++)
+		if (strncmp(envp[i], "SHELL=", 6) == 0) {
+			r = strv_push(&l, &n, strdup(envp[i] + 6));
+			if (r < 0)
+				return r;
+			*ret = TAKE_PTR(l);
+			return 0;
+		}
+	return -ENOENT; /* build_environment() always sets it */
+}
+
+/* stdio for a worker that will put a terminal there: /dev/null until it does. */
+static int null_stdio(int fds[3])
+{
+	int null = open("/dev/null", O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (null < 0)
+		return -errno;
+	fds[0] = null;
+	for (int i = 1; i < 3; i++) {
+		fds[i] = fcntl(null, F_DUPFD_CLOEXEC, 3);
+		if (fds[i] < 0)
+			return -errno; /* the caller closes what is there */
+	}
+	return 0;
+}
+
+/*
+ * Whether the deciding rule lets the command have a terminal. The policy's tty/notty
+ * options (POLICY_OPT_TTY, POLICY_OPT_NOTTY in rule->options) come with the policy
+ * branch and are wired in here at merge; until then a permitting rule allows one.
+ */
+static bool tty_allowed_by(const struct policy_rule *rule)
+{
+	return true;
+}
+
 static struct json_object *ns_array(uint32_t mask)
 {
 	struct json_object *a = json_object_new_array();
@@ -148,6 +198,18 @@ static void error_errno(struct conn *c, const char *operation, int r)
 	conn_error(c, NSCTL_ERROR_SYSTEM, p);
 }
 
+/* PermissionDenied; reason (may be NULL) says what was refused besides target and namespaces. */
+static void error_denied(struct conn *c, const char *target, uint32_t ns_mask, const char *reason)
+{
+	struct json_object *p = json_object_new_object();
+
+	json_object_object_add(p, "target", json_object_new_string(target));
+	json_object_object_add(p, "namespaces", ns_array(ns_mask));
+	if (reason)
+		json_object_object_add(p, "reason", json_object_new_string(reason));
+	conn_error(c, NSCTL_ERROR_PERMISSION_DENIED, p);
+}
+
 static void error_limit(struct conn *c, const char *limit)
 {
 	struct json_object *p = json_object_new_object();
@@ -156,9 +218,15 @@ static void error_limit(struct conn *c, const char *limit)
 	conn_error(c, NSCTL_ERROR_LIMIT_EXCEEDED, p);
 }
 
-/* Decide and audit. Returns the deciding rule as "FILE:LINE" (or "default"), or NULL. */
+/*
+ * Decide and audit: may the caller do this, and as whom does the command run (*ret_run_as)?
+ * Returns the deciding rule as "FILE:LINE" (or "default"), or NULL, in *ret_rule; when a
+ * permitting rule still refuses a part of the request, what it refuses in *ret_reason.
+ * stdio are the fds the request hands to the command (n_stdio 0 with a terminal).
+ */
 static enum policy_action decide(struct conn *c, const struct run_request *req,
-				 const struct target *t, char **ret_rule)
+				 const struct target *t, const int *stdio, size_t n_stdio,
+				 char **ret_rule, uid_t *ret_run_as, const char **ret_reason)
 {
 	const struct policy_rule *rule = NULL;
 	struct policy_caller caller = {
@@ -169,7 +237,22 @@ static enum policy_action decide(struct conn *c, const struct run_request *req,
 		.target = t->canonical, .bare_name = t->bare, .ns_mask = req->ns_mask,
 	};
 	enum policy_action a = policy_check(c->m->policy, &caller, &preq, &rule);
+	/* Who the command runs as: the caller; a rule's "as USER" is fed in here. */
+	uid_t run_as = c->cred.uid;
+	const char *reason = NULL, *message = "request denied";
 	char *where = NULL;
+
+	if (a == POLICY_PERMIT && req->tty && !tty_allowed_by(rule)) {
+		reason = "the rule permits no terminal";
+		message = "request denied: no terminal permitted";
+	} else if (a == POLICY_PERMIT &&
+		   terminal_handoff_check(c->cred.uid, run_as, stdio, n_stdio) < 0) {
+		reason = "the command runs as another user: your terminal cannot be passed to it "
+			 "(use a terminal session, --tty)";
+		message = "request denied: the caller's terminal for another user";
+	}
+	if (reason)
+		a = POLICY_DENY;
 
 	if (rule) {
 		if (asprintf(&where, "%s:%u", rule->file, rule->line) < 0)
@@ -186,9 +269,11 @@ static enum policy_action decide(struct conn *c, const struct run_request *req,
 		.decision = a == POLICY_PERMIT ? "permit" : "deny",
 		.rule = where ? where : "?",
 		.exit_status = -1,
-		.message = a == POLICY_PERMIT ? "request permitted" : "request denied",
+		.message = a == POLICY_PERMIT ? "request permitted" : message,
 	});
 	*ret_rule = where;
+	*ret_run_as = run_as;
+	*ret_reason = reason;
 	return a;
 }
 
@@ -220,9 +305,10 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 	struct session_params sp = { .stdio = { -EBADF, -EBADF, -EBADF } };
 	struct target *t = NULL;
 	struct session *s;
-	const char *bad = NULL;
+	const char *bad = NULL, *reason = NULL;
 	char *rule = NULL;
-	int idx[3], r;
+	int idx[3], named[3] = { -EBADF, -EBADF, -EBADF }, r;
+	uid_t run_as;
 
 	if (m->stopping) {
 		conn_error(c, NSCTL_ERROR_SHUTTING_DOWN, NULL);
@@ -244,11 +330,13 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 	idx[0] = req.stdin_fd;
 	idx[1] = req.stdout_fd;
 	idx[2] = req.stderr_fd;
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 3 && !req.tty; i++) {
 		if (idx[i] < 0 || (size_t)idx[i] >= msg->n_fds) {
 			conn_error_invalid(c, (const char *[]){ "stdin", "stdout", "stderr" }[i]);
 			goto out;
 		}
+		named[i] = msg->fds[idx[i]];
+	}
 	if (!env_valid(req.env)) {
 		conn_error_invalid(c, "env");
 		goto out;
@@ -266,12 +354,8 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 		error_target(c, NSCTL_ERROR_TARGET_NOT_FOUND, req.target);
 		goto out;
 	}
-	if (decide(c, &req, t, &rule) != POLICY_PERMIT) {
-		struct json_object *p = json_object_new_object();
-
-		json_object_object_add(p, "target", json_object_new_string(t->canonical));
-		json_object_object_add(p, "namespaces", ns_array(req.ns_mask));
-		conn_error(c, NSCTL_ERROR_PERMISSION_DENIED, p);
+	if (decide(c, &req, t, named, req.tty ? 0 : 3, &rule, &run_as, &reason) != POLICY_PERMIT) {
+		error_denied(c, t->canonical, req.ns_mask, reason);
 		goto out;
 	}
 	r = target_open(t);
@@ -292,12 +376,19 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 		conn_error(c, NSCTL_ERROR_NAMESPACE_UNAVAILABLE, p);
 		goto out;
 	}
-	r = build_environment(c->cred.uid, req.env, &sp.envp);
+	r = build_environment(run_as, req.env, &sp.envp);
 	if (r < 0) {
 		error_errno(c, "environment", r);
 		goto out;
 	}
-	r = take_stdio(msg, idx, sp.stdio);
+	if (!req.argv) {
+		r = shell_argv(sp.envp, &req.argv);
+		if (r < 0) {
+			error_errno(c, "shell", r);
+			goto out;
+		}
+	}
+	r = req.tty ? null_stdio(sp.stdio) : take_stdio(msg, idx, sp.stdio);
 	if (r < 0) {
 		error_errno(c, "stdio", r);
 		goto out;
@@ -305,6 +396,9 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 	sp.conn = c;
 	sp.target = t;
 	sp.ns_mask = req.ns_mask;
+	sp.tty = req.tty;
+	sp.rows = req.window.rows;
+	sp.columns = req.window.columns;
 	sp.argv = TAKE_PTR(req.argv);
 	sp.cwd = TAKE_PTR(req.cwd);
 	sp.rule = TAKE_PTR(rule);
