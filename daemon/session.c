@@ -333,7 +333,7 @@ static void advance(struct session *s)
 			reply_start_error(s, &rep);
 		}
 		if (!s->failed && s->tty) {
-			/* The worker went without handing over a terminal: it was abandoned. */
+			/* The worker went without handing over a terminal. */
 			struct worker_report rep = {
 				.kind = WORKER_REPORT_ERROR, .stage = WORKER_STAGE_TTY, .error = EPIPE,
 			};
@@ -483,9 +483,13 @@ fail:
 void session_detach(struct session *s)
 {
 	s->conn = NULL;
-	/* The master never reached the client: the worker reads EOF and exits without exec. */
-	if (s->tty && !s->tty_confirmed && s->status_fd >= 0)
-		(void)shutdown(s->status_fd, SHUT_WR);
+	if (s->tty && !s->tty_confirmed && !s->failed) {
+		/* The master never reached the client: the worker reads EOF and exits, no exec. */
+		if (s->status_fd >= 0)
+			(void)shutdown(s->status_fd, SHUT_WR);
+		s->failed = true;
+		audit_session(s, "session-end", NULL, "client left before the terminal was delivered");
+	}
 	session_hangup(s);
 }
 

@@ -12,7 +12,7 @@
  *
  *   send TEXT       type TEXT; \n \r \t \\ and \xHH are escapes (\x03 is Ctrl-C)
  *   expect ERE      wait until output not yet matched matches the POSIX ERE; what
- *                   precedes the match's end counts as matched
+ *                   precedes the match's end counts as matched; prints "matched: ERE"
  *   resize R C      set the window size (the foreground job gets SIGWINCH)
  *   sleep MS        pause, still reading
  *   signal SIG      send SIG (a number, or a name without SIG) to COMMAND
@@ -164,6 +164,8 @@ static int act_expect(struct harness *h, const char *ere)
 	for (;;) {
 		if (regexec(&re, h->out + h->matched, 1, &m, 0) == 0) {
 			h->matched += (size_t)m.rm_eo;
+			printf("matched: %s\n", ere);
+			fflush(stdout);
 			r = 0;
 			break;
 		}

@@ -12,7 +12,7 @@ require_tools ip unshare mount runuser useradd flock systemd-socket-activate tim
 require_binaries "$NSCTLD" "$NSCTL" "$PTY_HARNESS"
 [ -x "$PYTHON" ] || tap_skip_all "python3 is not installed"
 
-tap_plan 33
+tap_plan 36
 setup_tmpdir
 setup_users || exit 1
 netns_create || { diag "cannot create a network namespace"; exit 1; }
@@ -184,6 +184,45 @@ check "... and are reaped: no zombie children of nsctld" expect_eq "$(zombie_chi
 check "... audit: the session ended" expect_match \
 	"$(audit_records "$LOG" NSCTL_EVENT=session-end NSCTL_PID="${session%% *}")" '"session ended'
 
+# -- a client that leaves before its terminal is delivered ------------------------------
+# The started reply carrying the master is held back (strace delays nsctld's sendmsg by
+# 1 s) while the client sends Run and leaves after 0.3 s: nsctld must tell the worker to
+# give up instead of letting the command run on a terminal that nobody holds.
+if command -v strace >/dev/null 2>&1; then
+	strace -qq -o /dev/null -p "$D" -e trace=sendmsg -e inject=sendmsg:delay_enter=1000000 &
+	STRACE=$!
+	defer kill_wait "$STRACE"
+	wait_until 5 grep -q "^TracerPid:[[:space:]]*$STRACE\$" "/proc/$D/status" ||
+		diag "strace did not attach to nsctld"
+	mkdir "$TESTDIR/w" && chown "$ALICE" "$TESTDIR/w"
+	as_user "$ALICE" "$PYTHON" - "$SOCK" "$NT" "$TESTDIR/w/ran" <<'EOF'
+import json, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+call = {"method": "io.nsctl.Run", "more": True, "parameters": {
+    "target": sys.argv[2], "namespaces": ["net"], "tty": True,
+    "argv": ["/bin/sh", "-c", "touch " + sys.argv[3]]}}
+s.sendall(json.dumps(call).encode() + b"\0")
+time.sleep(0.3)
+s.close()
+EOF
+	_abandoned()
+	{
+		audit_records "$LOG" NSCTL_EVENT=session-end \
+			MESSAGE="client left before the terminal was delivered" | grep -q .
+	}
+	wait_until 10 _abandoned
+	check "client gone before the terminal was delivered: audited as such" _abandoned
+	kill_wait "$STRACE"
+	wait_until 5 eval '[ -z "$(children "$D")" ]'
+	check "... its worker ended and was reaped" expect_eq "$(children "$D" | tr '\n' ' ')" ""
+	check "... and the command never ran" expect_eq "$(ls "$TESTDIR/w")" ""
+else
+	for what in "audited" "worker reaped" "command never ran"; do
+		skip "client gone before the terminal was delivered: $what" "strace is not installed"
+	done
+fi
+
 # -- without the harness ------------------------------------------------------------------
 out=$(printf 'echo piped-$((2+3))\n' | nsctl_as "$ALICE" run -t "$NT" --net -- /bin/sh 2>&1)
 rc=$?
@@ -222,7 +261,7 @@ check "protocol: tty with a stdio index is refused (InvalidParameter stdin)" \
 # -- at the end ---------------------------------------------------------------------------
 wait_until 5 eval '[ -z "$(children "$D")" ]'
 check "nsctld has no children left" expect_eq "$(children "$D" | tr '\n' ' ')" ""
-check "no sanitizer report in the daemon's log" expect_no_match "$(cat "$LOG")" \
+check "no sanitizer report from nsctld or nsctl" expect_no_match "$(cat "$LOG" "$TESTDIR"/*.err)" \
 	'ERROR: (Address|Leak|UndefinedBehavior)Sanitizer|runtime error:'
 
 tap_done
