@@ -12,7 +12,7 @@ require_tools ip unshare mount runuser useradd flock systemd-socket-activate tim
 require_binaries "$NSCTLD" "$NSCTL" "$PTY_HARNESS"
 [ -x "$PYTHON" ] || tap_skip_all "python3 is not installed"
 
-tap_plan 36
+tap_plan 39
 setup_tmpdir
 setup_users || exit 1
 netns_create || { diag "cannot create a network namespace"; exit 1; }
@@ -94,22 +94,22 @@ modes
 send stty size\n
 expect 24 80
 resize 33 101
-sleep 300
-send stty size\n
-expect 33 101
-send sleep 30\n
-sleep 500
+send for i in 1 2 3 4 5 6 7 8 9; do [ "$(stty size)" = "$((32+1)) 101" ] && break; sleep 1; done\n
+send echo size-$(stty size | tr ' ' x)\n
+expect size-33x101
+send sleep 29.7\n
+run for i in $(seq 100); do pgrep -xf 'sleep 29.7' >/dev/null && exit 0; sleep 0.1; done; exit 1
 send \x03
 send echo alive-$((1+1))\n
 expect alive-2
-send sleep 31\n
-sleep 500
+send sleep 31.3\n
+run for i in $(seq 100); do pgrep -xf 'sleep 31.3' >/dev/null && exit 0; sleep 0.1; done; exit 1
 send \x1a
 expect Stopped
 send kill -9 %1; echo TERM=$TERM\n
 expect TERM=xterm
 send tty\n
-expect ^/dev/pts/[0-9]+
+expect /dev/pts/[0-9]+
 send exit 7\n
 wait
 modes
@@ -119,11 +119,11 @@ check "netns: the shell's prompt, and the output of a command typed at it" \
 check "netns: the caller's terminal is raw while the session runs" reported 'modes changed'
 check "netns: stty size is 24 80 from the first command (size set before exec)" \
 	reported 'matched: 24 80'
-check "netns: after a resize to 33x101, stty size follows" reported 'matched: 33 101'
-check "netns: Ctrl-C interrupts sleep 30 and the shell goes on" reported 'matched: alive-2'
+check "netns: after a resize to 33x101, stty size follows" reported 'matched: size-33x101'
+check "netns: Ctrl-C interrupts a foreground sleep, and the shell goes on" reported 'matched: alive-2'
 check "netns: Ctrl-Z stops the shell's foreground job" reported 'matched: Stopped'
 check "netns: TERM is passed on" reported 'matched: TERM=xterm'
-check "netns: tty names a terminal" reported 'matched: ^/dev/pts/[0-9]+'
+check "netns: tty names a terminal" reported 'matched: /dev/pts/[0-9]+'
 check "netns: exit 7 in the shell -> nsctl exits 7" reported 'status 7'
 check "netns: the caller's terminal modes are restored after the session" \
 	reported 'modes same'
@@ -241,11 +241,21 @@ diag "nsctl said: $err"
 drive notty 21x77 --no-tty "$NT" --net -- /bin/sh -c 'stty size; tty' <<'EOF'
 expect 21 77
 modes
-expect ^/dev/pts/[0-9]+
+expect /dev/pts/[0-9]+
 wait
 EOF
 check "--no-tty on a terminal: the command uses the caller's own (same user), not raw" \
-	expect_eq "$OUT" $'matched: 21 77\nmodes same\nmatched: ^/dev/pts/[0-9]+\nstatus 0'
+	expect_eq "$OUT" $'matched: 21 77\nmodes same\nmatched: /dev/pts/[0-9]+\nstatus 0'
+
+drive notfound 24x80 -t "$NT" --net -- nsctl-no-such-command <<'EOF'
+wait
+modes
+EOF
+check "a command not found on its terminal (the error comes after the start): 127" \
+	reported 'status 127'
+check "... said on the terminal" expect_match "$(cat "$TESTDIR/notfound.log")" \
+	'^nsctl: nsctl-no-such-command: command not found'
+check "... and the terminal modes are restored" reported 'modes same'
 
 err=$(printf '' | nsctl_as "$ALICE" run -t "pid:$BARE_PID" --all -- /bin/sh 2>&1)
 rc=$?
@@ -261,7 +271,8 @@ check "protocol: tty with a stdio index is refused (InvalidParameter stdin)" \
 # -- at the end ---------------------------------------------------------------------------
 wait_until 5 eval '[ -z "$(children "$D")" ]'
 check "nsctld has no children left" expect_eq "$(children "$D" | tr '\n' ' ')" ""
-check "no sanitizer report from nsctld or nsctl" expect_no_match "$(cat "$LOG" "$TESTDIR"/*.err)" \
+check "no sanitizer report from nsctld or nsctl (terminals included)" \
+	expect_no_match "$(cat "$LOG" "$TESTDIR"/*.err "$TESTDIR"/*.log)" \
 	'ERROR: (Address|Leak|UndefinedBehavior)Sanitizer|runtime error:'
 
 tap_done
