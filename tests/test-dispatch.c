@@ -565,10 +565,10 @@ static void test_run_request(void **state)
 	}
 }
 
-/* run_full with key replaced by value (or removed when value is NULL). */
-static struct json_object *run_with(const char *key, const char *value)
+/* The JSON object text base with key replaced by value (or removed when value is NULL). */
+static struct json_object *json_with(const char *base, const char *key, const char *value)
 {
-	struct json_object *o = J(run_full);
+	struct json_object *o = J(base);
 
 	json_object_object_del(o, key);
 	if (value) {
@@ -582,6 +582,12 @@ static struct json_object *run_with(const char *key, const char *value)
 		assert_int_equal(json_object_object_add(o, key, json_object_get(V(holder))), 0);
 	}
 	return o;
+}
+
+/* run_full with key replaced by value (or removed when value is NULL). */
+static struct json_object *run_with(const char *key, const char *value)
+{
+	return json_with(run_full, key, value);
 }
 
 static char *json_array_of(size_t n, const char *element)
@@ -740,23 +746,6 @@ static void test_run_request_tty(void **state)
 	}
 }
 
-/* run_tty with key set to value (JSON text) or removed (NULL). */
-static struct json_object *tty_with(const char *key, const char *value)
-{
-	struct json_object *o = J(run_tty);
-
-	json_object_object_del(o, key);
-	if (value) {
-		_cleanup_json_ struct json_object *holder = NULL;
-		char text[256];
-
-		snprintf(text, sizeof(text), "{\"v\":%s}", value);
-		holder = J(text);
-		assert_int_equal(json_object_object_add(o, key, json_object_get(V(holder))), 0);
-	}
-	return o;
-}
-
 static void test_run_request_tty_rejects(void **state)
 {
 	const struct {
@@ -793,7 +782,7 @@ static void test_run_request_tty_rejects(void **state)
 	const char *bad;
 
 	for (size_t i = 0; i < ELEMENTSOF(bad_cases); i++) {
-		_cleanup_json_ struct json_object *o = tty_with(bad_cases[i].key, bad_cases[i].value);
+		_cleanup_json_ struct json_object *o = json_with(run_tty, bad_cases[i].key, bad_cases[i].value);
 
 		bad = NULL;
 		assert_int_equal(run_request_from_json(o, &req, &bad), -EINVAL);
@@ -805,7 +794,7 @@ static void test_run_request_tty_rejects(void **state)
 	}
 	for (size_t i = 0; i < ELEMENTSOF(good_cases); i++) {
 		_cleanup_json_ struct json_object *o =
-			tty_with(good_cases[i].key, good_cases[i].value);
+			json_with(run_tty, good_cases[i].key, good_cases[i].value);
 		struct run_request r = {};
 		int ret;
 
@@ -820,7 +809,7 @@ static void test_run_request_tty_rejects(void **state)
 	/* The limits: 65535 x 65535 arrives as such. */
 	{
 		_cleanup_json_ struct json_object *o =
-			tty_with("window", "{\"rows\":65535,\"columns\":65535}");
+			json_with(run_tty, "window", "{\"rows\":65535,\"columns\":65535}");
 
 		assert_int_equal(run_request_from_json(o, &req, &bad), 0);
 		assert_int_equal(req.window.rows, 65535);
