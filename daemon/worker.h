@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/ioctl.h>
 #include <sys/types.h>
 
 /* Stages that report an error back to the daemon. */
@@ -13,11 +14,14 @@ enum worker_stage {
 	WORKER_STAGE_CREDS,     /* groups, gid, uid, capabilities, no_new_privs */
 	WORKER_STAGE_CHDIR,
 	WORKER_STAGE_EXEC,
+	WORKER_STAGE_TTY,       /* open the terminal in the target, make it the controlling one */
 };
 
 enum worker_report_kind {
 	WORKER_REPORT_ERROR,    /* stage + errno: the command will not run */
 	WORKER_REPORT_CHILD,    /* the command's pid; its pidfd rides as SCM_RIGHTS */
+	WORKER_REPORT_TTY,      /* the terminal's master rides as SCM_RIGHTS; the worker then
+				 * waits for one byte back before it goes on to exec */
 };
 
 /* One datagram on the status socket (SOCK_SEQPACKET). */
@@ -45,6 +49,8 @@ struct worker_spec {
 	char *const *argv;
 	char *const *envp;
 	const char *cwd;
+	bool tty;               /* open a terminal in the target; it replaces stdio */
+	struct winsize window;  /* its initial size; 0 x 0: leave the kernel's */
 };
 
 /* Run in the forked child; never returns. */

@@ -40,6 +40,7 @@
 #define NSCTL_ERROR_LIMIT_EXCEEDED "io.nsctl.LimitExceeded"
 #define NSCTL_ERROR_SYSTEM "io.nsctl.SystemError"
 #define NSCTL_ERROR_SHUTTING_DOWN "io.nsctl.ShuttingDown"
+#define NSCTL_ERROR_TERMINAL_FAILED "io.nsctl.TerminalFailed"
 
 /* Client exit statuses for its own and the daemon's errors. */
 #define NSCTL_EXIT_ERROR 125
@@ -78,21 +79,32 @@ int ns_mask_to_clone_flags(uint32_t mask);
 /* "net,uts" for a mask (written into buf of size n; truncates); returns buf. */
 const char *ns_mask_to_string(uint32_t mask, char *buf, size_t n);
 
+/* The terminal's size in character cells: "window": {"rows": R, "columns": C}. */
+struct run_window {
+	uint16_t rows, columns; /* 1..RUN_WINDOW_MAX each */
+};
+
 /*
  * io.nsctl.Run parameters. The fds ride with the message; stdin/stdout/stderr are
  * indexes into them. Decoding checks types and shape only; the daemon checks meaning.
+ * Shape includes which fields go together: without tty, argv and the three stdio
+ * indexes are required and window is refused; with tty, the stdio indexes are refused
+ * (the terminal is the command's stdio) and argv may be left out (the user's shell).
  */
 struct run_request {
 	char *target;      /* "pid:42", "netns:blue" */
 	uint32_t ns_mask;  /* from "namespaces": a non-empty array of distinct names */
-	char **argv;       /* non-empty, argv[0] non-empty */
+	char **argv;       /* non-empty, argv[0] non-empty; NULL only with tty */
 	char **env;        /* optional "NAME=VALUE" entries */
 	char *cwd;         /* optional, absolute */
-	int stdin_fd, stdout_fd, stderr_fd; /* fd indexes, required */
+	bool tty;          /* optional: run on a new terminal whose master goes to the client */
+	struct run_window window; /* optional (tty only); 0 x 0 when absent */
+	int stdin_fd, stdout_fd, stderr_fd; /* fd indexes; -1 with tty */
 };
 
 #define RUN_ARGV_MAX 4096
 #define RUN_ENV_MAX 64
+#define RUN_WINDOW_MAX 65535 /* rows and columns are 1..RUN_WINDOW_MAX */
 
 /* Decode Run parameters; -EINVAL with *ret_bad_field naming the parameter. */
 int run_request_from_json(struct json_object *params, struct run_request *ret,
