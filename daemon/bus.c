@@ -60,7 +60,7 @@ static void bus_drop(struct bus *b)
 		c->ev_early = evtimer_new(b->m->base, on_early, c);
 		if (c->ev_early)
 			event_active(c->ev_early, EV_TIMEOUT, 0);
-		/* else it stays silent: only when out of memory, and its owner's deadline ends it */
+		/* else it stays silent: out of memory; its owner's deadline ends it */
 	}
 	if (b->ev_io) {
 		event_free(b->ev_io);

@@ -197,12 +197,13 @@ static int parse_chunks(struct http_response *r, const char *raw, size_t len, bo
 {
 	for (;;) {
 		const char *p = raw + r->scan, *crlf, *q;
-		size_t avail = len - r->scan, size = 0;
+		size_t avail = len - r->scan, size = 0, trailer;
 		int d, r_;
 
 		if (r->in_trailer) {
 			crlf = memmem(p, avail, "\r\n", 2);
-			if ((size_t)((crlf ? crlf : raw + len) - raw) - r->trailer_start > lim->max_head)
+			trailer = (size_t)((crlf ? crlf : raw + len) - raw) - r->trailer_start;
+			if (trailer > lim->max_head)
 				return -EMSGSIZE;
 			if (!crlf)
 				return eof ? -EPROTO : 0;

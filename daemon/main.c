@@ -48,7 +48,8 @@ static void help(void)
 	       "      --backends LIST        the target kinds served, comma-separated, from\n"
 	       "                             pid,netns,docker,podman,machine,unit (default all);\n"
 	       "                             bare names are tried in that order\n"
-	       "      --docker-socket PATH   the Docker Engine API (default " TARGET_DOCKER_SOCKET ")\n"
+	       "      --docker-socket PATH   the Docker Engine API\n"
+	       "                             (default " TARGET_DOCKER_SOCKET ")\n"
 	       "      --podman-socket PATH   Podman's Docker-compatible API\n"
 	       "                             (default " TARGET_PODMAN_SOCKET ")\n"
 	       "      --backend-timeout SEC  for one answer of a container engine or the bus\n"
@@ -185,8 +186,9 @@ int main(int argc, char **argv)
 			break;
 		case ARG_BACKENDS:
 			if (target_kinds_from_string(optarg, &settings.backends) < 0) {
-				fprintf(stderr, "nsctld: --backends: expected a comma-separated list of "
-					"pid, netns, docker, podman, machine, unit: '%s'\n", optarg);
+				fprintf(stderr, "nsctld: --backends: expected a comma-separated "
+					"list of pid, netns, docker, podman, machine, unit: "
+					"'%s'\n", optarg);
 				manager_settings_done(&settings);
 				return 1;
 			}
@@ -195,8 +197,8 @@ int main(int argc, char **argv)
 		case ARG_PODMAN_SOCKET:
 			if (optarg[0] != '/' || strlen(optarg) >= sizeof_field(struct sockaddr_un,
 									       sun_path)) {
-				fprintf(stderr, "nsctld: --%s: expected an absolute path of at most "
-					"%zu bytes: '%s'\n",
+				fprintf(stderr, "nsctld: --%s: expected an absolute path of "
+					"at most %zu bytes: '%s'\n",
 					c == ARG_DOCKER_SOCKET ? "docker-socket" : "podman-socket",
 					sizeof_field(struct sockaddr_un, sun_path) - 1, optarg);
 				manager_settings_done(&settings);
@@ -222,8 +224,8 @@ int main(int argc, char **argv)
 			break;
 		case ARG_TARGET_CACHE:
 			if (parse_unsigned(optarg, 3600, &settings.target_cache_sec) < 0) {
-				fprintf(stderr, "nsctld: --target-cache: not a number from 0 to 3600: "
-					"'%s'\n", optarg);
+				fprintf(stderr, "nsctld: --target-cache: not a number from 0 to "
+					"3600: '%s'\n", optarg);
 				manager_settings_done(&settings);
 				return 1;
 			}

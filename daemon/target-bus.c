@@ -307,7 +307,8 @@ static int pid_start(struct target_list_slot *slot, const char *path)
 	int r;
 
 	r = bus_get_property(bl->lister.m->targets->bus, bl->src->service, path,
-			     bl->src->object_iface, bl->src->pid_property, on_list_pid, slot, &call);
+			     bl->src->object_iface, bl->src->pid_property, on_list_pid, slot,
+			     &call);
 	if (r < 0)
 		return r;
 	slot->handle = call;

@@ -208,6 +208,11 @@ static int query_start(struct resolve *res, struct query *q, const char *rest)
 	return 0;
 }
 
+static const struct target_backend *backend_of(int k)
+{
+	return target_backend_of_kind((enum target_kind)k);
+}
+
 /* Does the rest of a name have the syntax of backend b? */
 static bool syntax_ok(const struct target_backend *b, const char *rest)
 {
@@ -243,7 +248,9 @@ int target_resolve(struct manager *m, const char *name, target_filter_fn filter,
 	}
 
 	if (colon) {
-		const struct target_backend *b = target_backend_of_prefix(name, (size_t)(colon - name));
+		const struct target_backend *b;
+
+		b = target_backend_of_prefix(name, (size_t)(colon - name));
 
 		if (!b || !syntax_ok(b, colon + 1)) {
 			res->r_early = -EINVAL;
@@ -255,7 +262,7 @@ int target_resolve(struct manager *m, const char *name, target_filter_fn filter,
 	} else {
 		res->bare = true;
 		for (int k = 0; k < _TARGET_KIND_COUNT && r >= 0; k++) {
-			const struct target_backend *b = target_backend_of_kind((enum target_kind)k);
+			const struct target_backend *b = backend_of(k);
 			struct query *q = &res->queries[res->n_queries];
 
 			if (!b->bare_names || !(m->settings.backends & TARGET_KIND_BIT(k)) ||
@@ -287,7 +294,7 @@ bool target_readings(const struct manager *m, const char *name,
 	if (colon)
 		return fn(name, colon + 1, userdata);
 	for (int k = 0; k < _TARGET_KIND_COUNT; k++) {
-		const struct target_backend *b = target_backend_of_kind((enum target_kind)k);
+		const struct target_backend *b = backend_of(k);
 		_cleanup_free_ char *canonical = NULL;
 
 		if (!b->bare_names || !(m->settings.backends & TARGET_KIND_BIT(k)) ||
@@ -424,7 +431,7 @@ int target_list(struct manager *m, target_filter_fn filter, void *userdata,
 		return -ENOMEM;
 	}
 	for (int k = 0; k < _TARGET_KIND_COUNT && r >= 0; k++) {
-		const struct target_backend *b = target_backend_of_kind((enum target_kind)k);
+		const struct target_backend *b = backend_of(k);
 		struct list_query *q = &l->queries[l->n_queries];
 
 		if (!(m->settings.backends & TARGET_KIND_BIT(k)) || (!b->list && !b->list_now))

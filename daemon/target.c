@@ -39,9 +39,12 @@ const struct target_backend *target_backend_of_kind(enum target_kind kind)
 
 const struct target_backend *target_backend_of_prefix(const char *prefix, size_t len)
 {
-	for (size_t i = 0; i < ELEMENTSOF(backends); i++)
-		if (strlen(backends[i]->prefix) == len && strncmp(prefix, backends[i]->prefix, len) == 0)
+	for (size_t i = 0; i < ELEMENTSOF(backends); i++) {
+		const char *p = backends[i]->prefix;
+
+		if (strlen(p) == len && strncmp(prefix, p, len) == 0)
 			return backends[i];
+	}
 	return NULL;
 }
 

@@ -163,8 +163,8 @@ static void test_limits(void **state)
 	assert_int_equal(PARSE("HTTP/1.1 200 OK\r\nContent-Length: 64\r\n\r\n", false), 0);
 	assert_int_equal(PARSE("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n",
 			       false), -EMSGSIZE);
-	assert_int_equal(PARSE("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n41\r\n", false),
-			 -EMSGSIZE);
+	assert_int_equal(PARSE("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n41\r\n",
+			       false), -EMSGSIZE);
 	assert_int_equal(PARSE("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
 			       "ffffffffffffffffffffffff\r\n", false), -EMSGSIZE);
 	snprintf(big, sizeof(big), "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"

@@ -151,7 +151,7 @@ static int setup_manager(void **state)
 	return 0;
 }
 
-static int teardown_manager(void **state)
+static int teardown(void **state)
 {
 	manager_free(*state);
 	return 0;
@@ -329,10 +329,10 @@ int main(void)
 		cmocka_unit_test(test_kinds_from_string),
 		cmocka_unit_test(test_name_syntax),
 		cmocka_unit_test(test_access_mask),
-		cmocka_unit_test_setup_teardown(test_resolve, setup_manager, teardown_manager),
-		cmocka_unit_test_setup_teardown(test_resolve_cancel, setup_manager, teardown_manager),
-		cmocka_unit_test_setup_teardown(test_readings, setup_manager, teardown_manager),
-		cmocka_unit_test_setup_teardown(test_cache, setup_manager, teardown_manager),
+		cmocka_unit_test_setup_teardown(test_resolve, setup_manager, teardown),
+		cmocka_unit_test_setup_teardown(test_resolve_cancel, setup_manager, teardown),
+		cmocka_unit_test_setup_teardown(test_readings, setup_manager, teardown),
+		cmocka_unit_test_setup_teardown(test_cache, setup_manager, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
