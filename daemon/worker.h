@@ -3,6 +3,8 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Stages that report an error back to the daemon. */
@@ -13,6 +15,8 @@ enum worker_stage {
 	WORKER_STAGE_CREDS,     /* groups, gid, uid, capabilities, no_new_privs */
 	WORKER_STAGE_CHDIR,
 	WORKER_STAGE_EXEC,
+	WORKER_STAGE_CGROUP,    /* joining the target's cgroups */
+	WORKER_STAGE_VERIFY,    /* argv[0] is not the file the rule's cmd names */
 };
 
 enum worker_report_kind {
@@ -45,6 +49,11 @@ struct worker_spec {
 	char *const *argv;
 	char *const *envp;
 	const char *cwd;
+	/* What the deciding rule grants. */
+	uint64_t caps;          /* kept in the bounding set; raised as ambient unless uid 0 */
+	const char *cmd_path;   /* the rule's cmd: argv[0] must resolve to it; NULL: any */
+	const int *cgroup_fds;  /* cgroup.procs files of the target's cgroups, joined first */
+	size_t n_cgroup_fds;
 };
 
 /* Run in the forked child; never returns. */
