@@ -10,126 +10,23 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "daemon/conn.h"
+#include "daemon/decision.h"
 #include "daemon/dispatch.h"
+#include "daemon/environment.h"
 #include "daemon/manager.h"
 #include "daemon/policy.h"
 #include "daemon/session.h"
+#include "daemon/target-info.h"
 #include "daemon/target.h"
 #include "daemon/worker.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
-
-/* Names a caller may pass into the command's environment. */
-static bool env_name_allowed(const char *entry)
-{
-	static const char *const names[] = { "TERM", "LANG", "LANGUAGE", "COLORTERM" };
-	size_t len = strcspn(entry, "=");
-
-	if (entry[len] != '=' || len == 0)
-		return false;
-	for (size_t i = 0; i < ELEMENTSOF(names); i++)
-		if (strlen(names[i]) == len && strncmp(entry, names[i], len) == 0)
-			return true;
-	if (len > 3 && strncmp(entry, "LC_", 3) == 0) {
-		for (size_t i = 3; i < len; i++)
-			if (!((entry[i] >= 'A' && entry[i] <= 'Z') || entry[i] == '_'))
-				return false;
-		return true;
-	}
-	return false;
-}
-
-static bool env_valid(char *const *env)
-{
-	for (size_t i = 0; env && env[i]; i++) {
-		size_t len = strcspn(env[i], "=");
-
-		if (!env_name_allowed(env[i]))
-			return false;
-		for (size_t j = 0; j < i; j++)
-			if (strncmp(env[i], env[j], len + 1) == 0)
-				return false; /* the same name twice */
-	}
-	return true;
-}
-
-static int strv_push(char ***l, size_t *n, char *s)
-{
-	char **nl;
-
-	if (!s)
-		return -ENOMEM;
-	nl = realloc(*l, (*n + 2) * sizeof(char *));
-	if (!nl) {
-		free(s);
-		return -ENOMEM;
-	}
-	nl[(*n)++] = s;
-	nl[*n] = NULL;
-	*l = nl;
-	return 0;
-}
-
-static char *concat(const char *a, const char *b)
-{
-	char *s;
-
-	return asprintf(&s, "%s%s", a, b) < 0 ? NULL : s;
-}
-
-/* The command's whole environment: a fixed base from the caller's passwd entry, plus env. */
-static int build_environment(uid_t uid, char *const *env, char ***ret)
-{
-	_cleanup_strv_free_ char **l = NULL;
-	_cleanup_free_ char *buf = NULL;
-	struct passwd pw, *pwp = NULL;
-	char uidbuf[16];
-	const char *home = "/", *user = uidbuf, *shell = "/bin/sh";
-	long bufsize = sysconf(_SC_GETPW_R_SIZE_MAX);
-	size_t n = 0;
-	int r;
-
-	snprintf(uidbuf, sizeof(uidbuf), "%u", (unsigned)uid);
-	if (bufsize <= 0)
-		bufsize = 16384;
-	buf = malloc((size_t)bufsize);
-	if (!buf)
-		return -ENOMEM;
-	/* The host's user database, read by the daemon: never NSS inside a target. */
-	if (getpwuid_r(uid, &pw, buf, (size_t)bufsize, &pwp) == 0 && pwp) {
-		home = pw.pw_dir && pw.pw_dir[0] == '/' ? pw.pw_dir : "/";
-		user = pw.pw_name;
-		shell = pw.pw_shell && pw.pw_shell[0] == '/' ? pw.pw_shell : "/bin/sh";
-	}
-	if ((r = strv_push(&l, &n, strdup("PATH=" WORKER_PATH))) < 0 ||
-	    (r = strv_push(&l, &n, concat("HOME=", home))) < 0 ||
-	    (r = strv_push(&l, &n, concat("USER=", user))) < 0 ||
-	    (r = strv_push(&l, &n, concat("LOGNAME=", user))) < 0 ||
-	    (r = strv_push(&l, &n, concat("SHELL=", shell))) < 0)
-		return r;
-	for (size_t i = 0; env && env[i]; i++)
-		if ((r = strv_push(&l, &n, strdup(env[i]))) < 0)
-			return r;
-	*ret = TAKE_PTR(l);
-	return 0;
-}
-
-static struct json_object *ns_array(uint32_t mask)
-{
-	struct json_object *a = json_object_new_array();
-
-	for (int i = 0; i < _NS_COUNT; i++)
-		if (mask & NS_BIT(i))
-			json_object_array_add(a, json_object_new_string(ns_table[i].name));
-	return a;
-}
 
 static void error_target(struct conn *c, const char *error, const char *target)
 {
@@ -156,40 +53,83 @@ static void error_limit(struct conn *c, const char *limit)
 	conn_error(c, NSCTL_ERROR_LIMIT_EXCEEDED, p);
 }
 
-/* Decide and audit. Returns the deciding rule as "FILE:LINE" (or "default"), or NULL. */
-static enum policy_action decide(struct conn *c, const struct run_request *req,
-				 const struct target *t, char **ret_rule)
+/*
+ * Decide and audit: one record, after the environment was checked too, so that it says
+ * how the request ends. A permit of a nolog rule is not recorded; a denial always is.
+ */
+static int decide(struct conn *c, const struct run_request *req, const struct target *t,
+		  struct decision *d)
 {
-	const struct policy_rule *rule = NULL;
-	struct policy_caller caller = {
+	const struct policy_caller caller = {
 		.uid = c->cred.uid, .gid = c->cred.gid,
 		.groups = c->groups, .n_groups = c->n_groups,
 	};
-	struct policy_request preq = {
-		.target = t->canonical, .bare_name = t->bare, .ns_mask = req->ns_mask,
-	};
-	enum policy_action a = policy_check(c->m->policy, &caller, &preq, &rule);
-	char *where = NULL;
+	_cleanup_free_ char *message = NULL;
+	bool permit;
+	int r;
 
-	if (rule) {
-		if (asprintf(&where, "%s:%u", rule->file, rule->line) < 0)
-			where = NULL;
-	} else {
-		where = strdup("default");
-	}
+	r = decision_make(c->m->policy, &caller, t, req->ns_mask, req->argv, req->env, d);
+	if (r < 0)
+		return r;
+	permit = d->action == POLICY_PERMIT;
+	if (permit && (d->grant->options & POLICY_OPT_NOLOG))
+		return 0;
+	if (d->refused_env &&
+	    asprintf(&message, "request denied: variable %s not permitted", d->refused_env) < 0)
+		message = NULL;
 	audit_log(&(struct audit_record){
 		.event = "decision",
 		.caller = &c->cred,
 		.target = t->canonical,
 		.ns_mask = req->ns_mask,
 		.argv = req->argv,
-		.decision = a == POLICY_PERMIT ? "permit" : "deny",
-		.rule = where ? where : "?",
+		.decision = permit ? "permit" : "deny",
+		.rule = d->rule,
 		.exit_status = -1,
-		.message = a == POLICY_PERMIT ? "request permitted" : "request denied",
+		.error = d->refused_env ? NSCTL_ERROR_ENVIRONMENT_NOT_PERMITTED : NULL,
+		.message = permit ? "request permitted" : message ? message : "request denied",
+		.granted = permit,
+		.run_as_uid = permit ? d->grant->uid : 0,
+		.run_as_gid = permit ? d->grant->gid : 0,
+		.caps = d->caps,
 	});
-	*ret_rule = where;
-	return a;
+	return 0;
+}
+
+/* The error for a request the policy refused: the environment, or the request itself. */
+static void error_denied(struct conn *c, const struct decision *d, const struct target *t,
+			 uint32_t ns_mask)
+{
+	struct json_object *p = json_object_new_object();
+
+	if (d->refused_env) {
+		json_object_object_add(p, "name", json_object_new_string(d->refused_env));
+		json_object_object_add(p, "rule", json_object_new_string(d->rule));
+		conn_error(c, NSCTL_ERROR_ENVIRONMENT_NOT_PERMITTED, p);
+		return;
+	}
+	json_object_object_add(p, "target", json_object_new_string(t->canonical));
+	json_object_object_add(p, "namespaces", ns_mask_to_json(ns_mask));
+	conn_error(c, NSCTL_ERROR_PERMISSION_DENIED, p);
+}
+
+/*
+ * What the session needs to know about the pinned target: the inodes of its namespaces
+ * (audit) and, with the "cgroup" option, its cgroup.procs files. A target without a
+ * process (netns:) has no cgroup to join: the option does nothing there.
+ */
+static int target_details(const struct target *t, const struct decision *d, uint32_t ns_mask,
+			  uint64_t *inodes, int *cgroup_fds, size_t *n_cgroup_fds)
+{
+	int r;
+
+	r = target_ns_inodes(t, ns_mask, inodes);
+	if (r < 0)
+		return r;
+	*n_cgroup_fds = 0;
+	if (!(d->grant->options & POLICY_OPT_CGROUP) || t->pidfd < 0)
+		return 0;
+	return target_cgroup_open(t, cgroup_fds, TARGET_CGROUPS_MAX, n_cgroup_fds);
 }
 
 /* Take the three stdio fds out of the message; an index used twice is duplicated. */
@@ -221,7 +161,10 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 	struct target *t = NULL;
 	struct session *s;
 	const char *bad = NULL;
-	char *rule = NULL;
+	struct decision d = { .action = POLICY_DENY };
+	uint64_t inodes[_NS_COUNT];
+	int cgroup_fds[TARGET_CGROUPS_MAX];
+	size_t n_cgroup_fds = 0;
 	int idx[3], r;
 
 	if (m->stopping) {
@@ -249,7 +192,7 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 			conn_error_invalid(c, (const char *[]){ "stdin", "stdout", "stderr" }[i]);
 			goto out;
 		}
-	if (!env_valid(req.env)) {
+	if (!environment_request_valid(req.env)) {
 		conn_error_invalid(c, "env");
 		goto out;
 	}
@@ -266,12 +209,13 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 		error_target(c, NSCTL_ERROR_TARGET_NOT_FOUND, req.target);
 		goto out;
 	}
-	if (decide(c, &req, t, &rule) != POLICY_PERMIT) {
-		struct json_object *p = json_object_new_object();
-
-		json_object_object_add(p, "target", json_object_new_string(t->canonical));
-		json_object_object_add(p, "namespaces", ns_array(req.ns_mask));
-		conn_error(c, NSCTL_ERROR_PERMISSION_DENIED, p);
+	r = decide(c, &req, t, &d);
+	if (r < 0) {
+		error_errno(c, "decide", r);
+		goto out;
+	}
+	if (d.action != POLICY_PERMIT) {
+		error_denied(c, &d, t, req.ns_mask);
 		goto out;
 	}
 	r = target_open(t);
@@ -292,9 +236,13 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 		conn_error(c, NSCTL_ERROR_NAMESPACE_UNAVAILABLE, p);
 		goto out;
 	}
-	r = build_environment(c->cred.uid, req.env, &sp.envp);
+	r = target_details(t, &d, req.ns_mask, inodes, cgroup_fds, &n_cgroup_fds);
+	if (r == -ESRCH) {
+		error_target(c, NSCTL_ERROR_TARGET_NOT_FOUND, t->canonical);
+		goto out;
+	}
 	if (r < 0) {
-		error_errno(c, "environment", r);
+		error_errno(c, "target-cgroup", r);
 		goto out;
 	}
 	r = take_stdio(msg, idx, sp.stdio);
@@ -307,7 +255,13 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 	sp.ns_mask = req.ns_mask;
 	sp.argv = TAKE_PTR(req.argv);
 	sp.cwd = TAKE_PTR(req.cwd);
-	sp.rule = TAKE_PTR(rule);
+	sp.rule = TAKE_PTR(d.rule);
+	sp.envp = TAKE_PTR(d.envp);
+	sp.grant = d.grant;
+	sp.caps = d.caps;
+	sp.cgroup_fds = cgroup_fds;
+	sp.n_cgroup_fds = n_cgroup_fds;
+	sp.ns_inodes = inodes;
 	r = session_start(m, &sp, &s);
 	if (r < 0) {
 		error_errno(c, "fork", r);
@@ -321,7 +275,8 @@ out:
 	strv_free(sp.argv);
 	free(sp.cwd);
 	free(sp.rule);
-	free(rule);
+	close_many(cgroup_fds, n_cgroup_fds);
+	decision_done(&d);
 	target_free(t);
 	run_request_done(&req);
 }

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* One decision on a Run or CheckAccess request: the policy's answer and what a permit grants. */
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "daemon/decision.h"
+#include "daemon/environment.h"
+#include "daemon/target.h"
+#include "protocol/cleanup.h"
+
+uint64_t decision_own_caps(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { 0 };
+
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return 0;
+	return (uint64_t)data[1].permitted << 32 | data[0].permitted;
+}
+
+int decision_make(const struct policy *p, const struct policy_caller *caller,
+		  const struct target *t, uint32_t ns_mask, char *const *argv, char *const *env,
+		  struct decision *ret)
+{
+	const struct policy_rule *rule = NULL;
+	const struct policy_request req = {
+		.target = t->canonical, .bare_name = t->bare, .ns_mask = ns_mask, .argv = argv,
+	};
+	struct decision d = { .action = POLICY_DENY };
+	int r;
+
+	*ret = d;
+	d.action = policy_check(p, caller, &req, &rule);
+	if (rule) {
+		if (asprintf(&d.rule, "%s:%u", rule->file, rule->line) < 0)
+			return -ENOMEM;
+	} else {
+		d.rule = strdup("default");
+		if (!d.rule)
+			return -ENOMEM;
+	}
+	if (d.action != POLICY_PERMIT) {
+		*ret = d;
+		return 0;
+	}
+
+	r = policy_grant_new(rule, caller, &d.grant);
+	if (r < 0) {
+		decision_done(&d);
+		return r;
+	}
+	d.caps = d.grant->caps == POLICY_CAPS_ALL ? decision_own_caps() : d.grant->caps;
+	r = environment_build(d.grant, d.grant->uid, env, &d.envp, &d.refused_env);
+	if (r == -EPERM) {
+		d.action = POLICY_DENY;
+		r = 0;
+	}
+	*ret = d;
+	return r;
+}
+
+void decision_done(struct decision *d)
+{
+	free(d->rule);
+	policy_grant_free(d->grant);
+	strv_free(d->envp);
+	free(d->refused_env);
+	*d = (struct decision){ .action = POLICY_DENY };
+}
