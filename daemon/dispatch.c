@@ -13,6 +13,9 @@ static const struct {
 } methods[] = {
 	{ NSCTL_METHOD_RUN, method_run },
 	{ NSCTL_METHOD_KILL, method_kill },
+	{ NSCTL_METHOD_CHECK_ACCESS, method_check_access },
+	{ NSCTL_METHOD_LIST_RULES, method_list_rules },
+	{ NSCTL_METHOD_RELOAD, method_reload },
 	{ VARLINK_METHOD_GET_INFO, method_get_info },
 	{ VARLINK_METHOD_GET_INTERFACE, method_get_interface_description },
 };
