@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <json-c/json.h>
 
 #include "protocol/varlink.h"
@@ -21,6 +22,29 @@ struct client_verb {
 };
 
 int cmd_run(const struct client *c, int argc, char *argv[]);
+int cmd_check(const struct client *c, int argc, char *argv[]);
+int cmd_policy(const struct client *c, int argc, char *argv[]);
+
+/* What "run" and "check" read off the command line; strings point into argv. */
+struct run_args {
+	const char *socket_arg;
+	const char *target;
+	const char *wd;
+	char **env; /* malloc'd array of pointers into argv, NULL-terminated, or NULL */
+	size_t n_env;
+	char **command;
+	uint32_t mask;
+	bool json_allowed; /* set by the caller: --json is an option of this verb */
+	bool json;
+};
+
+/*
+ * Parse "TARGET [OPTION...] [--] COMMAND [ARG...]" (argv[0] is the verb, named in the
+ * messages) into a, which the caller releases (a->env) on every return. 0 when parsed,
+ * 1 when --help was asked for (the caller shows its help), -EINVAL (and similar) after
+ * printing the problem.
+ */
+int client_parse_run_args(int argc, char *argv[], struct run_args *a);
 
 /* connect.c */
 

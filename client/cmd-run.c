@@ -343,33 +343,22 @@ static int dup_stdio(int ret_fds[3])
 	return 0;
 }
 
-/* What the command line asked for; strings point into argv. */
-struct run_args {
-	const char *socket_arg;
-	const char *target;
-	const char *wd;
-	char **env; /* malloc'd array of pointers into argv, NULL-terminated, or NULL */
-	size_t n_env;
-	char **command;
-	uint32_t mask;
-};
-
-static int add_env(struct run_args *a, char *arg)
+static int add_env(const char *verb, struct run_args *a, char *arg)
 {
 	const char *eq = strchr(arg, '=');
 	char **n;
 
 	if (!eq || eq == arg) {
-		client_log_verb("run", "--env wants NAME=VALUE, not '%s'", arg);
+		client_log_verb(verb, "--env wants NAME=VALUE, not '%s'", arg);
 		return -EINVAL;
 	}
 	if (a->n_env >= RUN_ENV_MAX) {
-		client_log_verb("run", "too many --env (at most %d)", RUN_ENV_MAX);
+		client_log_verb(verb, "too many --env (at most %d)", RUN_ENV_MAX);
 		return -E2BIG;
 	}
 	n = reallocarray(a->env, a->n_env + 2, sizeof(char *));
 	if (!n) {
-		client_log_verb("run", "%s", strerror(ENOMEM));
+		client_log_verb(verb, "%s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
 	a->env = n;
@@ -378,14 +367,10 @@ static int add_env(struct run_args *a, char *arg)
 	return 0;
 }
 
-/*
- * Parse "TARGET [OPTION...] [--] COMMAND [ARG...]" (argv[0] is the verb) into a, which
- * the caller releases (a->env) on every return. 0 when parsed, 1 when --help was shown,
- * -EINVAL (and similar) after printing the problem.
- */
-static int parse_args(int argc, char *argv[], struct run_args *a)
+int client_parse_run_args(int argc, char *argv[], struct run_args *a)
 {
-	enum { ARG_SOCKET = 0x100 };
+	enum { ARG_SOCKET = 0x100, ARG_JSON };
+	const char *verb = argv[0];
 	static const struct option options[] = {
 		{ "net", no_argument, NULL, 'n' },
 		{ "mount", no_argument, NULL, 'm' },
@@ -400,6 +385,7 @@ static int parse_args(int argc, char *argv[], struct run_args *a)
 		{ "env", required_argument, NULL, 'e' },
 		{ "socket", required_argument, NULL, ARG_SOCKET },
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, ARG_JSON },
 		{},
 	};
 	int r;
@@ -461,54 +447,59 @@ static int parse_args(int argc, char *argv[], struct run_args *a)
 			a->wd = optarg;
 			break;
 		case 'e':
-			r = add_env(a, optarg);
+			r = add_env(verb, a, optarg);
 			if (r < 0)
 				return r;
 			break;
 		case ARG_SOCKET:
 			a->socket_arg = optarg;
 			break;
+		case ARG_JSON:
+			if (!a->json_allowed)
+				goto unknown;
+			a->json = true;
+			break;
 		case 'h':
-			help();
 			return 1;
 		case ':':
-			client_log_verb("run", "option '%s' requires an argument",
+			client_log_verb(verb, "option '%s' requires an argument",
 					argv[optind - 1]);
 			return -EINVAL;
 		default:
+		unknown:
 			if (optopt)
-				client_log_verb("run", "unknown option '-%c' (try '%s')", optopt,
-						"nsctl run --help");
+				client_log_verb(verb, "unknown option '-%c' (try 'nsctl %s --help')",
+						optopt, verb);
 			else
-				client_log_verb("run", "unknown option '%s' (try '%s')",
-						argv[optind - 1], "nsctl run --help");
+				client_log_verb(verb, "unknown option '%s' (try 'nsctl %s --help')",
+						argv[optind - 1], verb);
 			return -EINVAL;
 		}
 	}
 
 	if (!a->target) {
-		client_log_verb("run", "no target given (try 'nsctl run --help')");
+		client_log_verb(verb, "no target given (try 'nsctl %s --help')", verb);
 		return -EINVAL;
 	}
 	if (!a->command || !a->command[0]) {
-		client_log_verb("run", "no command given (put it after TARGET or after --)");
+		client_log_verb(verb, "no command given (put it after TARGET or after --)");
 		return -EINVAL;
 	}
 	if (!a->command[0][0]) {
-		client_log_verb("run", "the command name is empty");
+		client_log_verb(verb, "the command name is empty");
 		return -EINVAL;
 	}
 	if (strv_length(a->command) > RUN_ARGV_MAX) {
-		client_log_verb("run", "too many arguments (at most %d)", RUN_ARGV_MAX);
+		client_log_verb(verb, "too many arguments (at most %d)", RUN_ARGV_MAX);
 		return -E2BIG;
 	}
 	if (a->mask == 0) {
-		client_log_verb("run", "no namespace given (use --net, --mount, ... or --all)");
+		client_log_verb(verb, "no namespace given (use --net, --mount, ... or --all)");
 		return -EINVAL;
 	}
 	/* A friendlier message than the daemon's InvalidParameter; it checks again. */
 	if (a->wd && a->wd[0] != '/') {
-		client_log_verb("run", "--wd must be an absolute path, not '%s'", a->wd);
+		client_log_verb(verb, "--wd must be an absolute path, not '%s'", a->wd);
 		return -EINVAL;
 	}
 	return 0;
@@ -525,9 +516,11 @@ int cmd_run(const struct client *c, int argc, char *argv[])
 	int stdio[3];
 	int r;
 
-	r = parse_args(argc, argv, &a);
+	r = client_parse_run_args(argc, argv, &a);
 	if (r != 0) {
 		free(a.env);
+		if (r > 0)
+			help();
 		return r > 0 ? 0 : NSCTL_EXIT_ERROR;
 	}
 
