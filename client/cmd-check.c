@@ -229,8 +229,8 @@ int cmd_check(const struct client *c, int argc, char *argv[])
 		goto out;
 	}
 	if (a.json)
-		printf("%s\n", json_object_to_json_string_ext(reply.parameters,
-							      JSON_C_TO_STRING_PLAIN));
+		printf("%s\n", json_object_to_json_string_ext(
+			reply.parameters, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	else
 		print_human(&cr, &as);
 	status = cr.allowed ? 0 : 1;

@@ -188,8 +188,8 @@ int cmd_policy(const struct client *c, int argc, char *argv[])
 		goto out;
 	}
 	if (json)
-		printf("%s\n", json_object_to_json_string_ext(reply.parameters,
-							      JSON_C_TO_STRING_PLAIN));
+		printf("%s\n", json_object_to_json_string_ext(
+			reply.parameters, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	status = 0;
 out:
 	json_object_put(l.rules);

@@ -149,7 +149,8 @@ static void log_stderr(const struct fields *fs)
 			v = json_object_new_int64(f->num);
 		json_object_object_add(o, f->key, v);
 	}
-	fprintf(stderr, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	fprintf(stderr, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE));
 	fflush(stderr);
 }
 
