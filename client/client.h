@@ -72,6 +72,14 @@ int client_reply_from_message(const struct proto_message *m, struct proto_reply 
 int client_call(const char *path, const char *method, struct json_object *parameters,
 		int timeout_ms, struct proto_reply *ret);
 
+/*
+ * One short call for a verb (client_call() on the socket socket_arg selects): 0 with the
+ * successful reply in *ret, or, after printing why, the exit status for the failure (a
+ * connection problem, or an error reply). Takes ownership of parameters.
+ */
+int client_ask(const char *socket_arg, const char *method, struct json_object *parameters,
+	       struct proto_reply *ret);
+
 /* errors.c */
 
 /* Print "nsctl: " + the formatted text + a newline to stderr. */
@@ -89,6 +97,12 @@ int client_error_exit_status(const char *error);
  * 0 with a malloc'd *ret, or -ENOMEM.
  */
 int client_error_format(const char *error, struct json_object *parameters, char **ret);
+
+/* Print an error reply as one line; returns the exit status that goes with it. */
+int client_error_report(const struct proto_reply *reply);
+
+/* Print that a reply breaks the protocol (r, and the offending field); returns 125. */
+int client_invalid_reply(int r, const char *bad_field);
 
 /* Text for a protocol-level failure while talking to nsctld (negative errno from connect.c). */
 const char *client_strerror(int r);

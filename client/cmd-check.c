@@ -179,7 +179,7 @@ int cmd_check(const struct client *c, int argc, char *argv[])
 	struct proto_reply reply = {};
 	struct check_request req;
 	struct json_object *params;
-	const char *bad = NULL, *path;
+	const char *bad = NULL;
 	int r, status = NSCTL_EXIT_ERROR;
 
 	r = client_parse_run_args(argc, argv, &a);
@@ -202,30 +202,19 @@ int cmd_check(const struct client *c, int argc, char *argv[])
 		client_log_verb("check", "%s", strerror(ENOMEM));
 		return NSCTL_EXIT_ERROR;
 	}
-	path = client_socket_path(a.socket_arg);
-	r = client_call(path, NSCTL_METHOD_CHECK_ACCESS, params, CLIENT_CALL_TIMEOUT_MS, &reply);
-	if (r < 0) {
-		client_log("cannot ask nsctld at %s: %s", path, client_strerror(r));
-		return NSCTL_EXIT_ERROR;
-	}
-	if (reply.error) {
-		_cleanup_free_ char *text = NULL;
-
-		if (client_error_format(reply.error, reply.parameters, &text) < 0)
-			client_log("%s", reply.error);
-		else
-			client_log("%s", text);
-		status = client_error_exit_status(reply.error);
-		goto out;
-	}
+	status = client_ask(a.socket_arg, NSCTL_METHOD_CHECK_ACCESS, params, &reply);
+	if (status != 0)
+		return status;
+	status = NSCTL_EXIT_ERROR;
 	r = proto_dispatch(reply.parameters, check_reply_fields, &cr, &bad);
-	if (r >= 0 && cr.allowed && !cr.run_as)
-		r = -EINVAL, bad = "run_as";
+	if (r >= 0 && cr.allowed && !cr.run_as) {
+		r = -EINVAL;
+		bad = "run_as";
+	}
 	if (r >= 0 && cr.run_as)
 		r = proto_dispatch(cr.run_as, run_as_fields, &as, &bad);
 	if (r < 0) {
-		client_log("invalid reply from nsctld: missing, unexpected or invalid field '%s'",
-			   bad ? bad : "?");
+		client_invalid_reply(r, bad);
 		goto out;
 	}
 	if (a.json)

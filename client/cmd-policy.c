@@ -129,7 +129,7 @@ int cmd_policy(const struct client *c, int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	const char *socket_arg = c->socket_arg, *path, *bad = NULL;
+	const char *socket_arg = c->socket_arg, *bad = NULL;
 	struct list_reply l = {};
 	struct proto_reply reply = {};
 	bool json = false;
@@ -163,28 +163,15 @@ int cmd_policy(const struct client *c, int argc, char *argv[])
 		return NSCTL_EXIT_ERROR;
 	}
 
-	path = client_socket_path(socket_arg);
-	r = client_call(path, NSCTL_METHOD_LIST_RULES, NULL, CLIENT_CALL_TIMEOUT_MS, &reply);
-	if (r < 0) {
-		client_log("cannot ask nsctld at %s: %s", path, client_strerror(r));
-		return NSCTL_EXIT_ERROR;
-	}
-	if (reply.error) {
-		_cleanup_free_ char *text = NULL;
-
-		if (client_error_format(reply.error, reply.parameters, &text) < 0)
-			client_log("%s", reply.error);
-		else
-			client_log("%s", text);
-		status = client_error_exit_status(reply.error);
-		goto out;
-	}
+	status = client_ask(socket_arg, NSCTL_METHOD_LIST_RULES, NULL, &reply);
+	if (status != 0)
+		return status;
+	status = NSCTL_EXIT_ERROR;
 	r = proto_dispatch(reply.parameters, list_fields, &l, &bad);
 	if (r >= 0)
 		r = show_rules(&l, json, &bad);
 	if (r < 0) {
-		client_log("invalid reply from nsctld: missing, unexpected or invalid field '%s'",
-			   bad ? bad : "?");
+		client_invalid_reply(r, bad);
 		goto out;
 	}
 	if (json)

@@ -99,29 +99,6 @@ static void help(void)
 	       NSCTL_DEFAULT_SOCKET);
 }
 
-/* Report a reply that breaks the protocol; returns the exit status for it. */
-static int protocol_violation(int r, const char *bad_field)
-{
-	if (r == -EINVAL && bad_field && *bad_field)
-		client_log("invalid reply from nsctld: missing, unexpected or invalid field '%s'",
-			   bad_field);
-	else
-		client_log("invalid reply from nsctld: %s", client_strerror(r));
-	return NSCTL_EXIT_ERROR;
-}
-
-/* Report an error reply; returns the exit status that goes with it. */
-static int error_reply(const struct proto_reply *reply)
-{
-	_cleanup_free_ char *text = NULL;
-
-	if (client_error_format(reply->error, reply->parameters, &text) < 0)
-		client_log("%s", reply->error);
-	else
-		client_log("%s", text);
-	return client_error_exit_status(reply->error);
-}
-
 /* Ask nsctld, over a second connection, to send sig to our session. Warns on failure. */
 static void forward_signal(const struct run *run, int sig)
 {
@@ -203,11 +180,11 @@ static int handle_message(struct run *run, const struct proto_message *m)
 
 	r = client_reply_from_message(m, &reply, bad_field, sizeof(bad_field));
 	if (r < 0) {
-		run->exit_status = protocol_violation(r, bad_field);
+		run->exit_status = client_invalid_reply(r, bad_field);
 		return 1;
 	}
 	if (reply.error) {
-		run->exit_status = error_reply(&reply);
+		run->exit_status = client_error_report(&reply);
 		proto_reply_done(&reply);
 		return 1;
 	}
@@ -216,7 +193,7 @@ static int handle_message(struct run *run, const struct proto_message *m)
 	r = proto_dispatch(reply.parameters, run_reply_fields, &rr, &bad);
 	if (r < 0) {
 		/* bad may point into the parameters: report before releasing them. */
-		run->exit_status = protocol_violation(r, bad);
+		run->exit_status = client_invalid_reply(r, bad);
 		proto_reply_done(&reply);
 		return 1;
 	}

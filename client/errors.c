@@ -404,3 +404,24 @@ const char *client_strerror(int r)
 		return strerror(-r);
 	}
 }
+
+int client_error_report(const struct proto_reply *reply)
+{
+	_cleanup_free_ char *text = NULL;
+
+	if (client_error_format(reply->error, reply->parameters, &text) < 0)
+		client_log("%s", reply->error);
+	else
+		client_log("%s", text);
+	return client_error_exit_status(reply->error);
+}
+
+int client_invalid_reply(int r, const char *bad_field)
+{
+	if (r == -EINVAL && bad_field && *bad_field)
+		client_log("invalid reply from nsctld: missing, unexpected or invalid field '%s'",
+			   bad_field);
+	else
+		client_log("invalid reply from nsctld: %s", client_strerror(r));
+	return NSCTL_EXIT_ERROR;
+}

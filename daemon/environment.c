@@ -46,23 +46,12 @@ static bool name_in(const char *const *list, size_t n, const char *name, size_t 
 	return false;
 }
 
-static bool name_valid(const char *s, size_t len)
-{
-	if (len == 0 || (s[0] >= '0' && s[0] <= '9'))
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-			return false;
-	return true;
-}
-
 bool environment_request_valid(char *const *env)
 {
 	for (size_t i = 0; env && env[i]; i++) {
 		size_t len = strcspn(env[i], "=");
 
-		if (env[i][len] != '=' || !name_valid(env[i], len))
+		if (env[i][len] != '=' || !policy_env_name_valid(env[i], len))
 			return false;
 		for (size_t j = 0; j < i; j++)
 			if (strncmp(env[i], env[j], len + 1) == 0)

@@ -733,8 +733,7 @@ static int parse_cmd(struct parser *ps, const struct token *t, size_t n,
 	return 0;
 }
 
-/* A variable name: a letter or '_', then letters, digits and '_'. */
-static bool env_name_valid(const char *s, size_t len)
+bool policy_env_name_valid(const char *s, size_t len)
 {
 	if (len == 0 || (s[0] >= '0' && s[0] <= '9'))
 		return false;
@@ -766,7 +765,7 @@ static int parse_setenv(struct parser *ps, size_t *i, struct policy_rule *rule)
 		const char *e = t[k].text;
 		size_t len = strcspn(e, "=");
 
-		if (!env_name_valid(e, len))
+		if (!policy_env_name_valid(e, len))
 			return parse_error(ps, t[k].line, "invalid variable name in '%s'", e);
 		for (size_t j = first; j < k; j++)
 			if (strncmp(t[j].text, e, len) == 0 &&

@@ -137,5 +137,8 @@ void policy_grant_free(struct policy_grant *g);
 /* May the command get a terminal? Yes unless the rule says notty. */
 bool policy_grant_allows_tty(const struct policy_grant *g);
 
+/* Is s (len bytes) a variable name: a letter or '_', then letters, digits and '_'? */
+bool policy_env_name_valid(const char *s, size_t len);
+
 /* "cap_net_raw,cap_net_admin" for a mask (written into buf of size n; truncates). */
 const char *policy_caps_to_string(uint64_t caps, char *buf, size_t n);

@@ -322,41 +322,57 @@ static int drop_privileges(const struct worker_spec *spec)
 	return verify_capabilities(spec);
 }
 
+/*
+ * The next place on the fixed PATH to look for name: writes "DIR/name" into path (of
+ * PATH_MAX bytes) and advances *cursor. 1 when written, 0 at the end of PATH,
+ * -ENAMETOOLONG when that one did not fit (the cursor advances all the same).
+ */
+static int next_candidate(const char **cursor, const char *name, char *path)
+{
+	const char *p = *cursor, *end;
+	size_t dlen;
+
+	if (!*p)
+		return 0;
+	end = strchrnul(p, ':');
+	dlen = end - p;
+	*cursor = *end ? end + 1 : end;
+	if (dlen + 1 + strlen(name) + 1 > PATH_MAX)
+		return -ENAMETOOLONG;
+	memcpy(path, p, dlen);
+	path[dlen] = '/';
+	strcpy(path + dlen + 1, name);
+	return 1;
+}
+
 /* execvp() with a fixed PATH and without the shell fallback. Returns the errno to report. */
 static int exec_command(const struct worker_spec *spec)
 {
 	const char *name = spec->argv[0];
 	char path[PATH_MAX];
 	bool denied = false;
-	int last = ENOENT;
+	int last = ENOENT, k;
 
 	if (strchr(name, '/')) {
 		execve(name, spec->argv, spec->envp);
 		return errno;
 	}
-	for (const char *p = WORKER_PATH; *p;) {
-		const char *end = strchrnul(p, ':');
-		size_t dlen = end - p;
-
-		if (dlen + 1 + strlen(name) + 1 <= sizeof(path)) {
-			memcpy(path, p, dlen);
-			path[dlen] = '/';
-			strcpy(path + dlen + 1, name);
-			execve(path, spec->argv, spec->envp);
-			switch (errno) {
-			case EACCES:
-				denied = true;
-				break;
-			case ENOENT:
-			case ENOTDIR:
-				break;
-			default:
-				return errno;
-			}
-		} else {
+	for (const char *cur = WORKER_PATH; (k = next_candidate(&cur, name, path)) != 0;) {
+		if (k < 0) {
 			last = ENAMETOOLONG;
+			continue;
 		}
-		p = *end ? end + 1 : end;
+		execve(path, spec->argv, spec->envp);
+		switch (errno) {
+		case EACCES:
+			denied = true;
+			break;
+		case ENOENT:
+		case ENOTDIR:
+			break;
+		default:
+			return errno;
+		}
 	}
 	return denied ? EACCES : last;
 }
@@ -374,7 +390,8 @@ static int exec_verified(const struct worker_spec *spec)
 	const char *name = spec->argv[0];
 	struct stat opened, wanted;
 	char path[PATH_MAX];
-	int fd = -1, last = ENOENT;
+	bool denied = false;
+	int fd = -1, last = ENOENT, k;
 
 	if (strchr(name, '/')) {
 		if (strlen(name) >= sizeof(path))
@@ -384,26 +401,19 @@ static int exec_verified(const struct worker_spec *spec)
 		if (fd < 0)
 			return errno;
 	}
-	for (const char *p = WORKER_PATH; fd < 0 && *p;) {
-		const char *end = strchrnul(p, ':');
-		size_t dlen = end - p;
-
-		if (dlen + 1 + strlen(name) + 1 <= sizeof(path)) {
-			memcpy(path, p, dlen);
-			path[dlen] = '/';
-			strcpy(path + dlen + 1, name);
-			fd = open(path, O_PATH | O_CLOEXEC);
-			if (fd < 0 && errno == EACCES)
-				last = EACCES;
-			else if (fd < 0 && errno != ENOENT && errno != ENOTDIR)
-				return errno;
-		} else {
+	for (const char *cur = WORKER_PATH; fd < 0 && (k = next_candidate(&cur, name, path));) {
+		if (k < 0) {
 			last = ENAMETOOLONG;
+			continue;
 		}
-		p = *end ? end + 1 : end;
+		fd = open(path, O_PATH | O_CLOEXEC);
+		if (fd < 0 && errno == EACCES)
+			denied = true;
+		else if (fd < 0 && errno != ENOENT && errno != ENOTDIR)
+			return errno;
 	}
 	if (fd < 0)
-		return last;
+		return denied ? EACCES : last;
 
 	if (strcmp(path, spec->cmd_path) != 0)
 		fail(spec, WORKER_STAGE_VERIFY, EPERM, -1);
