@@ -108,8 +108,8 @@ static int show_rules(const struct list_reply *l, bool json, const char **ret_ba
 		}
 		if (!json) {
 			if (i == 0)
-				printf("Rules that apply to you (uid %lld), in order; the last that "
-				       "matches a request decides:\n", (long long)l->uid);
+				printf("Rules that apply to you (uid %lld), in order; the last "
+				       "that matches a request decides:\n", (long long)l->uid);
 			printf("  %s  %s\n", rr.rule, rr.text);
 		}
 		rule_reply_done(&rr);

@@ -445,8 +445,8 @@ int client_parse_run_args(int argc, char *argv[], struct run_args *a)
 		default:
 		unknown:
 			if (optopt)
-				client_log_verb(verb, "unknown option '-%c' (try 'nsctl %s --help')",
-						optopt, verb);
+				client_log_verb(verb, "unknown option '-%c' (try 'nsctl %s "
+						"--help')", optopt, verb);
 			else
 				client_log_verb(verb, "unknown option '%s' (try 'nsctl %s --help')",
 						argv[optind - 1], verb);

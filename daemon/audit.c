@@ -174,7 +174,9 @@ static int log_journal(const struct fields *fs)
 				owned[i] = NULL;
 				continue;
 			}
-			iov[n++] = (struct iovec){ .iov_base = owned[i], .iov_len = strlen(owned[i]) };
+			iov[n++] = (struct iovec){
+				.iov_base = owned[i], .iov_len = strlen(owned[i]),
+			};
 			continue;
 		}
 		k = snprintf(text[i], sizeof(text[i]), "%s=%lld", f->key, (long long)f->num);

@@ -39,7 +39,7 @@ struct audit_record {
 	uid_t run_as_uid;
 	gid_t run_as_gid;
 	uint64_t caps;
-	const uint64_t *ns_inodes;  /* [_NS_COUNT] of the target's namespaces, 0: unknown; or NULL */
+	const uint64_t *ns_inodes;  /* [_NS_COUNT] target namespace inodes (0: unknown), or NULL */
 };
 
 void audit_log(const struct audit_record *r);

@@ -683,7 +683,7 @@ static int parse_caps(struct parser *ps, const struct token *arg, struct policy_
 	return 0;
 }
 
-/* Absolute, and written the one way the worker's lookup can produce: no //, ., .., or / at the end. */
+/* Absolute, and in the one form the worker's lookup produces: no //, ., .., or / at the end. */
 static bool path_is_normalized(const char *p)
 {
 	if (p[0] != '/' || strlen(p) >= PATH_MAX)
@@ -862,8 +862,8 @@ static int parse_rule(struct parser *ps)
 		if (t[0].kind == TOKEN_WORD && strcmp(t[0].text, actions[i].keyword) == 0)
 			break;
 	if (i == ELEMENTSOF(actions))
-		return parse_error(ps, t[0].line, "expected 'permit', 'deny' or 'include', got '%s'",
-				   t[0].text);
+		return parse_error(ps, t[0].line,
+				   "expected 'permit', 'deny' or 'include', got '%s'", t[0].text);
 	rule.action = actions[i].action;
 	rule.line = t[0].line;
 
@@ -896,8 +896,8 @@ static int parse_rule(struct parser *ps)
 		}
 		c = clause_lookup(t[i].text);
 		if (!c && option_bit(t[i].text))
-			return parse_error(ps, t[i].line, "option '%s' must come before the identity",
-					   t[i].text);
+			return parse_error(ps, t[i].line,
+					   "option '%s' must come before the identity", t[i].text);
 		if (!c)
 			return parse_error(ps, t[i].line, "unknown keyword '%s'", t[i].text);
 		bit = 1u << (c - clauses);

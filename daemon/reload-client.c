@@ -89,7 +89,8 @@ int reload_client(const char *socket_path)
 		if (strcmp(reply.error, NSCTL_ERROR_POLICY_INVALID) == 0 &&
 		    json_object_object_get_ex(reply.parameters, "message", &v) &&
 		    json_object_is_type(v, json_type_string))
-			fprintf(stderr, "nsctld: policy not reloaded, the last good one stays: %s\n",
+			fprintf(stderr,
+				"nsctld: policy not reloaded, the last good one stays: %s\n",
 				json_object_get_string(v));
 		else if (strcmp(reply.error, VARLINK_ERROR_PERMISSION_DENIED) == 0)
 			fprintf(stderr, "nsctld: only root may reload the policy\n");

@@ -141,13 +141,13 @@ static int cgroup_dir(char *mountinfo, bool v2, const char *ctrls, const char *p
 
 		if (next)
 			*next++ = '\0';
-		/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS" */
+		/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPT...] - FSTYPE SOURCE SUPEROPTS" */
 		sep = strstr(line, " - ");
 		if (!sep)
 			goto skip;
 		*sep = '\0';
-		for (char *tok = strtok(line, " "); tok && n < ELEMENTSOF(f); tok = strtok(NULL, " "))
-			f[n++] = tok;
+		for (char *t = strtok(line, " "); t && n < ELEMENTSOF(f); t = strtok(NULL, " "))
+			f[n++] = t;
 		fstype = strtok(sep + 3, " ");
 		(void)strtok(NULL, " ");
 		opts = strtok(NULL, " ");

@@ -224,7 +224,8 @@ static const struct parse_case parse_cases[] = {
 	OK("permit root as 0", "1 permit root=uid:0 as root=0:0[0]"),
 	OK("permit :nogroup as nobody on netns:*",
 	   "1 permit :nogroup=gid:65534 as nobody=65534:65534[65534] on netns:*"),
-	OK("permit 1000 on blue as root ns net", "1 permit 1000=uid:1000 as root=0:0[0] on blue ns net"),
+	OK("permit 1000 on blue as root ns net",
+	   "1 permit 1000=uid:1000 as root=0:0[0] on blue ns net"),
 	/* caps: libcap names, with or without cap_, listed in capability order. */
 	OK("permit root caps net_admin", "1 permit root=uid:0 caps cap_net_admin"),
 	OK("permit root caps cap_net_raw,net_admin",
@@ -235,11 +236,13 @@ static const struct parse_case parse_cases[] = {
 	OK("permit root cmd /usr/bin/ip", "1 permit root=uid:0 cmd /usr/bin/ip"),
 	OK("permit root cmd /usr/bin/ip -br addr", "1 permit root=uid:0 cmd /usr/bin/ip -br addr"),
 	OK("permit root cmd /usr/bin/ip -- x#comment", "1 permit root=uid:0 cmd /usr/bin/ip -- x"),
-	OK("permit root cmd /usr/bin/ip tty nolog", "1 permit root=uid:0 cmd /usr/bin/ip tty nolog"),
+	OK("permit root cmd /usr/bin/ip tty nolog",
+	   "1 permit root=uid:0 cmd /usr/bin/ip tty nolog"),
 	OK("deny root cmd /bin/sh", "1 deny root=uid:0 cmd /bin/sh"),
 	OK("deny :daemon on blue cmd /bin/sh -c", "1 deny :daemon=gid:1 on blue cmd /bin/sh -c"),
 	OK("permit root on tty", "1 permit root=uid:0 on tty"),
-	OK("permit nolog root as daemon caps net_raw ns net on c1,web-* cmd /usr/sbin/tcpdump -i any",
+	OK("permit nolog root as daemon caps net_raw ns net on c1,web-* "
+	   "cmd /usr/sbin/tcpdump -i any",
 	   "1 permit nolog root=uid:0 as daemon=1:1[1] on c1,web-* ns net caps cap_net_raw "
 	   "cmd /usr/sbin/tcpdump -i any"),
 	/* The example of the issue, with groups and users of this host. */
@@ -265,7 +268,8 @@ static const struct parse_case parse_cases[] = {
 	ERR("deny notty root", "test:1: 'notty' is not allowed in a deny rule"),
 	ERR("deny setenv { A=1 } root", "test:1: 'setenv' is not allowed in a deny rule"),
 	ERR("permit root tty", "test:1: option 'tty' must come before the identity"),
-	ERR("permit root on blue keepenv", "test:1: option 'keepenv' must come before the identity"),
+	ERR("permit root on blue keepenv",
+	    "test:1: option 'keepenv' must come before the identity"),
 	ERR("permit keepenv", "test:1: missing identity after 'keepenv'"),
 	ERR("permit setenv { A=1 }", "test:1: missing identity after '}'"),
 	ERR("permit keepenv on blue", "test:1: expected an identity after 'keepenv', got 'on'"),
@@ -349,7 +353,8 @@ static const struct parse_case parse_cases[] = {
 	ERR("include /proc/self/*", "/proc/self: is a symbolic link (included from test:1)"),
 	ERR("include /dev/null", "/dev/null: not a regular file (included from test:1)"),
 	/* Lines and bytes (MUST 10); one bad line spoils the whole text (MUST 4). */
-	ERR("permit root\npermit daemon\nfoo\n", "test:3: expected 'permit', 'deny' or 'include', got 'foo'"),
+	ERR("permit root\npermit daemon\nfoo\n",
+	    "test:3: expected 'permit', 'deny' or 'include', got 'foo'"),
 	ERR("permit root\ndeny nsctl-no-such-user\n", "test:2: unknown user 'nsctl-no-such-user'"),
 	ERR_LEN("permit root\0deny root", "test:1: NUL byte"),
 	ERR_LEN("permit root\n# a comment \0 with a NUL\n", "test:2: NUL byte"),
@@ -562,7 +567,7 @@ static const struct match_case match_cases[] = {
 	{ "permit root\ndeny root ns mnt", .uid = 0, BLUE, .mask = NET | MNT, DENY(2) },
 	{ "permit root\ndeny root ns mnt,pid", .uid = 0, BLUE, .mask = NET | UTS, PERMIT(1) },
 	{ "permit root\ndeny root ns all", .uid = 0, BLUE, .mask = NET | MNT, DENY(2) },
-	/* cmd in a permit: argv[0] is the path or its bare name; listed arguments exactly (MUST 12). */
+	/* cmd in a permit: argv[0] is the path or its bare name; arguments exactly (MUST 12). */
 	{ "permit root cmd /usr/bin/ip", .uid = 0, BLUE, .mask = NET, ARGV("/usr/bin/ip", "a"),
 	  PERMIT(1) },
 	{ "permit root cmd /usr/bin/ip", .uid = 0, BLUE, .mask = NET, ARGV("ip"), PERMIT(1) },
@@ -791,7 +796,8 @@ static void test_rule_text(void **state)
 		const char *line, *text;
 	} cases[] = {
 		{ "permit  root", "permit root" },
-		{ "\tpermit setenv{A=1}keepenv  root on x # c", "permit setenv { A=1 } keepenv root on x" },
+		{ "\tpermit setenv{A=1}keepenv  root on x # c",
+		  "permit setenv { A=1 } keepenv root on x" },
 		{ "deny :daemon cmd /bin/sh -c", "deny :daemon cmd /bin/sh -c" },
 	};
 
