@@ -2,9 +2,11 @@
 /* nsctl: the verb table entry, connection helpers and error reporting shared by the verbs. */
 #pragma once
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <json-c/json.h>
 
 #include "protocol/varlink.h"
@@ -25,15 +27,22 @@ int cmd_run(const struct client *c, int argc, char *argv[]);
 int cmd_check(const struct client *c, int argc, char *argv[]);
 int cmd_policy(const struct client *c, int argc, char *argv[]);
 
+enum tty_choice {
+	TTY_AUTO, /* a terminal when stdin and stdout are both terminals */
+	TTY_YES,  /* -t, --tty */
+	TTY_NO,   /* --no-tty */
+};
+
 /* What "run" and "check" read off the command line; strings point into argv. */
 struct run_args {
 	const char *socket_arg;
 	const char *target;
 	const char *wd;
-	char **env; /* malloc'd array of pointers into argv, NULL-terminated, or NULL */
+	char **env; /* malloc'd array of pointers into argv (or environ), NULL-terminated, or NULL */
 	size_t n_env;
-	char **command;
+	char **command; /* NULL: none given (the shell, with a terminal) */
 	uint32_t mask;
+	enum tty_choice tty;
 	bool json_allowed; /* set by the caller: --json is an option of this verb */
 	bool json;
 };
@@ -106,3 +115,46 @@ int client_invalid_reply(int r, const char *bad_field);
 
 /* Text for a protocol-level failure while talking to nsctld (negative errno from connect.c). */
 const char *client_strerror(int r);
+
+/* tty.c */
+
+/* Put terminal fd in raw mode, restoring it at exit and on fatal signals. 0 or -errno. */
+int tty_raw_enter(int fd);
+/* Restore the terminal if it is raw (idempotent). */
+void tty_raw_leave(void);
+/* The end of a line on stderr: "\r\n" while stderr is a terminal in raw mode. */
+const char *tty_log_eol(void);
+/* The size of our terminal (stdin, else stdout); -ENOTTY, -ENODATA when unknown. */
+int tty_window_get(struct winsize *ret);
+
+/* One chunk of bytes on its way. */
+struct tty_buf {
+	char data[4096];
+	size_t len, off;
+};
+
+/* Bytes between our stdin/stdout and the master of the command's terminal. */
+struct tty_relay {
+	int master;
+	int in, out;
+	bool in_open;          /* our stdin has not ended */
+	bool eof_pending;      /* it has: type the terminal's EOF character once */
+	bool master_readable;  /* the command's side has not gone (no EIO yet) */
+	bool master_writable;
+	bool out_open;         /* our stdout takes bytes */
+	struct tty_buf to_master, to_out;
+};
+
+/* Start relaying (takes master, made non-blocking). 0 or -errno. */
+int tty_relay_init(struct tty_relay *t, int master, int in, int out);
+void tty_relay_done(struct tty_relay *t);
+/* Three pollfds: stdin, master, stdout (fd -1 where nothing is wanted). */
+void tty_relay_poll(const struct tty_relay *t, struct pollfd p[3]);
+/* Move what poll said can move. */
+void tty_relay_handle(struct tty_relay *t, const struct pollfd p[3]);
+/* The command's side has gone and everything it wrote has been written out. */
+bool tty_relay_finished(const struct tty_relay *t);
+/* After the command ended: copy what the terminal still holds to stdout. */
+void tty_relay_drain(struct tty_relay *t);
+/* Our window size onto the command's terminal (on SIGWINCH, and at start). */
+void tty_relay_resize(struct tty_relay *t);

@@ -20,7 +20,9 @@ struct check_reply {
 	char *target;
 	char **namespaces;
 	char *refused_env;
+	char *reason;
 	struct json_object *run_as;
+	char **argv;
 	char **caps;
 	char **env;
 	char *command;
@@ -39,7 +41,9 @@ static void check_reply_done(struct check_reply *r)
 	free(r->target);
 	strv_free(r->namespaces);
 	free(r->refused_env);
+	free(r->reason);
 	json_object_put(r->run_as);
+	strv_free(r->argv);
 	strv_free(r->caps);
 	strv_free(r->env);
 	free(r->command);
@@ -83,7 +87,9 @@ static const struct proto_field check_reply_fields[] = {
 	CF("target", proto_field_string, target, true),
 	CF("namespaces", proto_field_strv, namespaces, true),
 	CF("refused_env", proto_field_string, refused_env, false),
+	CF("reason", proto_field_string, reason, false),
 	CF("run_as", proto_field_object, run_as, false),
+	CF("argv", proto_field_strv, argv, false),
 	CF("caps", proto_field_strv, caps, false),
 	CF("env", proto_field_strv, env, false),
 	CF("command", proto_field_string, command, false),
@@ -112,7 +118,9 @@ static void help(void)
 	       "Nothing is run, and the target is not looked up. What only a real run can\n"
 	       "check (the file COMMAND resolves to, the directory of --wd) is not checked.\n"
 	       "\n"
-	       "Options: those of 'nsctl run' (namespaces, --wd, --env, --socket), and\n"
+	       "Options: those of 'nsctl run' (namespaces, --wd, --env, --tty, --socket);\n"
+	       "with --tty, whether the rule lets the command have a terminal (without a\n"
+	       "COMMAND: whether your shell there is permitted). And:\n"
 	       "      --json   print nsctld's answer as one JSON object\n"
 	       "  -h, --help   show this help and exit\n"
 	       "\n"
@@ -143,6 +151,8 @@ static int print_human(const struct check_reply *r, const struct run_as *as)
 		if (r->refused_env)
 			printf("denied: the rule at %s does not pass on the variable %s\n", r->rule,
 			       r->refused_env);
+		else if (r->reason)
+			printf("denied: %s (%s)\n", r->reason, r->rule);
 		else if (strcmp(r->rule, "default") == 0)
 			printf("denied: no rule permits it (default deny)\n");
 		else
@@ -156,6 +166,8 @@ static int print_human(const struct check_reply *r, const struct run_as *as)
 	       as->user ? as->user : "?", (long long)as->uid, (long long)as->gid,
 	       as->groups && *as->groups ? as->groups : "none");
 	print_list("capabilities:", r->caps, "none");
+	if (r->argv && r->argv[0])
+		printf("  %-13s %s\n", "runs:", r->argv[0]);
 	if (r->command)
 		printf("  %-13s %s (the command must resolve to this file)\n", "command:",
 		       r->command);
@@ -189,12 +201,19 @@ int cmd_check(const struct client *c, int argc, char *argv[])
 			help();
 		return r > 0 ? 0 : NSCTL_EXIT_ERROR;
 	}
+	if (!a.command && a.tty != TTY_YES) {
+		free(a.env);
+		client_log_verb("check", "no command given (put it after TARGET or after --; "
+					 "with --tty, the shell is the default)");
+		return NSCTL_EXIT_ERROR;
+	}
 	req = (struct check_request){
 		.target = (char *)a.target,
 		.ns_mask = a.mask,
 		.argv = a.command,
 		.env = a.env,
 		.cwd = (char *)a.wd,
+		.tty = a.tty == TTY_YES,
 	};
 	params = check_request_to_json(&req);
 	free(a.env);

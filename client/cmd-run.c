@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* nsctl run: io.nsctl.Run with our stdio attached, signal forwarding, the command's status. */
+/* nsctl run: io.nsctl.Run with our stdio or a terminal, signal forwarding, the command's status. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -26,25 +26,29 @@ static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 struct run {
 	const char *socket_path;
 	int fd;    /* the Run connection */
-	int sigfd; /* signalfd for forwarded_signals */
+	int sigfd; /* signalfd for forwarded_signals (and SIGWINCH with a terminal) */
 	struct proto_reader reader;
 	bool started;
 	int64_t session;
 	sigset_t pending; /* signals that arrived before the session started */
 	int exit_status;  /* set when run_loop() is about to return */
+	bool tty;         /* a terminal session: the started reply brings its master */
+	struct tty_relay relay; /* master -EBADF until then */
 };
 
-/* What a Run reply may carry; INT64_MIN and 0 mean absent. */
+/* What a Run reply may carry; INT64_MIN, 0 and -1 mean absent. */
 struct run_reply {
 	int64_t session;
 	int64_t pid;
 	int64_t exit_code;
 	int signal;
+	int terminal; /* index of the attached master */
 };
 
 static const struct proto_field run_reply_fields[] = {
 	{ "session", proto_field_int64, offsetof(struct run_reply, session), false },
 	{ "pid", proto_field_int64, offsetof(struct run_reply, pid), false },
+	{ "terminal", proto_field_fd_index, offsetof(struct run_reply, terminal), false },
 	{ "exit_code", proto_field_int64, offsetof(struct run_reply, exit_code), false },
 	{ "signal", proto_field_signal, offsetof(struct run_reply, signal), false },
 	{},
@@ -53,9 +57,12 @@ static const struct proto_field run_reply_fields[] = {
 static void help(void)
 {
 	printf("Usage: nsctl run TARGET [OPTION...] [--] COMMAND [ARG...]\n"
+	       "       nsctl run TARGET [OPTION...] --tty\n"
 	       "\n"
 	       "Run COMMAND as yourself inside namespaces of TARGET, as the nsctld policy\n"
-	       "permits. The command gets nsctl's own stdin, stdout and stderr.\n"
+	       "permits. The command gets nsctl's own stdin, stdout and stderr, or a new\n"
+	       "terminal inside the target (see --tty). With a terminal and no COMMAND, your\n"
+	       "shell is started.\n"
 	       "\n"
 	       "Targets:\n"
 	       "  pid:N        the namespaces of process N\n"
@@ -76,13 +83,24 @@ static void help(void)
 	       "  -w, --wd DIR          start in DIR, an absolute path resolved in the target\n"
 	       "                        as you (default /)\n"
 	       "  -e, --env NAME=VALUE  set a variable in the command's environment; may be\n"
-	       "                        repeated (nsctld accepts TERM, LANG, LANGUAGE, LC_*)\n"
+	       "                        repeated (nsctld accepts TERM, LANG, LANGUAGE,\n"
+	       "                        COLORTERM, LC_*)\n"
+	       "  -t, --tty             run the command on a new terminal opened inside the\n"
+	       "                        target; nsctl relays between it and its own stdin and\n"
+	       "                        stdout, whose terminal it puts in raw mode\n"
+	       "      --no-tty          never use a terminal (no short form: -T is --time)\n"
 	       "      --socket PATH     talk to nsctld at PATH\n"
 	       "  -h, --help            show this help and exit\n"
 	       "\n"
 	       "Options may come before or after TARGET. COMMAND starts after '--', or at the\n"
 	       "first argument after TARGET that is not an option; nothing after it is read\n"
 	       "as an option by nsctl ('nsctl run pid:1 -n ip -br a' passes -br to ip).\n"
+	       "\n"
+	       "Without --tty or --no-tty, a terminal is used when stdin and stdout are both\n"
+	       "terminals. With one, TERM is passed on unless --env sets it, the window size\n"
+	       "follows nsctl's, and keys such as Ctrl-C, Ctrl-Z and Ctrl-D go to the command's\n"
+	       "terminal, not to nsctl. If stdin ends (a pipe), the terminal's EOF character\n"
+	       "is typed once.\n"
 	       "\n"
 	       "SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to nsctl are forwarded to the command;\n"
 	       "nsctl itself keeps waiting for it to end.\n"
@@ -141,7 +159,7 @@ static void forward_pending(struct run *run)
 	}
 }
 
-/* Drain the signalfd: forward now, or remember until the session has started. */
+/* Drain the signalfd: forward now, or remember until the session has started; resize. */
 static int handle_signals(struct run *run)
 {
 	struct signalfd_siginfo si;
@@ -158,26 +176,59 @@ static int handle_signals(struct run *run)
 		}
 		if (n != sizeof(si))
 			return -EIO;
-		if (run->started)
+		if (si.ssi_signo == SIGWINCH)
+			tty_relay_resize(&run->relay); /* before the start: done when it starts */
+		else if (run->started)
 			forward_signal(run, (int)si.ssi_signo);
 		else
 			sigaddset(&run->pending, (int)si.ssi_signo);
 	}
 }
 
+/* The terminal session begins: relay from the master, raw mode on our terminal. */
+static int start_terminal(struct run *run, int master)
+{
+	int r;
+
+	/* Only a terminal's master: not just any fd gets our keystrokes. */
+	if (!isatty(master)) {
+		safe_close(master);
+		client_log("invalid reply from nsctld: the terminal is not a terminal");
+		return -EBADF;
+	}
+	r = tty_relay_init(&run->relay, master, STDIN_FILENO, STDOUT_FILENO);
+	if (r < 0) {
+		safe_close(master);
+		client_log("cannot use the terminal: %s", strerror(-r));
+		return r;
+	}
+	if (isatty(STDIN_FILENO)) {
+		r = tty_raw_enter(STDIN_FILENO);
+		if (r < 0)
+			client_log("cannot put the terminal in raw mode: %s", strerror(-r));
+	}
+	/* A resize between the request and now has been missed. */
+	tty_relay_resize(&run->relay);
+	return 0;
+}
+
 /*
  * Handle one message on the Run connection. Returns 0 to go on, or 1 with run->exit_status
  * set when nsctl is done: the final reply, an error reply or a violation.
  */
-static int handle_message(struct run *run, const struct proto_message *m)
+static int handle_message(struct run *run, struct proto_message *m)
 {
-	struct run_reply rr = { INT64_MIN, INT64_MIN, INT64_MIN, 0 };
+	struct run_reply rr = { INT64_MIN, INT64_MIN, INT64_MIN, 0, -1 };
 	struct proto_reply reply = {};
+	_cleanup_close_ int master = -EBADF;
 	const char *bad = NULL;
 	char bad_field[64];
 	bool continues;
 	int r;
 
+	/* The reply that starts a terminal session brings its master; no other brings fds. */
+	if (run->tty && !run->started && m->n_fds == 1)
+		master = proto_message_take_fd(m, 0);
 	r = client_reply_from_message(m, &reply, bad_field, sizeof(bad_field));
 	if (r < 0) {
 		run->exit_status = client_invalid_reply(r, bad_field);
@@ -206,8 +257,13 @@ static int handle_message(struct run *run, const struct proto_message *m)
 			run->exit_status = NSCTL_EXIT_ERROR;
 			return 1;
 		}
-		if (rr.exit_code != INT64_MIN || rr.signal != 0 || rr.pid <= 0) {
+		if (rr.exit_code != INT64_MIN || rr.signal != 0 || rr.pid <= 0 ||
+		    (run->tty ? rr.terminal != 0 || master < 0 : rr.terminal != -1)) {
 			client_log("invalid reply from nsctld: bad session start reply");
+			run->exit_status = NSCTL_EXIT_ERROR;
+			return 1;
+		}
+		if (run->tty && start_terminal(run, TAKE_FD(master)) < 0) {
 			run->exit_status = NSCTL_EXIT_ERROR;
 			return 1;
 		}
@@ -216,7 +272,7 @@ static int handle_message(struct run *run, const struct proto_message *m)
 		return 0;
 	}
 
-	if (continues || (rr.exit_code != INT64_MIN) == (rr.signal != 0)) {
+	if (continues || rr.terminal != -1 || (rr.exit_code != INT64_MIN) == (rr.signal != 0)) {
 		client_log("invalid reply from nsctld: expected the final reply with either "
 			   "exit_code or signal");
 		run->exit_status = NSCTL_EXIT_ERROR;
@@ -267,26 +323,40 @@ static int handle_connection(struct run *run)
 	}
 }
 
-/* Wait on the connection and the signals until the session ends; returns the exit status. */
+/*
+ * Wait on the connection, the signals and a terminal until the session ends; returns the
+ * exit status. A terminal's output is all written out before nsctl returns.
+ */
 static int run_loop(struct run *run)
 {
 	for (;;) {
-		struct pollfd p[2] = {
+		struct pollfd p[5] = {
 			{ .fd = run->fd, .events = POLLIN },
 			{ .fd = run->sigfd, .events = POLLIN },
 		};
+		size_t n = 2;
 		int r;
 
-		if (poll(p, ELEMENTSOF(p), -1) < 0) {
+		if (run->relay.master >= 0 && !tty_relay_finished(&run->relay)) {
+			tty_relay_poll(&run->relay, p + 2);
+			n = 5;
+		}
+		if (poll(p, n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			client_log("poll: %m");
 			return NSCTL_EXIT_ERROR;
 		}
 
+		/* The terminal before the end: the command's last words come first. */
+		if (n == 5)
+			tty_relay_handle(&run->relay, p + 2);
 		/* The connection first: a signal that came with the final reply is moot. */
-		if (p[0].revents && handle_connection(run) != 0)
+		if (p[0].revents && handle_connection(run) != 0) {
+			if (run->relay.master >= 0)
+				tty_relay_drain(&run->relay);
 			return run->exit_status;
+		}
 		if (p[1].revents) {
 			r = handle_signals(run);
 			if (r < 0) {
@@ -346,7 +416,7 @@ static int add_env(const char *verb, struct run_args *a, char *arg)
 
 int client_parse_run_args(int argc, char *argv[], struct run_args *a)
 {
-	enum { ARG_SOCKET = 0x100, ARG_JSON };
+	enum { ARG_SOCKET = 0x100, ARG_NO_TTY, ARG_JSON };
 	const char *verb = argv[0];
 	static const struct option options[] = {
 		{ "net", no_argument, NULL, 'n' },
@@ -360,6 +430,8 @@ int client_parse_run_args(int argc, char *argv[], struct run_args *a)
 		{ "all", no_argument, NULL, 'a' },
 		{ "wd", required_argument, NULL, 'w' },
 		{ "env", required_argument, NULL, 'e' },
+		{ "tty", no_argument, NULL, 't' },
+		{ "no-tty", no_argument, NULL, ARG_NO_TTY },
 		{ "socket", required_argument, NULL, ARG_SOCKET },
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, ARG_JSON },
@@ -376,7 +448,7 @@ int client_parse_run_args(int argc, char *argv[], struct run_args *a)
 	opterr = 0;
 	for (;;) {
 		int before = optind ? optind : 1;
-		int opt = getopt_long(argc, argv, "+:nmuipUCTaw:e:h", options, NULL);
+		int opt = getopt_long(argc, argv, "+:nmuipUCTaw:e:th", options, NULL);
 
 		if (opt < 0) {
 			/* getopt steps over a "--" it stops at; a plain stop leaves optind. */
@@ -428,6 +500,12 @@ int client_parse_run_args(int argc, char *argv[], struct run_args *a)
 			if (r < 0)
 				return r;
 			break;
+		case 't':
+			a->tty = TTY_YES; /* the last of -t and --no-tty wins */
+			break;
+		case ARG_NO_TTY:
+			a->tty = TTY_NO;
+			break;
 		case ARG_SOCKET:
 			a->socket_arg = optarg;
 			break;
@@ -458,15 +536,13 @@ int client_parse_run_args(int argc, char *argv[], struct run_args *a)
 		client_log_verb(verb, "no target given (try 'nsctl %s --help')", verb);
 		return -EINVAL;
 	}
-	if (!a->command || !a->command[0]) {
-		client_log_verb(verb, "no command given (put it after TARGET or after --)");
-		return -EINVAL;
-	}
-	if (!a->command[0][0]) {
+	if (a->command && !a->command[0])
+		a->command = NULL; /* "nsctl run TARGET ... --" */
+	if (a->command && !a->command[0][0]) {
 		client_log_verb(verb, "the command name is empty");
 		return -EINVAL;
 	}
-	if (strv_length(a->command) > RUN_ARGV_MAX) {
+	if (a->command && strv_length(a->command) > RUN_ARGV_MAX) {
 		client_log_verb(verb, "too many arguments (at most %d)", RUN_ARGV_MAX);
 		return -E2BIG;
 	}
@@ -482,18 +558,50 @@ int client_parse_run_args(int argc, char *argv[], struct run_args *a)
 	return 0;
 }
 
+/* With a terminal: TERM from our environment, unless --env gave one. */
+static int add_term(struct run_args *a)
+{
+	for (size_t i = 0; i < a->n_env; i++)
+		if (strncmp(a->env[i], "TERM=", 5) == 0)
+			return 0;
+	for (char **e = environ; e && *e; e++)
+		if (strncmp(*e, "TERM=", 5) == 0)
+			return add_env("run", a, *e);
+	return 0;
+}
+
+/* Whether this run uses a terminal, and whether it can do without one. */
+static int decide_tty(struct run_args *a, bool *ret)
+{
+	bool tty = a->tty == TTY_YES ||
+		   (a->tty == TTY_AUTO && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO));
+
+	if (!a->command && !tty) {
+		client_log_verb("run", "no command given (put it after TARGET or after --; "
+				       "with a terminal, --tty, your shell is the default)");
+		return -EINVAL;
+	}
+	*ret = tty;
+	return 0;
+}
+
 int cmd_run(const struct client *c, int argc, char *argv[])
 {
 	struct run_args a = { .socket_arg = c->socket_arg };
 	_cleanup_json_ struct json_object *params = NULL, *call = NULL;
 	_cleanup_close_ int fd = -EBADF, sigfd = -EBADF;
 	struct run_request req;
-	struct run run = {};
+	struct run run = { .relay.master = -EBADF };
+	struct winsize ws;
 	sigset_t mask_signals;
 	int stdio[3];
 	int r;
 
 	r = client_parse_run_args(argc, argv, &a);
+	if (r == 0)
+		r = decide_tty(&a, &run.tty);
+	if (r == 0 && run.tty)
+		r = add_term(&a);
 	if (r != 0) {
 		free(a.env);
 		if (r > 0)
@@ -507,10 +615,13 @@ int cmd_run(const struct client *c, int argc, char *argv[])
 		.argv = a.command,
 		.env = a.env,
 		.cwd = (char *)a.wd,
-		.stdin_fd = STDIN_FILENO,
-		.stdout_fd = STDOUT_FILENO,
-		.stderr_fd = STDERR_FILENO,
+		.tty = run.tty,
+		.stdin_fd = run.tty ? -1 : STDIN_FILENO,
+		.stdout_fd = run.tty ? -1 : STDOUT_FILENO,
+		.stderr_fd = run.tty ? -1 : STDERR_FILENO,
 	};
+	if (run.tty && tty_window_get(&ws) == 0)
+		req.window = (struct run_window){ .rows = ws.ws_row, .columns = ws.ws_col };
 	params = run_request_to_json(&req);
 	free(a.env);
 	if (!params) {
@@ -533,11 +644,14 @@ int cmd_run(const struct client *c, int argc, char *argv[])
 	/*
 	 * From here on a stop signal belongs to the command: block them before the request
 	 * goes out, so none is lost between sending and the session's start. Before this
-	 * point no session exists and the default action (dying) is right.
+	 * point no session exists and the default action (dying) is right. A resize is ours
+	 * to pass on to the terminal.
 	 */
 	sigemptyset(&mask_signals);
 	for (size_t i = 0; i < ELEMENTSOF(forwarded_signals); i++)
 		sigaddset(&mask_signals, forwarded_signals[i]);
+	if (run.tty)
+		sigaddset(&mask_signals, SIGWINCH);
 	if (sigprocmask(SIG_BLOCK, &mask_signals, NULL) < 0) {
 		client_log("sigprocmask: %m");
 		return NSCTL_EXIT_ERROR;
@@ -548,13 +662,18 @@ int cmd_run(const struct client *c, int argc, char *argv[])
 		return NSCTL_EXIT_ERROR;
 	}
 
-	/* Our stdio, by index 0, 1, 2: main() made sure all three are open. */
-	r = dup_stdio(stdio);
-	if (r < 0) {
-		client_log("cannot duplicate the standard fds: %s", strerror(-r));
-		return NSCTL_EXIT_ERROR;
+	if (run.tty) {
+		/* Our terminal never leaves this process: the command gets its own. */
+		r = proto_send_json(fd, call, NULL, 0);
+	} else {
+		/* Our stdio, by index 0, 1, 2: main() made sure all three are open. */
+		r = dup_stdio(stdio);
+		if (r < 0) {
+			client_log("cannot duplicate the standard fds: %s", strerror(-r));
+			return NSCTL_EXIT_ERROR;
+		}
+		r = proto_send_json(fd, call, stdio, ELEMENTSOF(stdio)); /* takes the copies */
 	}
-	r = proto_send_json(fd, call, stdio, ELEMENTSOF(stdio)); /* takes the copies */
 	if (r == -EPIPE || r == -ECONNRESET) {
 		client_log("connection to nsctld lost");
 		return NSCTL_EXIT_ERROR;
@@ -570,5 +689,7 @@ int cmd_run(const struct client *c, int argc, char *argv[])
 	proto_reader_init(&run.reader, &proto_limits_default);
 	r = run_loop(&run);
 	proto_reader_done(&run.reader);
+	tty_raw_leave();
+	tty_relay_done(&run.relay);
 	return r;
 }

@@ -59,9 +59,13 @@ int client_reply_from_message(const struct proto_message *m, struct proto_reply 
 
 	if (n > 0)
 		bad_field[0] = '\0';
-	/* nsctld attaches no fds to its replies today; anything attached is a violation. */
-	if (m->n_fds > 0)
-		return -EPROTO;
+	/*
+	 * Only the reply that starts a terminal session carries an fd, which its caller has
+	 * taken out of the message before; anything else attached is a violation.
+	 */
+	for (size_t i = 0; i < m->n_fds; i++)
+		if (m->fds[i] >= 0)
+			return -EPROTO;
 	r = proto_json_parse(m->data, m->len, proto_limits_default.max_depth, &o);
 	if (r < 0)
 		return r;

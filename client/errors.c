@@ -21,7 +21,7 @@ static void logv(const char *verb, const char *fmt, va_list ap)
 	else
 		fputs("nsctl: ", stderr);
 	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	fputs(tty_log_eol(), stderr);
 }
 
 void client_log(const char *fmt, ...)
@@ -96,7 +96,8 @@ static const char *wire_strerror(int64_t e, char *buf, size_t n)
 static const struct proto_field fields_none[] = { {} };
 static const struct proto_field fields_target[] = { F_STR("target", target), {} };
 static const struct proto_field fields_permission[] = {
-	F_STR("target", target), F("namespaces", proto_field_strv, namespaces), {}
+	F_STR("target", target), F("namespaces", proto_field_strv, namespaces),
+	{ "reason", proto_field_string, offsetof(struct error_params, reason), false }, {}
 };
 static const struct proto_field fields_ns_unavailable[] = {
 	F_STR("target", target), F_STR("namespace", namespace), {}
@@ -156,6 +157,9 @@ static int fmt_permission(const struct error_params *p, char **ret)
 			strcat(list, ",");
 		strcat(list, *s);
 	}
+	if (p->reason)
+		return format_alloc(ret, "not permitted to enter namespaces %s of %s: %s", list,
+				    p->target, p->reason);
 	if (!*list)
 		return format_alloc(ret, "not permitted to enter %s", p->target);
 	return format_alloc(ret, "not permitted to enter namespaces %s of %s", list, p->target);
@@ -184,6 +188,14 @@ static int fmt_credentials(const struct error_params *p, char **ret)
 	char buf[32];
 
 	return format_alloc(ret, "cannot switch to your identity: %s",
+			    wire_strerror(p->errno_value, buf, sizeof(buf)));
+}
+
+static int fmt_terminal(const struct error_params *p, char **ret)
+{
+	char buf[32];
+
+	return format_alloc(ret, "cannot open a terminal in the target: %s",
 			    wire_strerror(p->errno_value, buf, sizeof(buf)));
 }
 
@@ -303,6 +315,7 @@ static const struct error_desc {
 	{ NSCTL_ERROR_JOIN_FAILED, fields_join, fmt_join, EXIT_ERR, false },
 	{ NSCTL_ERROR_CREDENTIALS_FAILED, fields_errno, fmt_credentials, EXIT_ERR, false },
 	{ NSCTL_ERROR_WORKING_DIRECTORY, fields_cwd, fmt_cwd, EXIT_ERR, false },
+	{ NSCTL_ERROR_TERMINAL_FAILED, fields_errno, fmt_terminal, EXIT_ERR, false },
 	{ NSCTL_ERROR_EXECUTABLE_NOT_FOUND, fields_exe, fmt_not_found, NSCTL_EXIT_NOT_FOUND, true },
 	{ NSCTL_ERROR_CANNOT_EXECUTE, fields_exe_errno, fmt_cannot_execute,
 	  NSCTL_EXIT_CANNOT_EXECUTE, true },

@@ -337,8 +337,13 @@ static void on_write(evutil_socket_t fd, short what, void *userdata)
 	if (r == 0)
 		return; /* EV_WRITE stays armed */
 	event_del(c->ev_write);
-	if (c->closing)
+	if (c->closing) {
 		conn_free(c);
+		return;
+	}
+	/* Written out, fds included: a terminal session may now let its command start. */
+	if (c->session)
+		session_output_flushed(c->session);
 }
 
 static void on_deadline(evutil_socket_t fd, short what, void *userdata)

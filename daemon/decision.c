@@ -23,9 +23,51 @@ uint64_t decision_own_caps(void)
 	return (uint64_t)data[1].permitted << 32 | data[0].permitted;
 }
 
+/* The shell of an environment (SHELL=, which environment_build() always sets) as argv. */
+static int shell_argv(char *const *envp, char ***ret)
+{
+	_cleanup_strv_free_ char **l = calloc(2, sizeof(char *));
+
+	if (!l)
+		return -ENOMEM;
+	for (size_t i = 0; envp && envp[i]; i++)
+		if (strncmp(envp[i], "SHELL=", 6) == 0) {
+			l[0] = strdup(envp[i] + 6);
+			if (!l[0])
+				return -ENOMEM;
+			*ret = TAKE_PTR(l);
+			return 0;
+		}
+	return -ENOENT;
+}
+
+/*
+ * A request without argv runs the run-as user's shell, which only the grant names: the
+ * rule that granted it must also decide the request with that shell as argv. Else a
+ * "deny ... cmd /bin/sh" after it, or its own cmd, would not apply to the shell.
+ */
+static int check_shell(const struct policy *p, const struct policy_caller *caller,
+		       const struct policy_request *req, const struct policy_rule *rule,
+		       struct decision *d)
+{
+	struct policy_request with_shell = *req;
+	const struct policy_rule *again = NULL;
+	int r;
+
+	r = shell_argv(d->envp, &d->argv);
+	if (r < 0)
+		return r;
+	with_shell.argv = d->argv;
+	if (policy_check(p, caller, &with_shell, &again) != POLICY_PERMIT || again != rule) {
+		d->action = POLICY_DENY;
+		d->reason = "the rule that permits a terminal session does not permit the shell";
+	}
+	return 0;
+}
+
 int decision_make(const struct policy *p, const struct policy_caller *caller,
 		  const struct target *t, uint32_t ns_mask, char *const *argv, char *const *env,
-		  struct decision *ret)
+		  bool tty, struct decision *ret)
 {
 	const struct policy_rule *rule = NULL;
 	const struct policy_request req = {
@@ -59,6 +101,11 @@ int decision_make(const struct policy *p, const struct policy_caller *caller,
 	if (r == -EPERM) {
 		d.action = POLICY_DENY;
 		r = 0;
+	} else if (r >= 0 && tty && !policy_grant_allows_tty(d.grant)) {
+		d.action = POLICY_DENY;
+		d.reason = "the rule permits no terminal";
+	} else if (r >= 0 && !argv) {
+		r = check_shell(p, caller, &req, rule, &d);
 	}
 	*ret = d;
 	return r;
@@ -69,6 +116,7 @@ void decision_done(struct decision *d)
 	free(d->rule);
 	policy_grant_free(d->grant);
 	strv_free(d->envp);
+	strv_free(d->argv);
 	free(d->refused_env);
 	*d = (struct decision){ .action = POLICY_DENY };
 }

@@ -15,18 +15,22 @@ struct decision {
 	struct policy_grant *grant; /* a permit: run-as identity, cmd, options */
 	uint64_t caps;              /* a permit: the capabilities, "as root"'s all resolved */
 	char **envp;                /* a permit: the command's complete environment */
+	char **argv;                /* a permit of a request without argv: the run-as shell */
 	char *refused_env;          /* a variable of the request the rule does not pass: DENY */
+	const char *reason;         /* what a permitting rule refuses after all: DENY */
 };
 
 /*
  * Decide for caller whether argv may run in the ns_mask namespaces of target (parsed,
- * not necessarily pinned), with the env entries of the request. A permit whose rule does
- * not let one of env through becomes a deny with refused_env set. 0 or -ENOMEM; *ret
- * must be released with decision_done() either way.
+ * not necessarily pinned), with the env entries of the request, on a terminal if tty.
+ * A permit becomes a deny when its rule does not let one of env through (refused_env),
+ * says notty to a terminal (reason), or, for a request without argv (a terminal session
+ * with the run-as user's shell), would not permit that shell by itself (reason). 0 or
+ * -ENOMEM; *ret must be released with decision_done() either way.
  */
 int decision_make(const struct policy *p, const struct policy_caller *caller,
 		  const struct target *t, uint32_t ns_mask, char *const *argv, char *const *env,
-		  struct decision *ret);
+		  bool tty, struct decision *ret);
 
 void decision_done(struct decision *d);
 

@@ -24,7 +24,7 @@
 
 /* The reply's parameters for decision d; NULL on ENOMEM. */
 static struct json_object *answer(const struct decision *d, const struct target *t,
-				  uint32_t ns_mask)
+				  uint32_t ns_mask, char *const *argv)
 {
 	_cleanup_json_ struct json_object *o = json_object_new_object();
 	const struct policy_grant *g = d->grant;
@@ -40,10 +40,13 @@ static struct json_object *answer(const struct decision *d, const struct target 
 	if (d->refused_env &&
 	    proto_json_add(o, "refused_env", json_object_new_string(d->refused_env)) < 0)
 		return NULL;
+	if (d->reason && proto_json_add(o, "reason", json_object_new_string(d->reason)) < 0)
+		return NULL;
 	if (!allowed)
 		return TAKE_PTR(o);
 	if (proto_json_add(o, "run_as", policy_run_as_to_json(g->uid, g->gid, g->groups,
 							      g->n_groups)) < 0 ||
+	    proto_json_add(o, "argv", strv_to_json(argv ? argv : d->argv)) < 0 ||
 	    proto_json_add(o, "caps", policy_caps_to_json(d->caps)) < 0 ||
 	    proto_json_add(o, "env", strv_to_json(d->envp)) < 0 ||
 	    proto_json_add(o, "tty", json_object_new_boolean(policy_grant_allows_tty(g))) < 0 ||
@@ -88,8 +91,9 @@ void method_check_access(struct conn *c, const struct proto_call *call,
 		goto out;
 	}
 	if (r >= 0)
-		r = decision_make(c->m->policy, &caller, t, req.ns_mask, req.argv, req.env, &d);
-	p = r >= 0 ? answer(&d, t, req.ns_mask) : NULL;
+		r = decision_make(c->m->policy, &caller, t, req.ns_mask, req.argv, req.env,
+				  req.tty, &d);
+	p = r >= 0 ? answer(&d, t, req.ns_mask, req.argv) : NULL;
 	if (!p) {
 		p = json_object_new_object();
 		json_object_object_add(p, "operation", json_object_new_string("check-access"));

@@ -6,6 +6,11 @@
  * decides on the target's name, before the target is looked up, so that a caller who may
  * not enter a target cannot learn whether it exists; only a permitted request pins the
  * target and forks a worker. A denied request never forks.
+ *
+ * Terminals. A request with tty names no stdio fds: the worker opens a terminal inside
+ * the target and the client gets its master. A request without tty hands the caller's
+ * own fds to the command, and those may be the caller's terminal; that is only allowed
+ * while the command runs as the caller (terminal_handoff_check()).
  */
 
 #include <errno.h>
@@ -24,9 +29,26 @@
 #include "daemon/session.h"
 #include "daemon/target-info.h"
 #include "daemon/target.h"
+#include "daemon/terminal.h"
 #include "daemon/worker.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
+
+/* stdio for a worker that will put a terminal there: /dev/null until it does. */
+static int null_stdio(int fds[3])
+{
+	int null = open("/dev/null", O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (null < 0)
+		return -errno;
+	fds[0] = null;
+	for (int i = 1; i < 3; i++) {
+		fds[i] = fcntl(null, F_DUPFD_CLOEXEC, 3);
+		if (fds[i] < 0)
+			return -errno; /* the caller closes what is there */
+	}
+	return 0;
+}
 
 static void error_target(struct conn *c, const char *error, const char *target)
 {
@@ -45,6 +67,28 @@ static void error_errno(struct conn *c, const char *operation, int r)
 	conn_error(c, NSCTL_ERROR_SYSTEM, p);
 }
 
+/*
+ * The error for a request the policy refused: a variable the rule does not pass on, or
+ * PermissionDenied, with what a permitting rule still refuses as its reason.
+ */
+static void error_denied(struct conn *c, const struct decision *d, const char *target,
+			 uint32_t ns_mask)
+{
+	struct json_object *p = json_object_new_object();
+
+	if (d->refused_env) {
+		json_object_object_add(p, "name", json_object_new_string(d->refused_env));
+		json_object_object_add(p, "rule", json_object_new_string(d->rule));
+		conn_error(c, NSCTL_ERROR_ENVIRONMENT_NOT_PERMITTED, p);
+		return;
+	}
+	json_object_object_add(p, "target", json_object_new_string(target));
+	json_object_object_add(p, "namespaces", ns_mask_to_json(ns_mask));
+	if (d->reason)
+		json_object_object_add(p, "reason", json_object_new_string(d->reason));
+	conn_error(c, NSCTL_ERROR_PERMISSION_DENIED, p);
+}
+
 static void error_limit(struct conn *c, const char *limit)
 {
 	struct json_object *p = json_object_new_object();
@@ -54,11 +98,14 @@ static void error_limit(struct conn *c, const char *limit)
 }
 
 /*
- * Decide and audit: one record, after the environment was checked too, so that it says
- * how the request ends. A permit of a nolog rule is not recorded; a denial always is.
+ * Decide and audit: may the caller do this, as whom, with what (decision_make(), shared
+ * with CheckAccess), and may the fds it hands over go to that user? One record, written
+ * once everything is known, so that it says how the request ends; none for a permit of a
+ * nolog rule, always one for a denial. stdio are the fds the request hands to the command
+ * (n_stdio 0 with a terminal).
  */
 static int decide(struct conn *c, const struct run_request *req, const struct target *t,
-		  struct decision *d)
+		  const int *stdio, size_t n_stdio, struct decision *d)
 {
 	const struct policy_caller caller = {
 		.uid = c->cred.uid, .gid = c->cred.gid,
@@ -68,21 +115,31 @@ static int decide(struct conn *c, const struct run_request *req, const struct ta
 	bool permit;
 	int r;
 
-	r = decision_make(c->m->policy, &caller, t, req->ns_mask, req->argv, req->env, d);
+	r = decision_make(c->m->policy, &caller, t, req->ns_mask, req->argv, req->env, req->tty,
+			  d);
 	if (r < 0)
 		return r;
+	if (d->action == POLICY_PERMIT &&
+	    terminal_handoff_check(c->cred.uid, d->grant->uid, stdio, n_stdio) < 0) {
+		d->action = POLICY_DENY;
+		d->reason = "the command runs as another user: your terminal cannot be passed to "
+			    "it (use a terminal session, --tty)";
+	}
 	permit = d->action == POLICY_PERMIT;
 	if (permit && (d->grant->options & POLICY_OPT_NOLOG))
 		return 0;
-	if (d->refused_env &&
-	    asprintf(&message, "request denied: variable %s not permitted", d->refused_env) < 0)
+	if (d->refused_env)
+		r = asprintf(&message, "request denied: variable %s not permitted", d->refused_env);
+	else if (d->reason)
+		r = asprintf(&message, "request denied: %s", d->reason);
+	if (r < 0)
 		message = NULL;
 	audit_log(&(struct audit_record){
 		.event = "decision",
 		.caller = &c->cred,
 		.target = t->canonical,
 		.ns_mask = req->ns_mask,
-		.argv = req->argv,
+		.argv = req->argv ? req->argv : d->argv,
 		.decision = permit ? "permit" : "deny",
 		.rule = d->rule,
 		.exit_status = -1,
@@ -94,23 +151,6 @@ static int decide(struct conn *c, const struct run_request *req, const struct ta
 		.caps = d->caps,
 	});
 	return 0;
-}
-
-/* The error for a request the policy refused: the environment, or the request itself. */
-static void error_denied(struct conn *c, const struct decision *d, const struct target *t,
-			 uint32_t ns_mask)
-{
-	struct json_object *p = json_object_new_object();
-
-	if (d->refused_env) {
-		json_object_object_add(p, "name", json_object_new_string(d->refused_env));
-		json_object_object_add(p, "rule", json_object_new_string(d->rule));
-		conn_error(c, NSCTL_ERROR_ENVIRONMENT_NOT_PERMITTED, p);
-		return;
-	}
-	json_object_object_add(p, "target", json_object_new_string(t->canonical));
-	json_object_object_add(p, "namespaces", ns_mask_to_json(ns_mask));
-	conn_error(c, NSCTL_ERROR_PERMISSION_DENIED, p);
 }
 
 /*
@@ -165,7 +205,7 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 	uint64_t inodes[_NS_COUNT];
 	int cgroup_fds[TARGET_CGROUPS_MAX];
 	size_t n_cgroup_fds = 0;
-	int idx[3], r;
+	int idx[3], named[3] = { -EBADF, -EBADF, -EBADF }, r;
 
 	if (m->stopping) {
 		conn_error(c, NSCTL_ERROR_SHUTTING_DOWN, NULL);
@@ -187,11 +227,13 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 	idx[0] = req.stdin_fd;
 	idx[1] = req.stdout_fd;
 	idx[2] = req.stderr_fd;
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 3 && !req.tty; i++) {
 		if (idx[i] < 0 || (size_t)idx[i] >= msg->n_fds) {
 			conn_error_invalid(c, (const char *[]){ "stdin", "stdout", "stderr" }[i]);
 			goto out;
 		}
+		named[i] = msg->fds[idx[i]];
+	}
 	if (!environment_request_valid(req.env)) {
 		conn_error_invalid(c, "env");
 		goto out;
@@ -209,13 +251,13 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 		error_target(c, NSCTL_ERROR_TARGET_NOT_FOUND, req.target);
 		goto out;
 	}
-	r = decide(c, &req, t, &d);
+	r = decide(c, &req, t, named, req.tty ? 0 : 3, &d);
 	if (r < 0) {
 		error_errno(c, "decide", r);
 		goto out;
 	}
 	if (d.action != POLICY_PERMIT) {
-		error_denied(c, &d, t, req.ns_mask);
+		error_denied(c, &d, t->canonical, req.ns_mask);
 		goto out;
 	}
 	r = target_open(t);
@@ -245,7 +287,10 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 		error_errno(c, "target-cgroup", r);
 		goto out;
 	}
-	r = take_stdio(msg, idx, sp.stdio);
+	/* Without argv (a terminal session): the run-as user's shell, as decided. */
+	if (!req.argv)
+		req.argv = TAKE_PTR(d.argv);
+	r = req.tty ? null_stdio(sp.stdio) : take_stdio(msg, idx, sp.stdio);
 	if (r < 0) {
 		error_errno(c, "stdio", r);
 		goto out;
@@ -253,6 +298,9 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 	sp.conn = c;
 	sp.target = t;
 	sp.ns_mask = req.ns_mask;
+	sp.tty = req.tty;
+	sp.rows = req.window.rows;
+	sp.columns = req.window.columns;
 	sp.argv = TAKE_PTR(req.argv);
 	sp.cwd = TAKE_PTR(req.cwd);
 	sp.rule = TAKE_PTR(d.rule);

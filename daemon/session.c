@@ -7,6 +7,14 @@
  * non-blocking SOCK_SEQPACKET socket whose EOF means "exec happened" (it is close-on-exec
  * in the worker), and exits arrive as readable pidfds, reaped with waitid(P_PIDFD, WNOHANG).
  * Every event handler runs the same three steps: drain the reports, reap, advance.
+ *
+ * A terminal session starts differently: the worker reports the terminal's master (and,
+ * in a pid namespace, the command's pidfd, in either order), the started reply carries
+ * the master to the client, and once that reply has been written out (conn.c calls
+ * session_output_flushed()) one byte on the report socket tells the worker to exec. Until
+ * then nothing runs on the terminal; a client that leaves before it makes the daemon shut
+ * its side of the report socket, on which the worker gives up. An exec failure after the
+ * started reply is the session's final reply.
  */
 
 #include <errno.h>
@@ -133,6 +141,10 @@ static void reply_start_error(struct session *s, const struct worker_report *rep
 		json_object_object_add(p, "operation", json_object_new_string("join-cgroup"));
 		json_object_object_add(p, "errno", json_object_new_int(rep->error));
 		break;
+	case WORKER_STAGE_TTY:
+		error = NSCTL_ERROR_TERMINAL_FAILED;
+		json_object_object_add(p, "errno", json_object_new_int(rep->error));
+		break;
 	case WORKER_STAGE_EXEC:
 		if (rep->error == ENOENT) {
 			error = NSCTL_ERROR_EXECUTABLE_NOT_FOUND;
@@ -206,6 +218,9 @@ static void drain_status(struct session *s)
 				if (!s->failed)
 					reply_start_error(s, &rep);
 			}
+		} else if (rep.kind == WORKER_REPORT_TTY && passed >= 0 && s->tty &&
+			   s->tty_master < 0 && s->state == SESSION_STARTING) {
+			s->tty_master = TAKE_FD(passed);
 		} else if (rep.kind == WORKER_REPORT_ERROR && !s->failed) {
 			reply_start_error(s, &rep);
 		}
@@ -278,8 +293,54 @@ static void finish(struct session *s)
 	session_free(s);
 }
 
+/* The first reply: the session has started; a terminal's master rides along as fd 0. */
+static void reply_started(struct session *s, int *fds, size_t n_fds)
+{
+	struct json_object *p = json_object_new_object();
+
+	s->state = SESSION_RUNNING;
+	json_object_object_add(p, "session", json_object_new_int64((int64_t)s->id));
+	json_object_object_add(p, "pid", json_object_new_int64(
+		s->cmd_pid ? s->cmd_pid : s->worker_pid));
+	if (n_fds > 0)
+		json_object_object_add(p, "terminal", json_object_new_int(0));
+	audit_session(s, "session-start", NULL, "session started");
+	if (s->conn) {
+		conn_reply(s->conn, p, true, fds, n_fds);
+	} else {
+		json_object_put(p);
+		close_many(fds, n_fds);
+	}
+	if (s->hangup_pending)
+		send_hangup(s);
+}
+
+/* A terminal session starts once the master is here and the command's pid is known. */
+static void advance_tty(struct session *s)
+{
+	int fds[1];
+
+	if (s->state != SESSION_STARTING || s->failed || s->tty_master < 0)
+		return;
+	if (s->join_pid && s->cmd_pidfd < 0)
+		return; /* the pid-namespace child may report its terminal before its parent */
+	if (!s->conn) {
+		/* Abandoned: the worker was told to give up (session_detach). */
+		s->tty_master = safe_close(s->tty_master);
+		return;
+	}
+	fds[0] = TAKE_FD(s->tty_master);
+	s->tty_delivering = true;
+	reply_started(s, fds, 1);
+}
+
 static void advance(struct session *s)
 {
+	if (s->tty)
+		advance_tty(s);
+	/* A terminal session that failed after its started reply: the error was the last. */
+	if (s->state == SESSION_RUNNING && s->failed)
+		s->state = SESSION_ENDING;
 	if (!s->status_eof)
 		return;
 	if (s->state == SESSION_STARTING) {
@@ -290,23 +351,17 @@ static void advance(struct session *s)
 			};
 			reply_start_error(s, &rep);
 		}
-		if (s->failed) {
-			s->state = SESSION_ENDING;
-		} else {
-			struct json_object *p = json_object_new_object();
-
-			s->state = SESSION_RUNNING;
-			json_object_object_add(p, "session", json_object_new_int64((int64_t)s->id));
-			json_object_object_add(p, "pid", json_object_new_int64(
-				s->cmd_pid ? s->cmd_pid : s->worker_pid));
-			audit_session(s, "session-start", NULL, "session started");
-			if (s->conn)
-				conn_reply(s->conn, p, true, NULL, 0);
-			else
-				json_object_put(p);
-			if (s->hangup_pending)
-				send_hangup(s);
+		if (!s->failed && s->tty) {
+			/* The worker went without handing over a terminal. */
+			struct worker_report rep = {
+				.kind = WORKER_REPORT_ERROR, .stage = WORKER_STAGE_TTY, .error = EPIPE,
+			};
+			reply_start_error(s, &rep);
 		}
+		if (s->failed)
+			s->state = SESSION_ENDING;
+		else
+			reply_started(s, NULL, 0);
 	}
 	if (s->state == SESSION_RUNNING && command_done(s)) {
 		s->state = SESSION_ENDING;
@@ -360,6 +415,8 @@ static int make_spec_and_fork(struct session *s, struct session_params *p, int w
 		.cmd_path = p->grant ? p->grant->cmd : NULL,
 		.cgroup_fds = p->cgroup_fds,
 		.n_cgroup_fds = p->n_cgroup_fds,
+		.tty = p->tty,
+		.window = { .ws_row = p->rows, .ws_col = p->columns },
 	};
 	pid_t pid;
 
@@ -399,6 +456,8 @@ int session_start(struct manager *m, struct session_params *p, struct session **
 	s->worker_pidfd = -EBADF;
 	s->cmd_pidfd = -EBADF;
 	s->status_fd = -EBADF;
+	s->tty = p->tty;
+	s->tty_master = -EBADF;
 	s->state = SESSION_STARTING;
 	s->start_usec = now_usec();
 	s->target = strdup(p->target->canonical);
@@ -453,7 +512,27 @@ fail:
 void session_detach(struct session *s)
 {
 	s->conn = NULL;
+	if (s->tty && !s->tty_confirmed && !s->failed) {
+		/* The master never reached the client: the worker reads EOF and exits, no exec. */
+		if (s->status_fd >= 0)
+			(void)shutdown(s->status_fd, SHUT_WR);
+		s->failed = true;
+		audit_session(s, "session-end", NULL, "client left before the terminal was delivered");
+	}
 	session_hangup(s);
+}
+
+void session_output_flushed(struct session *s)
+{
+	static const char go = 1;
+
+	if (!s->tty_delivering)
+		return;
+	s->tty_delivering = false;
+	s->tty_confirmed = true;
+	/* A worker that is gone cannot hear it; its end arrives through its pidfd. */
+	if (s->status_fd >= 0)
+		(void)send(s->status_fd, &go, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 void session_hangup(struct session *s)
@@ -535,6 +614,7 @@ void session_free(struct session *s)
 	if (s->ev_grace)
 		event_free(s->ev_grace);
 	safe_close(s->status_fd);
+	safe_close(s->tty_master);
 	safe_close(s->worker_pidfd);
 	safe_close(s->cmd_pidfd);
 	LIST_REMOVE(s, entry);

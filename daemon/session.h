@@ -48,6 +48,11 @@ struct session {
 	bool hung_up;                /* SIGHUP sent (client gone, or nsctld stopping) */
 	bool hangup_pending;         /* hang up as soon as the command runs */
 
+	bool tty;                    /* the command runs on a terminal opened by the worker */
+	int tty_master;              /* received from the worker, until it goes into the reply */
+	bool tty_delivering;         /* the started reply with the master is being written */
+	bool tty_confirmed;          /* the worker was told to go on (the client has the master) */
+
 	struct event *ev_status, *ev_worker, *ev_cmd, *ev_grace;
 	LIST_ENTRY(session) entry;
 
@@ -74,6 +79,8 @@ struct session_params {
 	const int *cgroup_fds;       /* cgroup.procs files to join ("cgroup" option) */
 	size_t n_cgroup_fds;
 	const uint64_t *ns_inodes;   /* [_NS_COUNT] for the audit, or NULL */
+	bool tty;                    /* open a terminal in the target for the command's stdio */
+	unsigned short rows, columns; /* its initial size, 0 x 0 when not given */
 };
 
 /* Fork the worker and start watching it. Takes what params says; -errno on failure. */
@@ -84,6 +91,12 @@ void session_detach(struct session *s);
 
 /* Stop: like detach, but the final reply still goes to a connected client. */
 void session_hangup(struct session *s);
+
+/*
+ * Everything queued to the session's client has been written (conn.c calls this). A
+ * terminal session waits for it: its master was in the started reply.
+ */
+void session_output_flushed(struct session *s);
 
 /* Signal the running command. -ESRCH when it is not running. */
 int session_signal(struct session *s, int sig);

@@ -9,7 +9,8 @@
  *  2. Signal mask and dispositions reset: nothing of the daemon's signal setup (SIGPIPE
  *     ignored, handlers) may reach the command.
  *  3. The client's fds become 0, 1, 2 and every other fd is closed but the status socket
- *     and the target handles: no host fd can be carried into the target.
+ *     and the target handles: no host fd can be carried into the target. (With a terminal
+ *     the daemon passes /dev/null here; the terminal replaces it in step 9.)
  *  4. New session (setsid): the command has no controlling terminal of the daemon's.
  *  5. Join the namespaces with setns(pidfd, mask), atomically; the kernel orders user
  *     namespace first. Old kernels fall back to the files in /proc/PID/ns one at a time, in the
@@ -20,13 +21,31 @@
  *     gid, uid (all three ids), then set every capability set to exactly the granted ones
  *     (ambient for a uid other than 0, see set_capabilities()), then no_new_privs. After
  *     this no privilege is left to lose but the granted capabilities.
- *  8. Only now touch paths on the caller's behalf: chdir, argv[0] lookup on the fixed
- *     PATH, exec. Paths resolve in the target's mount namespace (if joined) as the run-as
- *     user. When the rule names the command, the file found is opened, checked against
- *     the rule's path, and that very fd is executed (exec_verified()).
- *  9. A failure at any stage is reported on the close-on-exec status socket and the
+ *  8. Only now touch paths on the caller's behalf: chdir, the terminal (9), argv[0] lookup
+ *     on the fixed PATH, exec. Paths resolve in the target's mount namespace (if joined) as
+ *     the run-as user, with no effective capability. When the rule names the command, the
+ *     file found is opened, checked against the rule's path, and that very fd is executed
+ *     (exec_verified()).
+ *  9. A terminal is opened after the drop, as the run-as user, not before as root:
+ *     - /dev/ptmx is looked up in the target's mount namespace, which whoever controls the
+ *       target controls. Opened as root, a device node or FIFO planted there would be
+ *       opened with root's rights and its fd handed to the client; opened as the user, the
+ *       master that travels to the client is one the user could have opened, and TIOCGPTN
+ *       must succeed on it (only a pty master answers it).
+ *     - devpts gives a new slave the opener's fsuid and fsgid (or the instance's gid=):
+ *       the run-as user owns the terminal with no chown as root, as grantpt() would have
+ *       arranged through a set-uid helper.
+ *     - The slave comes from the master with TIOCGPTPEER, not from a path in /dev/pts that
+ *       the target could swap.
+ *     The window size is set, the master goes to the daemon (a TTY report), and the
+ *     worker waits for one byte back, which the daemon sends once the reply carrying the
+ *     master has been written to the client: the command never runs on a terminal that
+ *     nobody holds. EOF instead means the session was abandoned: exit, no exec. Then the
+ *     slave becomes the controlling terminal (we lead a session and have none) and 0, 1, 2.
+ * 10. A failure at any stage is reported on the close-on-exec status socket and the
  *     worker exits 126/127; a successful exec closes the socket, which the daemon reads
- *     as "started".
+ *     as "started" (with a terminal the daemon has already replied "started", and a
+ *     failure after that is the session's final reply).
  *
  * No allocation happens here: the daemon prepared argv, envp and the groups before fork.
  *
@@ -345,6 +364,72 @@ static int next_candidate(const char **cursor, const char *name, char *path)
 	return 1;
 }
 
+/* Open a terminal pair in the current mount namespace as the current (run-as) user. */
+static int open_terminal(const struct worker_spec *spec, int *ret_master, int *ret_slave)
+{
+	_cleanup_close_ int master = -EBADF;
+	unsigned ptn;
+	int unlock = 0, slave;
+
+	/* posix_openpt(), spelt out: the path is the target's, O_CLOEXEC is ours. */
+	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return -errno;
+	/* Only a pty master answers TIOCGPTN: anything else planted at /dev/ptmx is refused. */
+	if (ioctl(master, TIOCGPTN, &ptn) < 0)
+		return -errno;
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+		return -errno;
+	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return -errno;
+	if (spec->window.ws_row > 0 && ioctl(slave, TIOCSWINSZ, &spec->window) < 0) {
+		int r = -errno;
+
+		safe_close(slave);
+		return r;
+	}
+	*ret_master = TAKE_FD(master);
+	*ret_slave = slave;
+	return 0;
+}
+
+/*
+ * The terminal, from opening it to making it our stdio (step 9 above). Returns -errno on
+ * failure; exits quietly when the daemon abandons the session instead of confirming.
+ */
+static int setup_terminal(const struct worker_spec *spec)
+{
+	int master = -EBADF, slave = -EBADF, r;
+	ssize_t n;
+	char go;
+
+	r = open_terminal(spec, &master, &slave);
+	if (r < 0)
+		return r;
+	report(spec->status_fd, WORKER_REPORT_TTY, WORKER_STAGE_TTY, 0, -1, 0, master);
+	/* The report holds its own reference until the client has it; ours must go. */
+	safe_close(master);
+	do
+		n = recv(spec->status_fd, &go, 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		_exit(NSCTL_EXIT_ERROR);
+	if (ioctl(slave, TIOCSCTTY, 0) < 0) {
+		r = -errno;
+		safe_close(slave);
+		return r;
+	}
+	for (int i = 0; i < 3; i++)
+		if (dup2(slave, i) < 0) {
+			r = -errno;
+			safe_close(slave);
+			return r;
+		}
+	safe_close(slave);
+	return 0;
+}
+
 /* execvp() with a fixed PATH and without the shell fallback. Returns the errno to report. */
 static int exec_command(const struct worker_spec *spec)
 {
@@ -499,6 +584,12 @@ _Noreturn void worker_run(const struct worker_spec *spec)
 
 	if (chdir(spec->cwd ? spec->cwd : "/") < 0)
 		fail(spec, WORKER_STAGE_CHDIR, errno, -1);
+
+	if (spec->tty) {
+		r = setup_terminal(spec);
+		if (r < 0)
+			fail(spec, WORKER_STAGE_TTY, -r, -1);
+	}
 
 	r = spec->cmd_path ? exec_verified(spec) : exec_command(spec);
 	fail(spec, WORKER_STAGE_EXEC, r, -1);

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/types.h>
 
 /* Stages that report an error back to the daemon. */
@@ -17,11 +18,14 @@ enum worker_stage {
 	WORKER_STAGE_EXEC,
 	WORKER_STAGE_CGROUP,    /* joining the target's cgroups */
 	WORKER_STAGE_VERIFY,    /* argv[0] is not the file the rule's cmd names */
+	WORKER_STAGE_TTY,       /* open the terminal in the target, make it the controlling one */
 };
 
 enum worker_report_kind {
 	WORKER_REPORT_ERROR,    /* stage + errno: the command will not run */
 	WORKER_REPORT_CHILD,    /* the command's pid; its pidfd rides as SCM_RIGHTS */
+	WORKER_REPORT_TTY,      /* the terminal's master rides as SCM_RIGHTS; the worker then
+				 * waits for one byte back before it goes on to exec */
 };
 
 /* One datagram on the status socket (SOCK_SEQPACKET). */
@@ -54,6 +58,8 @@ struct worker_spec {
 	const char *cmd_path;   /* the rule's cmd: argv[0] must resolve to it; NULL: any */
 	const int *cgroup_fds;  /* cgroup.procs files of the target's cgroups, joined first */
 	size_t n_cgroup_fds;
+	bool tty;               /* open a terminal in the target; it replaces stdio */
+	struct winsize window;  /* its initial size; 0 x 0: leave the kernel's */
 };
 
 /* Run in the forked child; never returns. */

@@ -43,6 +43,7 @@
 #define NSCTL_ERROR_ENVIRONMENT_NOT_PERMITTED "io.nsctl.EnvironmentNotPermitted"
 #define NSCTL_ERROR_COMMAND_NOT_PERMITTED "io.nsctl.CommandNotPermitted"
 #define NSCTL_ERROR_POLICY_INVALID "io.nsctl.PolicyInvalid"
+#define NSCTL_ERROR_TERMINAL_FAILED "io.nsctl.TerminalFailed"
 
 /* Client exit statuses for its own and the daemon's errors. */
 #define NSCTL_EXIT_ERROR 125
@@ -85,21 +86,32 @@ struct json_object *ns_mask_to_json(uint32_t mask);
 /* A JSON array of the strings of a NULL-terminated list (NULL: []); NULL on ENOMEM. */
 struct json_object *strv_to_json(char *const *l);
 
+/* The terminal's size in character cells: "window": {"rows": R, "columns": C}. */
+struct run_window {
+	uint16_t rows, columns; /* 1..RUN_WINDOW_MAX each */
+};
+
 /*
  * io.nsctl.Run parameters. The fds ride with the message; stdin/stdout/stderr are
  * indexes into them. Decoding checks types and shape only; the daemon checks meaning.
+ * Shape includes which fields go together: without tty, argv and the three stdio
+ * indexes are required and window is refused; with tty, the stdio indexes are refused
+ * (the terminal is the command's stdio) and argv may be left out (the user's shell).
  */
 struct run_request {
 	char *target;      /* "pid:42", "netns:blue" */
 	uint32_t ns_mask;  /* from "namespaces": a non-empty array of distinct names */
-	char **argv;       /* non-empty, argv[0] non-empty */
+	char **argv;       /* non-empty, argv[0] non-empty; NULL only with tty */
 	char **env;        /* optional "NAME=VALUE" entries */
 	char *cwd;         /* optional, absolute */
-	int stdin_fd, stdout_fd, stderr_fd; /* fd indexes, required */
+	bool tty;          /* optional: run on a new terminal whose master goes to the client */
+	struct run_window window; /* optional (tty only); 0 x 0 when absent */
+	int stdin_fd, stdout_fd, stderr_fd; /* fd indexes; -1 with tty */
 };
 
 #define RUN_ARGV_MAX 4096
 #define RUN_ENV_MAX 64
+#define RUN_WINDOW_MAX 65535 /* rows and columns are 1..RUN_WINDOW_MAX */
 
 /* Decode Run parameters; -EINVAL with *ret_bad_field naming the parameter. */
 int run_request_from_json(struct json_object *params, struct run_request *ret,
@@ -118,15 +130,16 @@ int kill_request_from_json(struct json_object *params, struct kill_request *ret,
 struct json_object *kill_request_to_json(const struct kill_request *req);
 
 /*
- * io.nsctl.CheckAccess parameters: Run's without the fds. A dry run of the policy's
- * decision; the target is not looked up.
+ * io.nsctl.CheckAccess parameters: Run's without the fds and the window. A dry run of the
+ * policy's decision; the target is not looked up. argv is required unless tty.
  */
 struct check_request {
 	char *target;
 	uint32_t ns_mask;
-	char **argv;
+	char **argv;       /* NULL only with tty: the run-as user's shell */
 	char **env;
 	char *cwd;
+	bool tty;
 };
 
 int check_request_from_json(struct json_object *params, struct check_request *ret,

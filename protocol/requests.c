@@ -99,27 +99,97 @@ static int field_cwd(struct json_object *v, void *field)
 	return 0;
 }
 
+/* One side of "window": a JSON int in 1..RUN_WINDOW_MAX. */
+static int field_window_side(struct json_object *v, void *field)
+{
+	uint16_t *p = field;
+	int64_t i;
+	int r;
+
+	r = proto_field_int64(v, &i);
+	if (r < 0)
+		return r;
+	if (i < 1 || i > RUN_WINDOW_MAX)
+		return -EINVAL;
+	*p = (uint16_t)i;
+	return 0;
+}
+
+/* "window": {"rows": R, "columns": C}, both required. */
+static int field_window(struct json_object *v, void *field)
+{
+	static const struct proto_field table[] = {
+		{ "rows", field_window_side, offsetof(struct run_window, rows), true },
+		{ "columns", field_window_side, offsetof(struct run_window, columns), true },
+		{}
+	};
+	struct run_window w = {};
+	const char *bad;
+	int r;
+
+	r = proto_dispatch(v, table, &w, &bad);
+	if (r < 0)
+		return r;
+	*(struct run_window *)field = w;
+	return 0;
+}
+
+/* The fields that go together (see struct run_request); the name of the first that does not. */
+static const char *run_request_inconsistent(const struct run_request *req)
+{
+	if (req->tty) {
+		if (req->stdin_fd >= 0)
+			return "stdin";
+		if (req->stdout_fd >= 0)
+			return "stdout";
+		if (req->stderr_fd >= 0)
+			return "stderr";
+		return NULL;
+	}
+	if (!req->argv)
+		return "argv";
+	if (req->stdin_fd < 0)
+		return "stdin";
+	if (req->stdout_fd < 0)
+		return "stdout";
+	if (req->stderr_fd < 0)
+		return "stderr";
+	if (req->window.rows != 0)
+		return "window";
+	return NULL;
+}
+
 int run_request_from_json(struct json_object *params, struct run_request *ret,
 			  const char **ret_bad_field)
 {
 	static const struct proto_field table[] = {
 		{ "target", proto_field_string, offsetof(struct run_request, target), true },
 		{ "namespaces", field_namespaces, offsetof(struct run_request, ns_mask), true },
-		{ "argv", field_argv, offsetof(struct run_request, argv), true },
+		{ "argv", field_argv, offsetof(struct run_request, argv), false },
 		{ "env", field_env, offsetof(struct run_request, env), false },
 		{ "cwd", field_cwd, offsetof(struct run_request, cwd), false },
-		{ "stdin", proto_field_fd_index, offsetof(struct run_request, stdin_fd), true },
-		{ "stdout", proto_field_fd_index, offsetof(struct run_request, stdout_fd), true },
-		{ "stderr", proto_field_fd_index, offsetof(struct run_request, stderr_fd), true },
+		{ "tty", proto_field_bool, offsetof(struct run_request, tty), false },
+		{ "window", field_window, offsetof(struct run_request, window), false },
+		{ "stdin", proto_field_fd_index, offsetof(struct run_request, stdin_fd), false },
+		{ "stdout", proto_field_fd_index, offsetof(struct run_request, stdout_fd), false },
+		{ "stderr", proto_field_fd_index, offsetof(struct run_request, stderr_fd), false },
 		{}
 	};
 	struct run_request req = { .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1 };
+	const char *bad;
 	int r;
 
 	r = proto_dispatch(params, table, &req, ret_bad_field);
 	if (r < 0) {
 		run_request_done(&req);
 		return r;
+	}
+	bad = run_request_inconsistent(&req);
+	if (bad) {
+		if (ret_bad_field)
+			*ret_bad_field = bad;
+		run_request_done(&req);
+		return -EINVAL;
 	}
 	*ret = req;
 	return 0;
@@ -175,6 +245,18 @@ struct json_object *ns_mask_to_json(uint32_t mask)
 	return TAKE_PTR(a);
 }
 
+static struct json_object *window_to_json(const struct run_window *w)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	if (proto_json_add(o, "rows", json_object_new_int(w->rows)) < 0 ||
+	    proto_json_add(o, "columns", json_object_new_int(w->columns)) < 0)
+		return NULL;
+	return TAKE_PTR(o);
+}
+
 /* The parameters Run and CheckAccess share, into a new object; NULL on ENOMEM. */
 static struct json_object *command_to_json(const char *target, uint32_t ns_mask,
 					   char *const *argv, char *const *env, const char *cwd)
@@ -184,8 +266,9 @@ static struct json_object *command_to_json(const char *target, uint32_t ns_mask,
 	if (!o)
 		return NULL;
 	if (proto_json_add(o, "target", json_object_new_string(target ? target : "")) < 0 ||
-	    proto_json_add(o, "namespaces", ns_mask_to_json(ns_mask)) < 0 ||
-	    proto_json_add(o, "argv", strv_to_json(argv)) < 0)
+	    proto_json_add(o, "namespaces", ns_mask_to_json(ns_mask)) < 0)
+		return NULL;
+	if (argv && proto_json_add(o, "argv", strv_to_json(argv)) < 0)
 		return NULL;
 	if (env && proto_json_add(o, "env", strv_to_json(env)) < 0)
 		return NULL;
@@ -201,8 +284,16 @@ struct json_object *run_request_to_json(const struct run_request *req)
 
 	if (!o)
 		return NULL;
-	if (proto_json_add(o, "stdin", json_object_new_int(req->stdin_fd)) < 0 ||
-	    proto_json_add(o, "stdout", json_object_new_int(req->stdout_fd)) < 0 ||
+	if (req->tty && proto_json_add(o, "tty", json_object_new_boolean(true)) < 0)
+		return NULL;
+	if (req->window.rows != 0 && proto_json_add(o, "window", window_to_json(&req->window)) < 0)
+		return NULL;
+	if (req->stdin_fd >= 0 && proto_json_add(o, "stdin", json_object_new_int(req->stdin_fd)) < 0)
+		return NULL;
+	if (req->stdout_fd >= 0 &&
+	    proto_json_add(o, "stdout", json_object_new_int(req->stdout_fd)) < 0)
+		return NULL;
+	if (req->stderr_fd >= 0 &&
 	    proto_json_add(o, "stderr", json_object_new_int(req->stderr_fd)) < 0)
 		return NULL;
 	return TAKE_PTR(o);
@@ -244,15 +335,21 @@ int check_request_from_json(struct json_object *params, struct check_request *re
 	static const struct proto_field table[] = {
 		{ "target", proto_field_string, offsetof(struct check_request, target), true },
 		{ "namespaces", field_namespaces, offsetof(struct check_request, ns_mask), true },
-		{ "argv", field_argv, offsetof(struct check_request, argv), true },
+		{ "argv", field_argv, offsetof(struct check_request, argv), false },
 		{ "env", field_env, offsetof(struct check_request, env), false },
 		{ "cwd", field_cwd, offsetof(struct check_request, cwd), false },
+		{ "tty", proto_field_bool, offsetof(struct check_request, tty), false },
 		{}
 	};
 	struct check_request req = {};
 	int r;
 
 	r = proto_dispatch(params, table, &req, ret_bad_field);
+	if (r >= 0 && !req.argv && !req.tty) {
+		if (ret_bad_field)
+			*ret_bad_field = "argv";
+		r = -EINVAL;
+	}
 	if (r < 0) {
 		check_request_done(&req);
 		return r;
@@ -272,7 +369,14 @@ void check_request_done(struct check_request *req)
 
 struct json_object *check_request_to_json(const struct check_request *req)
 {
-	return command_to_json(req->target, req->ns_mask, req->argv, req->env, req->cwd);
+	_cleanup_json_ struct json_object *o =
+		command_to_json(req->target, req->ns_mask, req->argv, req->env, req->cwd);
+
+	if (!o)
+		return NULL;
+	if (req->tty && proto_json_add(o, "tty", json_object_new_boolean(true)) < 0)
+		return NULL;
+	return TAKE_PTR(o);
 }
 
 int empty_request_from_json(struct json_object *params, const char **ret_bad_field)

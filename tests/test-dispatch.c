@@ -565,10 +565,10 @@ static void test_run_request(void **state)
 	}
 }
 
-/* run_full with key replaced by value (or removed when value is NULL). */
-static struct json_object *run_with(const char *key, const char *value)
+/* The JSON object text base with key replaced by value (or removed when value is NULL). */
+static struct json_object *json_with(const char *base, const char *key, const char *value)
 {
-	struct json_object *o = J(run_full);
+	struct json_object *o = J(base);
 
 	json_object_object_del(o, key);
 	if (value) {
@@ -582,6 +582,12 @@ static struct json_object *run_with(const char *key, const char *value)
 		assert_int_equal(json_object_object_add(o, key, json_object_get(V(holder))), 0);
 	}
 	return o;
+}
+
+/* run_full with key replaced by value (or removed when value is NULL). */
+static struct json_object *run_with(const char *key, const char *value)
+{
+	return json_with(run_full, key, value);
 }
 
 static char *json_array_of(size_t n, const char *element)
@@ -643,7 +649,11 @@ static void test_run_request_rejects(void **state)
 		{ "stdin", "null", "stdin" },
 		{ "stdout", "-1", "stdout" },
 		{ "stderr", "16", "stderr" },
-		{ "tty", "true", "tty" }, /* unknown parameter */
+		{ "tty", "1", "tty" },
+		{ "tty", "\"true\"", "tty" },
+		{ "tty", "true", "stdin" },      /* a terminal is the stdio: none may be named */
+		{ "window", "{\"rows\":24,\"columns\":80}", "window" }, /* only with tty */
+		{ "terminal", "0", "terminal" }, /* a reply field, not a parameter */
 	};
 	struct run_request req = { .target = (char *)"sentinel" };
 	const char *bad;
@@ -679,6 +689,131 @@ static void test_run_request_rejects(void **state)
 		run_request_done(&req);
 		assert_int_equal(run_request_from_json(n, &req, &bad), 0);
 		assert_int_equal(req.ns_mask, NS_MASK_ALL);
+		run_request_done(&req);
+	}
+}
+
+static const char run_tty[] =
+	"{\"target\":\"pid:42\",\"namespaces\":[\"mnt\",\"pid\"],\"tty\":true,"
+	"\"window\":{\"rows\":24,\"columns\":80}}";
+
+static void test_run_request_tty(void **state)
+{
+	_cleanup_json_ struct json_object *o = J(run_tty);
+	struct run_request req = {}, again = {};
+	const char *bad = NULL;
+
+	/* A terminal session: no stdio indexes, and no argv (the user's shell). */
+	assert_int_equal(run_request_from_json(o, &req, &bad), 0);
+	assert_true(req.tty);
+	assert_null(req.argv);
+	assert_int_equal(req.window.rows, 24);
+	assert_int_equal(req.window.columns, 80);
+	assert_int_equal(req.stdin_fd, -1);
+	assert_int_equal(req.stdout_fd, -1);
+	assert_int_equal(req.stderr_fd, -1);
+	{
+		_cleanup_json_ struct json_object *enc = run_request_to_json(&req);
+		_cleanup_json_ struct json_object *back = wire(enc);
+		struct json_object *v;
+
+		assert_false(json_object_object_get_ex(enc, "argv", &v));
+		assert_false(json_object_object_get_ex(enc, "stdin", &v));
+		assert_int_equal(run_request_from_json(back, &again, &bad), 0);
+	}
+	assert_true(again.tty);
+	assert_null(again.argv);
+	assert_int_equal(again.window.rows, 24);
+	assert_int_equal(again.window.columns, 80);
+	assert_int_equal(again.stdin_fd, -1);
+	run_request_done(&again);
+	run_request_done(&req);
+
+	/* Without tty nothing of it goes on the wire. */
+	{
+		_cleanup_json_ struct json_object *plain = J(run_full);
+		_cleanup_json_ struct json_object *enc = NULL;
+		struct json_object *v;
+
+		assert_int_equal(run_request_from_json(plain, &req, &bad), 0);
+		assert_false(req.tty);
+		assert_int_equal(req.window.rows, 0);
+		enc = run_request_to_json(&req);
+		assert_non_null(enc);
+		assert_false(json_object_object_get_ex(enc, "tty", &v));
+		assert_false(json_object_object_get_ex(enc, "window", &v));
+		run_request_done(&req);
+	}
+}
+
+static void test_run_request_tty_rejects(void **state)
+{
+	const struct {
+		const char *key, *value, *bad;
+	} bad_cases[] = {
+		{ "window", "{\"rows\":0,\"columns\":80}", "window" },
+		{ "window", "{\"rows\":24,\"columns\":65536}", "window" },
+		{ "window", "{\"rows\":-1,\"columns\":80}", "window" },
+		{ "window", "{\"rows\":\"24\",\"columns\":80}", "window" },
+		{ "window", "{\"rows\":24.0,\"columns\":80}", "window" },
+		{ "window", "{\"rows\":24}", "window" },
+		{ "window", "{\"columns\":80}", "window" },
+		{ "window", "{\"rows\":24,\"columns\":80,\"x\":1}", "window" },
+		{ "window", "{}", "window" },
+		{ "window", "[24,80]", "window" },
+		{ "window", "\"24x80\"", "window" },
+		{ "stdin", "0", "stdin" },
+		{ "stdout", "1", "stdout" },
+		{ "stderr", "2", "stderr" },
+		{ "argv", "[]", "argv" },
+		{ "tty", "false", "argv" }, /* then argv and stdio are required again */
+	};
+	const struct {
+		const char *key, *value;
+	} good_cases[] = {
+		{ "window", "{\"rows\":1,\"columns\":1}" },
+		{ "window", "{\"columns\":65535,\"rows\":65535}" },
+		{ "window", "null" },
+		{ "window", NULL },
+		{ "argv", "[\"top\",\"-b\"]" },
+		{ "stdin", "null" },
+	};
+	struct run_request req = { .target = (char *)"sentinel" };
+	const char *bad;
+
+	for (size_t i = 0; i < ELEMENTSOF(bad_cases); i++) {
+		_cleanup_json_ struct json_object *o = json_with(run_tty, bad_cases[i].key, bad_cases[i].value);
+
+		bad = NULL;
+		assert_int_equal(run_request_from_json(o, &req, &bad), -EINVAL);
+		if (!bad || strcmp(bad, bad_cases[i].bad) != 0)
+			print_error("case %zu (%s): bad field %s\n", i, bad_cases[i].key, bad);
+		assert_non_null(bad);
+		assert_string_equal(bad, bad_cases[i].bad);
+		assert_string_equal(req.target, "sentinel");
+	}
+	for (size_t i = 0; i < ELEMENTSOF(good_cases); i++) {
+		_cleanup_json_ struct json_object *o =
+			json_with(run_tty, good_cases[i].key, good_cases[i].value);
+		struct run_request r = {};
+		int ret;
+
+		bad = NULL;
+		ret = run_request_from_json(o, &r, &bad);
+		if (ret != 0)
+			print_error("case %zu (%s): bad field %s\n", i, good_cases[i].key, bad);
+		assert_int_equal(ret, 0);
+		assert_true(r.tty);
+		run_request_done(&r);
+	}
+	/* The limits: 65535 x 65535 arrives as such. */
+	{
+		_cleanup_json_ struct json_object *o =
+			json_with(run_tty, "window", "{\"rows\":65535,\"columns\":65535}");
+
+		assert_int_equal(run_request_from_json(o, &req, &bad), 0);
+		assert_int_equal(req.window.rows, 65535);
+		assert_int_equal(req.window.columns, 65535);
 		run_request_done(&req);
 	}
 }
@@ -845,6 +980,8 @@ int main(void)
 		cmocka_unit_test(test_build_and_reply),
 		cmocka_unit_test(test_run_request),
 		cmocka_unit_test(test_run_request_rejects),
+		cmocka_unit_test(test_run_request_tty),
+		cmocka_unit_test(test_run_request_tty_rejects),
 		cmocka_unit_test(test_kill_request),
 		cmocka_unit_test(test_check_request),
 		cmocka_unit_test(test_empty_request),

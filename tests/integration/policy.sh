@@ -11,7 +11,7 @@ require_tools ip unshare runuser useradd flock systemd-socket-activate timeout s
 require_binaries "$NSCTLD" "$NSCTL"
 [ -x "$PYTHON" ] || tap_skip_all "python3 is not installed"
 
-tap_plan 70
+tap_plan 77
 setup_tmpdir
 setup_users || exit 1
 netns_create || { diag "cannot create a network namespace"; exit 1; }
@@ -38,10 +38,11 @@ POLICY_LINES=(
 	"permit $BOB as $ALICE on $PT ns ipc"
 	"permit :$OPS on $NT ns net"
 	"permit $ALICE on $NT ns net caps net_admin"
-	"permit $BOB on $NT ns net"
+	"permit notty $BOB on $NT ns net"
 	"permit $BOB on $PT ns uts cmd $BIN/$T"
 	"permit cgroup $ALICE on $PT ns ipc"
 	"permit nolog $ALICE on $PT ns net"
+	"deny $ALICE on $PT ns uts cmd /bin/sh"
 )
 write_policy "$POLICY" "${POLICY_LINES[@]}"
 daemon_start "$SOCK" "$LOG" --policy "$POLICY" --idle-timeout 0 ||
@@ -259,7 +260,7 @@ check "check writes no audit record" \
 out=$(nsctl_as "$ALICE" policy 2>&1)
 check "policy: nsctl-alice's rules (user and group), in order" \
 	expect_eq "$(grep -Eo "$POLICY:[0-9]+" <<<"$out" | tr '\n' ' ')" \
-	"$POLICY:2 $POLICY:4 $POLICY:5 $POLICY:8 $POLICY:9 "
+	"$POLICY:2 $POLICY:4 $POLICY:5 $POLICY:8 $POLICY:9 $POLICY:10 "
 check "policy: each with its text" \
 	expect_match "$out" "^  $POLICY:5  permit $ALICE on $NT ns net caps net_admin\$"
 json=$(nsctl_as "$BOB" policy --json 2>&1)
@@ -271,22 +272,62 @@ check "policy --json: a rule's parts" \
 	expect_eq "$(json_get rules.0.run_as.user <<<"$json") $(json_get rules.2.command \
 		<<<"$json")" "$ALICE $BIN/$T"
 
+# -- terminals ---------------------------------------------------------------------------
+PTY_HARNESS=$NSCTL_BUILDDIR/pty-harness
+json=$(nsctl_as "$BOB" check --json --tty "$NT" --net -- true 2>&1)
+check "notty: check --tty is denied, naming the reason" \
+	expect_eq "$(json_get allowed <<<"$json")/$(json_get reason <<<"$json")" \
+	"false/the rule permits no terminal"
+reply=$(as_user "$BOB" "$PYTHON" "$TESTDIR/varlink.py" "$SOCK" \
+	"{\"method\":\"io.nsctl.Run\",\"more\":true,\"parameters\":{\"target\":\"$NT\",\"namespaces\":[\"net\"],\"argv\":[\"true\"],\"tty\":true}}")
+check "notty: Run with tty is PermissionDenied with that reason" \
+	expect_eq "$(json_get error <<<"$reply")/$(json_get parameters.reason <<<"$reply")" \
+	"io.nsctl.PermissionDenied/the rule permits no terminal"
+json=$(nsctl_as "$ALICE" check --json --tty "$PT" --ipc 2>&1)
+check "a terminal session without a command: the run-as user's shell" \
+	expect_eq "$(json_get allowed <<<"$json") $(json_get argv <<<"$json")" \
+	"true [\"$(getent passwd "$ALICE" | cut -d: -f7)\"]"
+json=$(nsctl_as "$ALICE" check --json --tty "$PT" --uts 2>&1)
+check "... which a later 'deny ... cmd /bin/sh' refuses" \
+	expect_eq "$(json_get allowed <<<"$json")/$(json_get reason <<<"$json")" \
+	"false/the rule that permits a terminal session does not permit the shell"
+if [ -x "$PTY_HARNESS" ]; then
+	printf 'wait\n' >"$TESTDIR/wait.script"
+	out=$(timeout -k 5 60 "$PTY_HARNESS" --user "$BOB" --log "$TESTDIR/handoff.log" \
+		"$TESTDIR/wait.script" -- \
+		"$NSCTL" --socket "$SOCK" run --no-tty "$PT" --ipc -- id -u 2>&1)
+	check "'as': nsctl-bob's own terminal is not handed to nsctl-alice's command (125)" \
+		expect_match "$out" '^status 125$'
+	check "... PermissionDenied says why" \
+		expect_match "$(cat "$TESTDIR/handoff.log")" 'PermissionDenied.*runs as another user'
+	out=$(timeout -k 5 60 "$PTY_HARNESS" --user "$BOB" --log "$TESTDIR/as-tty.log" \
+		"$TESTDIR/wait.script" -- \
+		"$NSCTL" --socket "$SOCK" run --tty "$PT" --ipc -- id -u 2>&1)
+	check "'as' with a terminal session of its own: runs as nsctl-alice" \
+		expect_eq "$(grep -c '^status 0$' <<<"$out")/$(tr -d '\r' <"$TESTDIR/as-tty.log")" \
+		"1/$ALICE_UID"
+else
+	for d in "handoff refused" "... why" "a terminal session of its own"; do
+		skip "'as' and terminals: $d" "pty-harness is not built"
+	done
+fi
+
 # -- reload ------------------------------------------------------------------------------------
 nsctl_as "$BOB" run "$PT" --net -- true 2>/dev/null
 check "before the reload nsctl-bob may not enter the target's net namespace" expect_eq "$?" 125
 write_policy "$POLICY" "${POLICY_LINES[@]}" "permit $BOB on $PT ns net"
 out=$("$NSCTLD" --reload --listen "$SOCK" 2>&1)
 check "nsctld --reload with a good file: exit 0, says how many rules" \
-	expect_eq "$?/$out" "0/policy reloaded: 9 rules"
+	expect_eq "$?/$out" "0/policy reloaded: 10 rules"
 nsctl_as "$BOB" run "$PT" --net -- true
 check "... and the new rule is in force" expect_eq "$?" 0
 
 write_policy "$POLICY" "${POLICY_LINES[@]}" "permit $BOB on $PT ns net" "permit $BOB ns net extra"
 out=$("$NSCTLD" --reload --listen "$SOCK" 2>&1)
 check "nsctld --reload with a broken file: exit 1, error with FILE:LINE" \
-	expect_eq "$?/$(grep -c "$POLICY:11: unknown keyword 'extra'" <<<"$out")" "1/1"
+	expect_eq "$?/$(grep -c "$POLICY:12: unknown keyword 'extra'" <<<"$out")" "1/1"
 check "... the daemon logs it with FILE:LINE too" \
-	expect_match "$(grep -v '^{' "$LOG")" "keeping the last good one: $POLICY:11:"
+	expect_match "$(grep -v '^{' "$LOG")" "keeping the last good one: $POLICY:12:"
 nsctl_as "$BOB" run "$PT" --net -- true
 check "... and the last good policy stays" expect_eq "$?" 0
 
@@ -306,7 +347,7 @@ write_policy "$POLICY" "${POLICY_LINES[@]}" "permit $BOB on $PT ns net" \
 	"include policy.d/*.conf"
 out=$("$NSCTLD" --reload --listen "$SOCK" 2>&1)
 check "reload with an include: exit 0, the included rule counts" \
-	expect_eq "$?/$out" "0/policy reloaded: 10 rules"
+	expect_eq "$?/$out" "0/policy reloaded: 11 rules"
 nsctl_as "$BOB" run "$PT" --net -- true 2>/dev/null
 check "... the included deny (the last rule) decides" \
 	expect_eq "$?/$(audit_records "$LOG" NSCTL_EVENT=decision NSCTL_CALLER_UID="$BOB_UID" |
@@ -321,7 +362,7 @@ check "nsctld --check-policy follows the include and exits 1" \
 rm -f "$TESTDIR/policy.d/20-bad.conf"
 check "nsctld --check-policy: exit 0 once the included file is gone" \
 	expect_eq "$("$NSCTLD" --check-policy "$POLICY" 2>&1; echo $?)" \
-	"$POLICY: 10 rules, OK"$'\n'"0"
+	"$POLICY: 11 rules, OK"$'\n'"0"
 
 reply=$(as_user "$BOB" "$PYTHON" "$TESTDIR/varlink.py" "$SOCK" '{"method":"io.nsctl.Reload"}')
 check "io.nsctl.Reload by a user other than root: PermissionDenied" \
