@@ -65,7 +65,8 @@ static char *describe(const struct decision *d)
 					      d->argv ? d->argv[0] : "-",
 					      (unsigned long long)d->caps), -1);
 	} else if (d->refused_env) {
-		assert_int_not_equal(asprintf(&s, "deny %s refused %s", d->rule, d->refused_env), -1);
+		assert_int_not_equal(asprintf(&s, "deny %s refused %s", d->rule, d->refused_env),
+				     -1);
 	} else {
 		assert_int_not_equal(asprintf(&s, "deny %s%s%s", d->rule, d->reason ? " " : "",
 					      d->reason ? d->reason : ""), -1);
@@ -103,7 +104,8 @@ static void test_decision_table(void **state)
 /* "as root" without caps hands on what nsctld holds; caps narrows it. */
 static void test_decision_as_root(void **state)
 {
-	static const char text[] = "permit 4242424 as root\npermit 4242424 as root caps chown ns uts";
+	static const char text[] = "permit 4242424 as root\n"
+				   "permit 4242424 as root caps chown ns uts";
 	struct target t = { .canonical = (char *)"netns:blue", .bare = (char *)"blue" };
 	const struct policy_caller caller = { .uid = NOUSER, .gid = NOUSER };
 	struct policy *p = NULL;
