@@ -10,7 +10,6 @@
 
 #include "daemon/decision.h"
 #include "daemon/environment.h"
-#include "daemon/target.h"
 #include "protocol/cleanup.h"
 
 uint64_t decision_own_caps(void)
@@ -66,12 +65,12 @@ static int check_shell(const struct policy *p, const struct policy_caller *calle
 }
 
 int decision_make(const struct policy *p, const struct policy_caller *caller,
-		  const struct target *t, uint32_t ns_mask, char *const *argv, char *const *env,
-		  bool tty, struct decision *ret)
+		  const char *canonical, const char *bare, uint32_t ns_mask, char *const *argv,
+		  char *const *env, bool tty, struct decision *ret)
 {
 	const struct policy_rule *rule = NULL;
 	const struct policy_request req = {
-		.target = t->canonical, .bare_name = t->bare, .ns_mask = ns_mask, .argv = argv,
+		.target = canonical, .bare_name = bare, .ns_mask = ns_mask, .argv = argv,
 	};
 	struct decision d = { .action = POLICY_DENY };
 	int r;

@@ -7,8 +7,6 @@
 
 #include "daemon/policy.h"
 
-struct target;
-
 struct decision {
 	enum policy_action action;
 	char *rule;                 /* "FILE:LINE", or "default" when no rule matched */
@@ -21,16 +19,16 @@ struct decision {
 };
 
 /*
- * Decide for caller whether argv may run in the ns_mask namespaces of target (parsed,
- * not necessarily pinned), with the env entries of the request, on a terminal if tty.
+ * Decide for caller whether argv may run in the ns_mask namespaces of the target named
+ * canonical (and bare), with the env entries of the request, on a terminal if tty.
  * A permit becomes a deny when its rule does not let one of env through (refused_env),
  * says notty to a terminal (reason), or, for a request without argv (a terminal session
  * with the run-as user's shell), would not permit that shell by itself (reason). 0 or
  * -ENOMEM; *ret must be released with decision_done() either way.
  */
 int decision_make(const struct policy *p, const struct policy_caller *caller,
-		  const struct target *t, uint32_t ns_mask, char *const *argv, char *const *env,
-		  bool tty, struct decision *ret);
+		  const char *canonical, const char *bare, uint32_t ns_mask, char *const *argv,
+		  char *const *env, bool tty, struct decision *ret);
 
 void decision_done(struct decision *d);
 

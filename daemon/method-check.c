@@ -91,8 +91,8 @@ void method_check_access(struct conn *c, const struct proto_call *call,
 		goto out;
 	}
 	if (r >= 0)
-		r = decision_make(c->m->policy, &caller, t, req.ns_mask, req.argv, req.env,
-				  req.tty, &d);
+		r = decision_make(c->m->policy, &caller, t->canonical, t->bare, req.ns_mask,
+				  req.argv, req.env, req.tty, &d);
 	p = r >= 0 ? answer(&d, t, req.ns_mask, req.argv) : NULL;
 	if (!p) {
 		p = json_object_new_object();

@@ -115,8 +115,8 @@ static int decide(struct conn *c, const struct run_request *req, const struct ta
 	bool permit;
 	int r;
 
-	r = decision_make(c->m->policy, &caller, t, req->ns_mask, req->argv, req->env, req->tty,
-			  d);
+	r = decision_make(c->m->policy, &caller, t->canonical, t->bare, req->ns_mask, req->argv,
+			  req->env, req->tty, d);
 	if (r < 0)
 		return r;
 	if (d->action == POLICY_PERMIT &&

@@ -1329,7 +1329,8 @@ static const char *last_component(const char *path)
  * A permit's cmd matches argv[0] written as its path, or as the bare name of its path
  * (the worker resolves that name and refuses any other file). A deny's cmd matches any
  * argv[0] with the same last component, wherever it points: again towards denying.
- * Listed arguments must be exactly argv[1..].
+ * Listed arguments must be exactly argv[1..]. Asked for any command, a permit's cmd may be
+ * satisfied and a deny's need not be: what could be permitted.
  */
 static bool cmd_matches(const struct policy_rule *rule, const struct policy_request *req)
 {
@@ -1337,6 +1338,8 @@ static bool cmd_matches(const struct policy_rule *rule, const struct policy_requ
 
 	if (!rule->cmd)
 		return true;
+	if (req->any_command)
+		return rule->action == POLICY_PERMIT;
 	if (!argv || !argv[0])
 		return false;
 	if (rule->action == POLICY_DENY) {

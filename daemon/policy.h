@@ -76,6 +76,11 @@ struct policy_request {
 	const char *bare_name; /* the name without its kind: "blue", "42" */
 	uint32_t ns_mask;      /* NS_BIT()s requested */
 	char *const *argv;     /* the command; NULL matches no rule that has "cmd" */
+	/*
+	 * Instead of argv: could some command be permitted (which targets a caller may see)?
+	 * Then a permit's cmd matches and a deny's cmd does not, whatever argv says.
+	 */
+	bool any_command;
 };
 
 /*

@@ -88,7 +88,7 @@ static void test_decision_table(void **state)
 
 		if (policy_parse_text("test", c->policy, strlen(c->policy), &p, &error) < 0)
 			fail_msg("case %zu: %s", i, error);
-		assert_int_equal(decision_make(p, &caller, &t, NS_BIT(NS_NET),
+		assert_int_equal(decision_make(p, &caller, t.canonical, t.bare, NS_BIT(NS_NET),
 					       (char *const *)c->argv, (char *const *)c->env,
 					       c->tty, &d), 0);
 		/* What the decision holds is its own: the policy may go (a reload). */
@@ -114,14 +114,14 @@ static void test_decision_as_root(void **state)
 
 	if (policy_parse_text("test", text, strlen(text), &p, &error) < 0)
 		fail_msg("%s", error);
-	assert_int_equal(decision_make(p, &caller, &t, NS_BIT(NS_NET), (char *const *)L("ls"),
-				       NULL, false, &d), 0);
+	assert_int_equal(decision_make(p, &caller, t.canonical, t.bare, NS_BIT(NS_NET),
+				       (char *const *)L("ls"), NULL, false, &d), 0);
 	assert_int_equal(d.action, POLICY_PERMIT);
 	assert_int_equal(d.grant->uid, 0);
 	assert_true(d.caps == decision_own_caps());
 	decision_done(&d);
-	assert_int_equal(decision_make(p, &caller, &t, NS_BIT(NS_UTS), (char *const *)L("ls"),
-				       NULL, false, &d), 0);
+	assert_int_equal(decision_make(p, &caller, t.canonical, t.bare, NS_BIT(NS_UTS),
+				       (char *const *)L("ls"), NULL, false, &d), 0);
 	assert_int_equal(d.action, POLICY_PERMIT);
 	assert_true(d.caps == 1);
 	decision_done(&d);

@@ -482,6 +482,7 @@ struct match_case {
 	const char *bare;
 	uint32_t mask;
 	const char *const *argv; /* NULL: the request has none */
+	bool any;                /* any_command */
 	enum policy_action expect;
 	unsigned line; /* of the deciding rule; 0: none matched */
 };
@@ -607,6 +608,11 @@ static const struct match_case match_cases[] = {
 	  .mask = NET, ARGV("ls"), PERMIT(1) },
 	{ "permit :daemon ns net\npermit :daemon cmd /usr/bin/tcpdump", .uid = 5, .gid = 1, BLUE,
 	  .mask = NET, ARGV("tcpdump"), PERMIT(2) },
+	/* any_command (could some command be permitted?): permits with cmd match, denies do not. */
+	{ "permit root cmd /usr/bin/ip", .uid = 0, BLUE, .mask = NET, .any = true, PERMIT(1) },
+	{ "permit root\ndeny root cmd /bin/sh", .uid = 0, BLUE, .mask = NET, .any = true,
+	  PERMIT(1) },
+	{ "permit root cmd /bin/ip\ndeny root", .uid = 0, BLUE, .mask = NET, .any = true, DENY(2) },
 	/* Options, as and caps do not take part in matching. */
 	{ "permit nolog keepenv root as daemon caps net_raw", .uid = 0, BLUE, .mask = NET,
 	  ARGV("ls"), PERMIT(1) },
@@ -647,7 +653,7 @@ static void run_match_cases(const struct match_case *cases, size_t n)
 		};
 		struct policy_request req = {
 			.target = c->target, .bare_name = c->bare, .ns_mask = c->mask,
-			.argv = (char *const *)c->argv,
+			.argv = (char *const *)c->argv, .any_command = c->any,
 		};
 		const struct policy_rule *rule = (const struct policy_rule *)SENTINEL;
 		struct policy *p = NULL;
