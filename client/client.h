@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/ioctl.h>
 #include <json-c/json.h>
 
@@ -25,6 +26,36 @@ struct client_verb {
 int cmd_run(const struct client *c, int argc, char *argv[]);
 int cmd_ls(const struct client *c, int argc, char *argv[]);
 int cmd_ns(const struct client *c, int argc, char *argv[]);
+int cmd_check(const struct client *c, int argc, char *argv[]);
+int cmd_policy(const struct client *c, int argc, char *argv[]);
+
+enum tty_choice {
+	TTY_AUTO, /* a terminal when stdin and stdout are both terminals */
+	TTY_YES,  /* -t, --tty */
+	TTY_NO,   /* --no-tty */
+};
+
+/* What "run" and "check" read off the command line; strings point into argv. */
+struct run_args {
+	const char *socket_arg;
+	const char *target;
+	const char *wd;
+	char **env; /* malloc'd array of pointers into argv (or environ), NULL-terminated, or NULL */
+	size_t n_env;
+	char **command; /* NULL: none given (the shell, with a terminal) */
+	uint32_t mask;
+	enum tty_choice tty;
+	bool json_allowed; /* set by the caller: --json is an option of this verb */
+	bool json;
+};
+
+/*
+ * Parse "TARGET [OPTION...] [--] COMMAND [ARG...]" (argv[0] is the verb, named in the
+ * messages) into a, which the caller releases (a->env) on every return. 0 when parsed,
+ * 1 when --help was asked for (the caller shows its help), -EINVAL (and similar) after
+ * printing the problem.
+ */
+int client_parse_run_args(int argc, char *argv[], struct run_args *a);
 
 /* connect.c */
 
@@ -54,6 +85,17 @@ int client_reply_from_message(const struct proto_message *m, struct proto_reply 
 int client_call(const char *path, const char *method, struct json_object *parameters,
 		int timeout_ms, struct proto_reply *ret);
 
+/*
+ * One short call for a verb (client_call() on the socket socket_arg selects): 0 with the
+ * successful reply in *ret, or, after printing why, the exit status for the failure (a
+ * connection problem, or an error reply). Takes ownership of parameters.
+ */
+int client_ask(const char *socket_arg, const char *method, struct json_object *parameters,
+	       struct proto_reply *ret);
+/* The same, waiting at most timeout_ms (a query that asks the backends may take a while). */
+int client_ask_timeout(const char *socket_arg, const char *method, struct json_object *parameters,
+		       int timeout_ms, struct proto_reply *ret);
+
 /* errors.c */
 
 /* Print "nsctl: " + the formatted text + a newline to stderr. */
@@ -72,6 +114,12 @@ int client_error_exit_status(const char *error);
  */
 int client_error_format(const char *error, struct json_object *parameters, char **ret);
 
+/* Print an error reply as one line; returns the exit status that goes with it. */
+int client_error_report(const struct proto_reply *reply);
+
+/* Print that a reply breaks the protocol (r, and the offending field); returns 125. */
+int client_invalid_reply(int r, const char *bad_field);
+
 /* Text for a protocol-level failure while talking to nsctld (negative errno from connect.c). */
 const char *client_strerror(int r);
 
@@ -86,17 +134,6 @@ struct client_query_args {
 int client_query_parse(const char *verb, int argc, char *argv[], void (*help)(void),
 		       struct client_query_args *a);
 
-/* Call method with params (taken; NULL: out of memory) on the socket, waiting at most
- * CLIENT_QUERY_TIMEOUT_MS. 0 with a success reply in *ret, else the exit status after
- * saying what went wrong. */
-int client_query_call(const char *verb, const char *socket_arg, const char *method,
-		      struct json_object *params, struct proto_reply *ret);
-
-/* "nsctl VERB: " + the text of an error reply; returns the exit status that goes with it. */
-int client_report_error_reply(const char *verb, const struct proto_reply *reply);
-
-/* "nsctl VERB: invalid reply from nsctld: ..."; returns NSCTL_EXIT_ERROR. */
-int client_report_bad_reply(const char *verb, int r, const char *bad_field);
 
 /* tty.c */
 

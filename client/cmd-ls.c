@@ -11,6 +11,8 @@
 #include "protocol/nsctl-protocol.h"
 #include "protocol/varlink.h"
 
+#define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
 static void help(void)
 {
 	printf("Usage: nsctl ls [--json] [--socket PATH]\n"
@@ -132,17 +134,16 @@ int cmd_ls(const struct client *c, int argc, char *argv[])
 		client_log_verb("ls", "unexpected argument '%s'", argv[optind]);
 		return NSCTL_EXIT_ERROR;
 	}
-	r = client_query_call("ls", a.socket_arg, NSCTL_METHOD_LIST_TARGETS,
-			      json_object_new_object(), &reply);
+	r = client_ask_timeout(a.socket_arg, NSCTL_METHOD_LIST_TARGETS, NULL,
+			       CLIENT_QUERY_TIMEOUT_MS, &reply);
 	if (r != 0)
 		return r;
 	r = listing_decode(reply.parameters, &l, &bad);
 	if (r < 0) {
-		r = client_report_bad_reply("ls", r, bad);
+		r = client_invalid_reply(r, bad);
 	} else {
 		if (a.json) {
-			puts(json_object_to_json_string_ext(reply.parameters,
-							    JSON_C_TO_STRING_PLAIN));
+			puts(json_object_to_json_string_ext(reply.parameters, JSON_FLAGS));
 		} else {
 			print_table(&l);
 			for (size_t i = 0; i < l.n_problems; i++)

@@ -11,6 +11,8 @@
 #include "protocol/nsctl-protocol.h"
 #include "protocol/varlink.h"
 
+#define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
 static void help(void)
 {
 	printf("Usage: nsctl ns TARGET [--json] [--socket PATH]\n"
@@ -105,6 +107,7 @@ int cmd_ns(const struct client *c, int argc, char *argv[])
 	struct describe_request req = {};
 	struct proto_reply reply = {};
 	struct description d = {};
+	struct json_object *params;
 	const char *bad = NULL;
 	int r;
 
@@ -120,17 +123,21 @@ int cmd_ns(const struct client *c, int argc, char *argv[])
 		return NSCTL_EXIT_ERROR;
 	}
 	req.target = argv[optind];
-	r = client_query_call("ns", a.socket_arg, NSCTL_METHOD_DESCRIBE_TARGET,
-			      describe_request_to_json(&req), &reply);
+	params = describe_request_to_json(&req);
+	if (!params) {
+		client_log_verb("ns", "%s", strerror(ENOMEM));
+		return NSCTL_EXIT_ERROR;
+	}
+	r = client_ask_timeout(a.socket_arg, NSCTL_METHOD_DESCRIBE_TARGET, params,
+			       CLIENT_QUERY_TIMEOUT_MS, &reply);
 	if (r != 0)
 		return r;
 	r = description_decode(reply.parameters, &d, &bad);
 	if (r < 0) {
-		r = client_report_bad_reply("ns", r, bad);
+		r = client_invalid_reply(r, bad);
 	} else {
 		if (a.json)
-			puts(json_object_to_json_string_ext(reply.parameters,
-							    JSON_C_TO_STRING_PLAIN));
+			puts(json_object_to_json_string_ext(reply.parameters, JSON_FLAGS));
 		else
 			print_table(&d);
 		r = 0;

@@ -123,29 +123,6 @@ static void help(void)
 	       NSCTL_DEFAULT_SOCKET);
 }
 
-/* Report a reply that breaks the protocol; returns the exit status for it. */
-static int protocol_violation(int r, const char *bad_field)
-{
-	if (r == -EINVAL && bad_field && *bad_field)
-		client_log("invalid reply from nsctld: missing, unexpected or invalid field '%s'",
-			   bad_field);
-	else
-		client_log("invalid reply from nsctld: %s", client_strerror(r));
-	return NSCTL_EXIT_ERROR;
-}
-
-/* Report an error reply; returns the exit status that goes with it. */
-static int error_reply(const struct proto_reply *reply)
-{
-	_cleanup_free_ char *text = NULL;
-
-	if (client_error_format(reply->error, reply->parameters, &text) < 0)
-		client_log("%s", reply->error);
-	else
-		client_log("%s", text);
-	return client_error_exit_status(reply->error);
-}
-
 /* Ask nsctld, over a second connection, to send sig to our session. Warns on failure. */
 static void forward_signal(const struct run *run, int sig)
 {
@@ -260,11 +237,11 @@ static int handle_message(struct run *run, struct proto_message *m)
 		master = proto_message_take_fd(m, 0);
 	r = client_reply_from_message(m, &reply, bad_field, sizeof(bad_field));
 	if (r < 0) {
-		run->exit_status = protocol_violation(r, bad_field);
+		run->exit_status = client_invalid_reply(r, bad_field);
 		return 1;
 	}
 	if (reply.error) {
-		run->exit_status = error_reply(&reply);
+		run->exit_status = client_error_report(&reply);
 		proto_reply_done(&reply);
 		return 1;
 	}
@@ -273,7 +250,7 @@ static int handle_message(struct run *run, struct proto_message *m)
 	r = proto_dispatch(reply.parameters, run_reply_fields, &rr, &bad);
 	if (r < 0) {
 		/* bad may point into the parameters: report before releasing them. */
-		run->exit_status = protocol_violation(r, bad);
+		run->exit_status = client_invalid_reply(r, bad);
 		proto_reply_done(&reply);
 		return 1;
 	}
@@ -419,40 +396,22 @@ static int dup_stdio(int ret_fds[3])
 	return 0;
 }
 
-enum tty_choice {
-	TTY_AUTO, /* a terminal when stdin and stdout are both terminals */
-	TTY_YES,  /* -t, --tty */
-	TTY_NO,   /* --no-tty */
-};
-
-/* What the command line asked for; strings point into argv. */
-struct run_args {
-	const char *socket_arg;
-	const char *target;
-	const char *wd;
-	char **env; /* malloc'd array of pointers into argv (or environ), NULL-terminated, or NULL */
-	size_t n_env;
-	char **command; /* NULL: none given (the shell, with a terminal) */
-	uint32_t mask;
-	enum tty_choice tty;
-};
-
-static int add_env(struct run_args *a, char *arg)
+static int add_env(const char *verb, struct run_args *a, char *arg)
 {
 	const char *eq = strchr(arg, '=');
 	char **n;
 
 	if (!eq || eq == arg) {
-		client_log_verb("run", "--env wants NAME=VALUE, not '%s'", arg);
+		client_log_verb(verb, "--env wants NAME=VALUE, not '%s'", arg);
 		return -EINVAL;
 	}
 	if (a->n_env >= RUN_ENV_MAX) {
-		client_log_verb("run", "too many --env (at most %d)", RUN_ENV_MAX);
+		client_log_verb(verb, "too many --env (at most %d)", RUN_ENV_MAX);
 		return -E2BIG;
 	}
 	n = reallocarray(a->env, a->n_env + 2, sizeof(char *));
 	if (!n) {
-		client_log_verb("run", "%s", strerror(ENOMEM));
+		client_log_verb(verb, "%s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
 	a->env = n;
@@ -461,14 +420,10 @@ static int add_env(struct run_args *a, char *arg)
 	return 0;
 }
 
-/*
- * Parse "TARGET [OPTION...] [--] COMMAND [ARG...]" (argv[0] is the verb) into a, which
- * the caller releases (a->env) on every return. 0 when parsed, 1 when --help was shown,
- * -EINVAL (and similar) after printing the problem.
- */
-static int parse_args(int argc, char *argv[], struct run_args *a)
+int client_parse_run_args(int argc, char *argv[], struct run_args *a)
 {
-	enum { ARG_SOCKET = 0x100, ARG_NO_TTY };
+	enum { ARG_SOCKET = 0x100, ARG_NO_TTY, ARG_JSON };
+	const char *verb = argv[0];
 	static const struct option options[] = {
 		{ "net", no_argument, NULL, 'n' },
 		{ "mount", no_argument, NULL, 'm' },
@@ -485,6 +440,7 @@ static int parse_args(int argc, char *argv[], struct run_args *a)
 		{ "no-tty", no_argument, NULL, ARG_NO_TTY },
 		{ "socket", required_argument, NULL, ARG_SOCKET },
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, ARG_JSON },
 		{},
 	};
 	int r;
@@ -546,7 +502,7 @@ static int parse_args(int argc, char *argv[], struct run_args *a)
 			a->wd = optarg;
 			break;
 		case 'e':
-			r = add_env(a, optarg);
+			r = add_env(verb, a, optarg);
 			if (r < 0)
 				return r;
 			break;
@@ -559,45 +515,50 @@ static int parse_args(int argc, char *argv[], struct run_args *a)
 		case ARG_SOCKET:
 			a->socket_arg = optarg;
 			break;
+		case ARG_JSON:
+			if (!a->json_allowed)
+				goto unknown;
+			a->json = true;
+			break;
 		case 'h':
-			help();
 			return 1;
 		case ':':
-			client_log_verb("run", "option '%s' requires an argument",
+			client_log_verb(verb, "option '%s' requires an argument",
 					argv[optind - 1]);
 			return -EINVAL;
 		default:
+		unknown:
 			if (optopt)
-				client_log_verb("run", "unknown option '-%c' (try '%s')", optopt,
-						"nsctl run --help");
+				client_log_verb(verb, "unknown option '-%c' (try 'nsctl %s "
+						"--help')", optopt, verb);
 			else
-				client_log_verb("run", "unknown option '%s' (try '%s')",
-						argv[optind - 1], "nsctl run --help");
+				client_log_verb(verb, "unknown option '%s' (try 'nsctl %s --help')",
+						argv[optind - 1], verb);
 			return -EINVAL;
 		}
 	}
 
 	if (!a->target) {
-		client_log_verb("run", "no target given (try 'nsctl run --help')");
+		client_log_verb(verb, "no target given (try 'nsctl %s --help')", verb);
 		return -EINVAL;
 	}
 	if (a->command && !a->command[0])
 		a->command = NULL; /* "nsctl run TARGET ... --" */
 	if (a->command && !a->command[0][0]) {
-		client_log_verb("run", "the command name is empty");
+		client_log_verb(verb, "the command name is empty");
 		return -EINVAL;
 	}
 	if (a->command && strv_length(a->command) > RUN_ARGV_MAX) {
-		client_log_verb("run", "too many arguments (at most %d)", RUN_ARGV_MAX);
+		client_log_verb(verb, "too many arguments (at most %d)", RUN_ARGV_MAX);
 		return -E2BIG;
 	}
 	if (a->mask == 0) {
-		client_log_verb("run", "no namespace given (use --net, --mount, ... or --all)");
+		client_log_verb(verb, "no namespace given (use --net, --mount, ... or --all)");
 		return -EINVAL;
 	}
 	/* A friendlier message than the daemon's InvalidParameter; it checks again. */
 	if (a->wd && a->wd[0] != '/') {
-		client_log_verb("run", "--wd must be an absolute path, not '%s'", a->wd);
+		client_log_verb(verb, "--wd must be an absolute path, not '%s'", a->wd);
 		return -EINVAL;
 	}
 	return 0;
@@ -611,7 +572,7 @@ static int add_term(struct run_args *a)
 			return 0;
 	for (char **e = environ; e && *e; e++)
 		if (strncmp(*e, "TERM=", 5) == 0)
-			return add_env(a, *e);
+			return add_env("run", a, *e);
 	return 0;
 }
 
@@ -642,13 +603,15 @@ int cmd_run(const struct client *c, int argc, char *argv[])
 	int stdio[3];
 	int r;
 
-	r = parse_args(argc, argv, &a);
+	r = client_parse_run_args(argc, argv, &a);
 	if (r == 0)
 		r = decide_tty(&a, &run.tty);
 	if (r == 0 && run.tty)
 		r = add_term(&a);
 	if (r != 0) {
 		free(a.env);
+		if (r > 0)
+			help();
 		return r > 0 ? 0 : NSCTL_EXIT_ERROR;
 	}
 

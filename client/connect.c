@@ -149,3 +149,30 @@ int client_call(const char *path, const char *method, struct json_object *parame
 	proto_message_done(&m);
 	return r;
 }
+
+int client_ask(const char *socket_arg, const char *method, struct json_object *parameters,
+	       struct proto_reply *ret)
+{
+	return client_ask_timeout(socket_arg, method, parameters, CLIENT_CALL_TIMEOUT_MS, ret);
+}
+
+int client_ask_timeout(const char *socket_arg, const char *method, struct json_object *parameters,
+		       int timeout_ms, struct proto_reply *ret)
+{
+	const char *path = client_socket_path(socket_arg);
+	struct proto_reply reply = {};
+	int r;
+
+	r = client_call(path, method, parameters, timeout_ms, &reply);
+	if (r < 0) {
+		client_log("cannot ask nsctld at %s: %s", path, client_strerror(r));
+		return NSCTL_EXIT_ERROR;
+	}
+	if (reply.error) {
+		r = client_error_report(&reply);
+		proto_reply_done(&reply);
+		return r;
+	}
+	*ret = reply;
+	return 0;
+}

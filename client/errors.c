@@ -57,6 +57,9 @@ struct error_params {
 	char *parameter;
 	char **candidates;
 	char *backend;
+	char *name;
+	char *rule;
+	char *message;
 	int64_t errno_value;
 	int64_t session;
 };
@@ -76,6 +79,9 @@ static void error_params_done(struct error_params *p)
 	free(p->parameter);
 	strv_free(p->candidates);
 	free(p->backend);
+	free(p->name);
+	free(p->rule);
+	free(p->message);
 }
 
 /* strerror() for an errno that came over the wire (any int64). */
@@ -124,6 +130,8 @@ static const struct proto_field fields_reason[] = { F_STR("reason", reason), {} 
 static const struct proto_field fields_interface[] = { F_STR("interface", interface), {} };
 static const struct proto_field fields_method[] = { F_STR("method", method), {} };
 static const struct proto_field fields_parameter[] = { F_STR("parameter", parameter), {} };
+static const struct proto_field fields_env[] = { F_STR("name", name), F_STR("rule", rule), {} };
+static const struct proto_field fields_message[] = { F_STR("message", message), {} };
 
 /* asprintf() that sets *ret only on success; 0 or -ENOMEM. */
 __attribute__((format(printf, 2, 3))) static int format_alloc(char **ret, const char *fmt, ...)
@@ -310,6 +318,32 @@ static int fmt_expected_more(const struct error_params *p, char **ret)
 	return format_alloc(ret, "nsctld expected a call with \"more\"");
 }
 
+static int fmt_env(const struct error_params *p, char **ret)
+{
+	return format_alloc(ret, "the variable %s is not passed on by the rule at %s", p->name,
+			    p->rule);
+}
+
+static int fmt_command(const struct error_params *p, char **ret)
+{
+	char buf[32];
+
+	return format_alloc(ret, "%s: not the command the policy permits (%s)", p->executable,
+			    p->errno_value == EPERM ? "another path"
+			    : p->errno_value == ESTALE ? "another file"
+			    : wire_strerror(p->errno_value, buf, sizeof(buf)));
+}
+
+static int fmt_policy(const struct error_params *p, char **ret)
+{
+	return format_alloc(ret, "the policy was not reloaded: %s", p->message);
+}
+
+static int fmt_denied(const struct error_params *p, char **ret)
+{
+	return format_alloc(ret, "permission denied");
+}
+
 #define EXIT_ERR NSCTL_EXIT_ERROR
 
 static const struct error_desc {
@@ -342,6 +376,11 @@ static const struct error_desc {
 	{ VARLINK_ERROR_METHOD_NOT_IMPLEMENTED, fields_method, fmt_method_impl, EXIT_ERR, false },
 	{ VARLINK_ERROR_INVALID_PARAMETER, fields_parameter, fmt_parameter, EXIT_ERR, false },
 	{ VARLINK_ERROR_EXPECTED_MORE, fields_none, fmt_expected_more, EXIT_ERR, false },
+	{ VARLINK_ERROR_PERMISSION_DENIED, fields_none, fmt_denied, EXIT_ERR, false },
+	{ NSCTL_ERROR_ENVIRONMENT_NOT_PERMITTED, fields_env, fmt_env, EXIT_ERR, false },
+	{ NSCTL_ERROR_COMMAND_NOT_PERMITTED, fields_exe_errno, fmt_command,
+	  NSCTL_EXIT_CANNOT_EXECUTE, true },
+	{ NSCTL_ERROR_POLICY_INVALID, fields_message, fmt_policy, EXIT_ERR, false },
 };
 
 static const struct error_desc *error_lookup(const char *name)
@@ -426,23 +465,23 @@ const char *client_strerror(int r)
 	}
 }
 
-int client_report_error_reply(const char *verb, const struct proto_reply *reply)
+int client_error_report(const struct proto_reply *reply)
 {
 	_cleanup_free_ char *text = NULL;
 
 	if (client_error_format(reply->error, reply->parameters, &text) < 0)
-		client_log_verb(verb, "%s", reply->error);
+		client_log("%s", reply->error);
 	else
-		client_log_verb(verb, "%s", text);
+		client_log("%s", text);
 	return client_error_exit_status(reply->error);
 }
 
-int client_report_bad_reply(const char *verb, int r, const char *bad_field)
+int client_invalid_reply(int r, const char *bad_field)
 {
 	if (r == -EINVAL && bad_field && *bad_field)
-		client_log_verb(verb, "invalid reply from nsctld: missing, unexpected or invalid "
-				"field '%s'", bad_field);
+		client_log("invalid reply from nsctld: missing, unexpected or invalid field '%s'",
+			   bad_field);
 	else
-		client_log_verb(verb, "invalid reply from nsctld: %s", client_strerror(r));
+		client_log("invalid reply from nsctld: %s", client_strerror(r));
 	return NSCTL_EXIT_ERROR;
 }

@@ -14,6 +14,8 @@
 
 static const struct client_verb verbs[] = {
 	{ "run", cmd_run, "run a command in namespaces of a target" },
+	{ "check", cmd_check, "would run be permitted, and what would the command get?" },
+	{ "policy", cmd_policy, "the rules of the policy that apply to you" },
 	{ "ls", cmd_ls, "list the targets you may enter" },
 	{ "ns", cmd_ns, "show a target's namespaces and which you may enter" },
 };

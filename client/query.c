@@ -1,13 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* What the query verbs (ls, ns) share: their options, and one call with its failures told. */
+/* What the query verbs (ls, ns) share: their options (--json, --socket, --help). */
 #include <errno.h>
 #include <getopt.h>
-#include <stdio.h>
-#include <string.h>
 
 #include "client/client.h"
-#include "protocol/cleanup.h"
-#include "protocol/nsctl-protocol.h"
 
 int client_query_parse(const char *verb, int argc, char *argv[], void (*help)(void),
 		       struct client_query_args *a)
@@ -44,30 +40,5 @@ int client_query_parse(const char *verb, int argc, char *argv[], void (*help)(vo
 			return -EINVAL;
 		}
 	}
-	return 0;
-}
-
-int client_query_call(const char *verb, const char *socket_arg, const char *method,
-		      struct json_object *params, struct proto_reply *ret)
-{
-	const char *path = client_socket_path(socket_arg);
-	struct proto_reply reply = {};
-	int r;
-
-	if (!params) {
-		client_log_verb(verb, "%s", strerror(ENOMEM));
-		return NSCTL_EXIT_ERROR;
-	}
-	r = client_call(path, method, params, CLIENT_QUERY_TIMEOUT_MS, &reply);
-	if (r < 0) {
-		client_log_verb(verb, "cannot ask nsctld at %s: %s", path, client_strerror(r));
-		return NSCTL_EXIT_ERROR;
-	}
-	if (reply.error) {
-		r = client_report_error_reply(verb, &reply);
-		proto_reply_done(&reply);
-		return r;
-	}
-	*ret = reply;
 	return 0;
 }

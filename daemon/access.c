@@ -7,7 +7,9 @@
  * later rules did not match S, so no deny among them lists any member of S and none matches
  * a member alone either. Hence "S permitted" implies "each n in S permitted alone", and the
  * union of the namespaces permitted alone bounds every permitted request. A target is
- * visible to a caller when that union is not empty.
+ * visible to a caller when that union is not empty. The question is asked for any command
+ * (policy_request.any_command): a rule that permits only some commands makes its targets
+ * visible; one that denies some commands takes nothing away.
  */
 
 #include "daemon/access.h"
@@ -33,6 +35,7 @@ uint32_t access_ns_mask(const struct policy *p, const struct policy_caller *call
 	for (int i = 0; i < _NS_COUNT; i++) {
 		struct policy_request req = {
 			.target = canonical, .bare_name = bare, .ns_mask = NS_BIT(i),
+			.any_command = true,
 		};
 
 		if (policy_check(p, caller, &req, NULL) == POLICY_PERMIT)

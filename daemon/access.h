@@ -15,9 +15,10 @@ void access_caller(const struct conn *c, struct policy_caller *ret);
 
 /*
  * The namespaces of a target (by its canonical and bare names) that the caller may enter
- * one at a time: NS_BIT(n) is set when the policy permits a request for n alone. A request
- * for several namespaces is permitted only if each alone is, so this is the most the caller
- * can get: a mask of 0 means no request for this target can be permitted.
+ * one at a time: NS_BIT(n) is set when the policy permits a request for n alone, for some
+ * command. A request for several namespaces is permitted only if each alone is, so this is
+ * the most the caller can get: a mask of 0 means no request for this target can be
+ * permitted.
  */
 uint32_t access_ns_mask(const struct policy *p, const struct policy_caller *caller,
 			const char *canonical, const char *bare);

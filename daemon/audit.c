@@ -1,17 +1,27 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Audit records with NSCTL_* fields: to the journal, or as one JSON object per line on stderr. */
+
+/*
+ * A record is first collected as a list of fields, each a string or an integer, and only
+ * then written: as journal fields (KEY=VALUE), or as one JSON object on stderr whose keys
+ * are the same. Absent values are left out in both. docs/audit.md lists the fields.
+ */
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <json-c/json.h>
 #include <systemd/sd-journal.h>
 
 #include "daemon/audit.h"
+#include "daemon/policy.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
+#define FIELDS_MAX (24 + _NS_COUNT)
 
 static enum audit_sink sink = AUDIT_STDERR;
 
@@ -33,6 +43,38 @@ void audit_init(enum audit_sink s)
 	sink = s;
 }
 
+struct field {
+	char key[32];
+	const char *str;   /* a string value, or NULL for an integer */
+	int64_t num;
+	bool json;         /* str is JSON text (argv): raw in the journal, parsed on stderr */
+};
+
+struct fields {
+	struct field f[FIELDS_MAX];
+	size_t n;
+};
+
+static void add_str(struct fields *fs, const char *key, const char *v)
+{
+	if (!v || fs->n == FIELDS_MAX)
+		return;
+	snprintf(fs->f[fs->n].key, sizeof(fs->f[0].key), "%s", key);
+	fs->f[fs->n].str = v;
+	fs->f[fs->n].json = false;
+	fs->n++;
+}
+
+static void add_num(struct fields *fs, const char *key, int64_t v)
+{
+	if (fs->n == FIELDS_MAX)
+		return;
+	snprintf(fs->f[fs->n].key, sizeof(fs->f[0].key), "%s", key);
+	fs->f[fs->n].str = NULL;
+	fs->f[fs->n].num = v;
+	fs->n++;
+}
+
 static struct json_object *argv_to_json(char *const *argv)
 {
 	struct json_object *a = json_object_new_array();
@@ -42,83 +84,121 @@ static struct json_object *argv_to_json(char *const *argv)
 	return a;
 }
 
-static void log_stderr(const struct audit_record *r, const char *ns)
+/* Everything of r worth recording; strings point into r, ns, caps and argv_json. */
+static void collect(const struct audit_record *r, const char *ns, const char *caps,
+		    const char *argv_json, struct fields *fs)
+{
+	add_str(fs, "MESSAGE", r->message ? r->message : r->event);
+	add_str(fs, "NSCTL_EVENT", r->event);
+	if (r->caller) {
+		add_num(fs, "NSCTL_CALLER_UID", r->caller->uid);
+		add_num(fs, "NSCTL_CALLER_GID", r->caller->gid);
+		add_num(fs, "NSCTL_CALLER_PID", r->caller->pid);
+	}
+	add_str(fs, "NSCTL_TARGET", r->target);
+	add_str(fs, "NSCTL_NAMESPACES", ns);
+	for (int t = 0; r->ns_inodes && t < _NS_COUNT; t++) {
+		char key[32];
+
+		if (!r->ns_inodes[t])
+			continue;
+		snprintf(key, sizeof(key), "NSCTL_NS_%s", ns_table[t].name);
+		for (char *c = key; *c; c++)
+			*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c);
+		add_num(fs, key, (int64_t)r->ns_inodes[t]);
+	}
+	if (argv_json) {
+		add_str(fs, "NSCTL_ARGV", argv_json);
+		fs->f[fs->n - 1].json = true;
+	}
+	add_str(fs, "NSCTL_DECISION", r->decision);
+	add_str(fs, "NSCTL_RULE", r->rule);
+	if (r->granted) {
+		add_num(fs, "NSCTL_RUN_AS_UID", r->run_as_uid);
+		add_num(fs, "NSCTL_RUN_AS_GID", r->run_as_gid);
+		add_str(fs, "NSCTL_CAPS", caps);
+	}
+	if (r->session)
+		add_num(fs, "NSCTL_SESSION", (int64_t)r->session);
+	if (r->pid > 0)
+		add_num(fs, "NSCTL_PID", r->pid);
+	if (r->exit_status >= 0)
+		add_num(fs, "NSCTL_EXIT_STATUS", r->exit_status);
+	if (r->signal > 0)
+		add_num(fs, "NSCTL_SIGNAL", r->signal);
+	add_str(fs, "NSCTL_ERROR", r->error);
+	if (r->duration_usec)
+		add_num(fs, "NSCTL_DURATION_USEC", (int64_t)r->duration_usec);
+}
+
+static void log_stderr(const struct fields *fs)
 {
 	_cleanup_json_ struct json_object *o = json_object_new_object();
 
 	if (!o)
 		return;
-#define ADD(k, v) json_object_object_add(o, k, v)
-	ADD("MESSAGE", json_object_new_string(r->message ? r->message : r->event));
-	ADD("NSCTL_EVENT", json_object_new_string(r->event));
-	if (r->caller) {
-		ADD("NSCTL_CALLER_UID", json_object_new_int64(r->caller->uid));
-		ADD("NSCTL_CALLER_GID", json_object_new_int64(r->caller->gid));
-		ADD("NSCTL_CALLER_PID", json_object_new_int64(r->caller->pid));
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct field *f = &fs->f[i];
+		struct json_object *v;
+
+		if (f->json)
+			v = json_tokener_parse(f->str);
+		else if (f->str)
+			v = json_object_new_string(f->str);
+		else
+			v = json_object_new_int64(f->num);
+		json_object_object_add(o, f->key, v);
 	}
-	if (r->target)
-		ADD("NSCTL_TARGET", json_object_new_string(r->target));
-	ADD("NSCTL_NAMESPACES", json_object_new_string(ns));
-	if (r->argv)
-		ADD("NSCTL_ARGV", argv_to_json(r->argv));
-	if (r->decision)
-		ADD("NSCTL_DECISION", json_object_new_string(r->decision));
-	if (r->rule)
-		ADD("NSCTL_RULE", json_object_new_string(r->rule));
-	if (r->session)
-		ADD("NSCTL_SESSION", json_object_new_int64((int64_t)r->session));
-	if (r->pid > 0)
-		ADD("NSCTL_PID", json_object_new_int64(r->pid));
-	if (r->exit_status >= 0)
-		ADD("NSCTL_EXIT_STATUS", json_object_new_int(r->exit_status));
-	if (r->signal > 0)
-		ADD("NSCTL_SIGNAL", json_object_new_int(r->signal));
-	if (r->error)
-		ADD("NSCTL_ERROR", json_object_new_string(r->error));
-	if (r->duration_usec)
-		ADD("NSCTL_DURATION_USEC", json_object_new_int64((int64_t)r->duration_usec));
-#undef ADD
-	fprintf(stderr, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	fprintf(stderr, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE));
 	fflush(stderr);
 }
 
-static void log_journal(const struct audit_record *r, const char *ns)
+/* 0, or -errno when the journal did not take it. */
+static int log_journal(const struct fields *fs)
 {
-	_cleanup_json_ struct json_object *argv = r->argv ? argv_to_json(r->argv) : NULL;
-	const char *argv_json = argv ? json_object_to_json_string_ext(argv, JSON_C_TO_STRING_PLAIN)
-				     : "";
-	int r_;
+	char text[FIELDS_MAX][64];
+	char *owned[FIELDS_MAX] = { 0 };
+	struct iovec iov[FIELDS_MAX + 2];
+	size_t n = 0;
+	int r;
 
-	r_ = sd_journal_send("MESSAGE=%s", r->message ? r->message : r->event,
-			     "PRIORITY=%d", 5 /* notice */,
-			     "SYSLOG_IDENTIFIER=nsctld",
-			     "NSCTL_EVENT=%s", r->event,
-			     "NSCTL_CALLER_UID=%u", r->caller ? (unsigned)r->caller->uid : 0u,
-			     "NSCTL_CALLER_GID=%u", r->caller ? (unsigned)r->caller->gid : 0u,
-			     "NSCTL_CALLER_PID=%d", r->caller ? (int)r->caller->pid : 0,
-			     "NSCTL_TARGET=%s", r->target ? r->target : "",
-			     "NSCTL_NAMESPACES=%s", ns,
-			     "NSCTL_ARGV=%s", argv_json,
-			     "NSCTL_DECISION=%s", r->decision ? r->decision : "",
-			     "NSCTL_RULE=%s", r->rule ? r->rule : "",
-			     "NSCTL_SESSION=%llu", (unsigned long long)r->session,
-			     "NSCTL_PID=%d", (int)r->pid,
-			     "NSCTL_EXIT_STATUS=%d", r->exit_status,
-			     "NSCTL_SIGNAL=%d", r->signal,
-			     "NSCTL_ERROR=%s", r->error ? r->error : "",
-			     "NSCTL_DURATION_USEC=%llu", (unsigned long long)r->duration_usec,
-			     NULL);
-	if (r_ < 0)
-		log_stderr(r, ns); /* never lose a record */
+	iov[n++] = (struct iovec){ .iov_base = (char *)"PRIORITY=5", .iov_len = 10 };
+	iov[n++] = (struct iovec){ .iov_base = (char *)"SYSLOG_IDENTIFIER=nsctld", .iov_len = 24 };
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct field *f = &fs->f[i];
+		int k;
+
+		if (f->str) {
+			if (asprintf(&owned[i], "%s=%s", f->key, f->str) < 0) {
+				owned[i] = NULL;
+				continue;
+			}
+			iov[n++] = (struct iovec){
+				.iov_base = owned[i], .iov_len = strlen(owned[i]),
+			};
+			continue;
+		}
+		k = snprintf(text[i], sizeof(text[i]), "%s=%lld", f->key, (long long)f->num);
+		iov[n++] = (struct iovec){ .iov_base = text[i], .iov_len = (size_t)k };
+	}
+	r = sd_journal_sendv(iov, (int)n);
+	for (size_t i = 0; i < fs->n; i++)
+		free(owned[i]);
+	return r;
 }
 
 void audit_log(const struct audit_record *r)
 {
-	char ns[128];
+	_cleanup_json_ struct json_object *argv = r->argv ? argv_to_json(r->argv) : NULL;
+	struct fields fs = { .n = 0 };
+	char ns[128], caps[1024];
 
 	ns_mask_to_string(r->ns_mask, ns, sizeof(ns));
-	if (sink == AUDIT_JOURNAL)
-		log_journal(r, ns);
-	else
-		log_stderr(r, ns);
+	policy_caps_to_string(r->caps, caps, sizeof(caps));
+	collect(r, ns, caps,
+		argv ? json_object_to_json_string_ext(argv, JSON_C_TO_STRING_PLAIN) : NULL, &fs);
+	if (sink == AUDIT_JOURNAL && log_journal(&fs) >= 0)
+		return;
+	log_stderr(&fs); /* never lose a record */
 }

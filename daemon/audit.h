@@ -2,6 +2,7 @@
 /* Audit records: one per decision, session start and session end; journal or JSON lines. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -33,6 +34,12 @@ struct audit_record {
 	const char *error;          /* a Varlink error name when the session failed to start */
 	uint64_t duration_usec;     /* session-end */
 	const char *message;        /* human summary */
+	/* What a permit grants; the fields below are recorded only when granted is true. */
+	bool granted;
+	uid_t run_as_uid;
+	gid_t run_as_gid;
+	uint64_t caps;
+	const uint64_t *ns_inodes;  /* [_NS_COUNT] target namespace inodes (0: unknown), or NULL */
 };
 
 void audit_log(const struct audit_record *r);

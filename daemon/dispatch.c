@@ -15,6 +15,9 @@ static const struct {
 	{ NSCTL_METHOD_KILL, method_kill },
 	{ NSCTL_METHOD_LIST_TARGETS, method_list_targets },
 	{ NSCTL_METHOD_DESCRIBE_TARGET, method_describe_target },
+	{ NSCTL_METHOD_CHECK_ACCESS, method_check_access },
+	{ NSCTL_METHOD_LIST_RULES, method_list_rules },
+	{ NSCTL_METHOD_RELOAD, method_reload },
 	{ VARLINK_METHOD_GET_INFO, method_get_info },
 	{ VARLINK_METHOD_GET_INTERFACE, method_get_interface_description },
 };

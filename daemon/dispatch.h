@@ -19,6 +19,10 @@ void dispatch_call(struct conn *c, const struct proto_call *call, struct proto_m
 
 void method_run(struct conn *c, const struct proto_call *call, struct proto_message *msg);
 void method_kill(struct conn *c, const struct proto_call *call, struct proto_message *msg);
+void method_check_access(struct conn *c, const struct proto_call *call,
+			 struct proto_message *msg);
+void method_list_rules(struct conn *c, const struct proto_call *call, struct proto_message *msg);
+void method_reload(struct conn *c, const struct proto_call *call, struct proto_message *msg);
 void method_get_info(struct conn *c, const struct proto_call *call, struct proto_message *msg);
 void method_get_interface_description(struct conn *c, const struct proto_call *call,
 				      struct proto_message *msg);

@@ -15,6 +15,7 @@
 
 #include "daemon/manager.h"
 #include "daemon/policy.h"
+#include "daemon/reload-client.h"
 #include "daemon/target.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
@@ -26,13 +27,18 @@ static void help(void)
 {
 	printf("Usage: nsctld [OPTIONS]\n"
 	       "       nsctld --check-policy FILE\n"
+	       "       nsctld --reload [--listen PATH]\n"
 	       "\n"
 	       "Run commands in the namespaces of targets on behalf of unprivileged callers,\n"
 	       "as the policy allows. Socket-activated by nsctld.socket, or --listen PATH.\n"
 	       "\n"
 	       "  -l, --listen PATH          listen on PATH instead of an activated socket\n"
 	       "  -p, --policy FILE          policy file (default " DEFAULT_POLICY ")\n"
-	       "      --check-policy FILE    check FILE like the daemon would; exit 0 or 1\n"
+	       "      --check-policy FILE    check FILE (and what it includes) like the daemon\n"
+	       "                             would; exit 0 or 1\n"
+	       "      --reload               make the running nsctld (at --listen PATH, default\n"
+	       "                             " NSCTL_DEFAULT_SOCKET ") read its policy again;\n"
+	       "                             exit 0 when the new policy is in use, else 1\n"
 	       "      --idle-timeout SEC     exit after SEC idle seconds when socket-activated\n"
 	       "                             (default 60, 0: never)\n"
 	       "      --kill-grace SEC       SIGHUP to SIGKILL for sessions whose client left\n"
@@ -61,7 +67,8 @@ static void help(void)
 	       "  -h, --help                 show this help\n"
 	       "      --version              show the version\n"
 	       "\n"
-	       "SIGHUP reloads the policy; SIGTERM ends running sessions and exits.\n");
+	       "SIGHUP reloads the policy too (the log says how it went); SIGTERM ends running\n"
+	       "sessions and exits.\n");
 }
 
 static int parse_unsigned(const char *s, unsigned max, unsigned *ret)
@@ -112,7 +119,7 @@ int main(int argc, char **argv)
 {
 	enum {
 		ARG_CHECK_POLICY = 0x100, ARG_IDLE, ARG_GRACE, ARG_REQ_TIMEOUT, ARG_MAX_SESS,
-		ARG_MAX_CONN, ARG_MAX_CONN_UID, ARG_LOG, ARG_VERSION, ARG_BACKENDS,
+		ARG_MAX_CONN, ARG_MAX_CONN_UID, ARG_LOG, ARG_VERSION, ARG_RELOAD, ARG_BACKENDS,
 		ARG_DOCKER_SOCKET, ARG_PODMAN_SOCKET, ARG_BACKEND_TIMEOUT, ARG_TARGET_CACHE,
 	};
 	static const struct option options[] = {
@@ -128,6 +135,7 @@ int main(int argc, char **argv)
 		{ "log", required_argument, NULL, ARG_LOG },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, ARG_VERSION },
+		{ "reload", no_argument, NULL, ARG_RELOAD },
 		{ "backends", required_argument, NULL, ARG_BACKENDS },
 		{ "docker-socket", required_argument, NULL, ARG_DOCKER_SOCKET },
 		{ "podman-socket", required_argument, NULL, ARG_PODMAN_SOCKET },
@@ -140,6 +148,7 @@ int main(int argc, char **argv)
 	_cleanup_free_ char *error = NULL;
 	unsigned *uval, secs;
 	char **spath;
+	bool reload = false;
 	int c, r, status;
 
 	manager_settings_init(&settings);
@@ -238,6 +247,9 @@ int main(int argc, char **argv)
 			printf("nsctld %s\n", PACKAGE_VERSION);
 			manager_settings_done(&settings);
 			return 0;
+		case ARG_RELOAD:
+			reload = true;
+			break;
 		default:
 			manager_settings_done(&settings);
 			return 1;
@@ -247,6 +259,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nsctld: unexpected argument '%s'\n", argv[optind]);
 		manager_settings_done(&settings);
 		return 1;
+	}
+	if (reload) {
+		status = reload_client(settings.listen_path ? settings.listen_path
+							    : NSCTL_DEFAULT_SOCKET);
+		manager_settings_done(&settings);
+		return status;
 	}
 	if (!settings.policy_path)
 		settings.policy_path = strdup(DEFAULT_POLICY);

@@ -81,18 +81,28 @@ static void on_stop_signal(evutil_socket_t sig, short what, void *userdata)
 	manager_stop(m);
 }
 
-static void on_reload_signal(evutil_socket_t sig, short what, void *userdata)
+int manager_reload_policy(struct manager *m, char **ret_error)
 {
-	struct manager *m = userdata;
 	_cleanup_free_ char *error = NULL;
+	int r;
 
 	sd_notify(0, "RELOADING=1");
-	if (manager_load_policy(m, &error) < 0)
+	r = manager_load_policy(m, &error);
+	if (r < 0)
 		manager_log("policy not reloaded, keeping the last good one: %s",
 			    error ? error : "out of memory");
 	else
-		manager_log("policy reloaded from %s", m->settings.policy_path);
+		manager_log("policy reloaded from %s: %zu rule%s", m->settings.policy_path,
+			    m->policy->n_rules, m->policy->n_rules == 1 ? "" : "s");
 	sd_notify(0, "READY=1");
+	if (r < 0 && ret_error)
+		*ret_error = TAKE_PTR(error);
+	return r;
+}
+
+static void on_reload_signal(evutil_socket_t sig, short what, void *userdata)
+{
+	(void)manager_reload_policy(userdata, NULL);
 }
 
 static void on_idle(evutil_socket_t fd, short what, void *userdata)

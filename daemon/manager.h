@@ -79,6 +79,12 @@ int manager_run(struct manager *m);
 /* Load the policy file; on failure keep the old one. -errno, message in *ret_error. */
 int manager_load_policy(struct manager *m, char **ret_error);
 
+/*
+ * Reload (SIGHUP, io.nsctl.Reload): like manager_load_policy(), and says so in the log,
+ * with the file:line of the first error. ret_error may be NULL.
+ */
+int manager_reload_policy(struct manager *m, char **ret_error);
+
 /* Begin an orderly stop: no new sessions, running ones are hung up, exit when none is left. */
 void manager_stop(struct manager *m);
 

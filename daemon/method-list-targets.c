@@ -115,7 +115,7 @@ void method_list_targets(struct conn *c, const struct proto_call *call,
 	struct json_object *p;
 	int r;
 
-	if (list_targets_request_from_json(call->parameters, &bad) < 0) {
+	if (empty_request_from_json(call->parameters, &bad) < 0) {
 		conn_error_invalid(c, bad ? bad : "parameters");
 		return;
 	}

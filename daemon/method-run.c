@@ -25,7 +25,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,128 +32,18 @@
 
 #include "daemon/access.h"
 #include "daemon/conn.h"
+#include "daemon/decision.h"
 #include "daemon/dispatch.h"
+#include "daemon/environment.h"
 #include "daemon/manager.h"
 #include "daemon/policy.h"
 #include "daemon/session.h"
+#include "daemon/target-info.h"
 #include "daemon/target.h"
 #include "daemon/terminal.h"
 #include "daemon/worker.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
-
-/* Names a caller may pass into the command's environment. */
-static bool env_name_allowed(const char *entry)
-{
-	static const char *const names[] = { "TERM", "LANG", "LANGUAGE", "COLORTERM" };
-	size_t len = strcspn(entry, "=");
-
-	if (entry[len] != '=' || len == 0)
-		return false;
-	for (size_t i = 0; i < ELEMENTSOF(names); i++)
-		if (strlen(names[i]) == len && strncmp(entry, names[i], len) == 0)
-			return true;
-	if (len > 3 && strncmp(entry, "LC_", 3) == 0) {
-		for (size_t i = 3; i < len; i++)
-			if (!((entry[i] >= 'A' && entry[i] <= 'Z') || entry[i] == '_'))
-				return false;
-		return true;
-	}
-	return false;
-}
-
-static bool env_valid(char *const *env)
-{
-	for (size_t i = 0; env && env[i]; i++) {
-		size_t len = strcspn(env[i], "=");
-
-		if (!env_name_allowed(env[i]))
-			return false;
-		for (size_t j = 0; j < i; j++)
-			if (strncmp(env[i], env[j], len + 1) == 0)
-				return false; /* the same name twice */
-	}
-	return true;
-}
-
-static int strv_push(char ***l, size_t *n, char *s)
-{
-	char **nl;
-
-	if (!s)
-		return -ENOMEM;
-	nl = realloc(*l, (*n + 2) * sizeof(char *));
-	if (!nl) {
-		free(s);
-		return -ENOMEM;
-	}
-	nl[(*n)++] = s;
-	nl[*n] = NULL;
-	*l = nl;
-	return 0;
-}
-
-static char *concat(const char *a, const char *b)
-{
-	char *s;
-
-	return asprintf(&s, "%s%s", a, b) < 0 ? NULL : s;
-}
-
-/* The command's whole environment: a fixed base from the caller's passwd entry, plus env. */
-static int build_environment(uid_t uid, char *const *env, char ***ret)
-{
-	_cleanup_strv_free_ char **l = NULL;
-	_cleanup_free_ char *buf = NULL;
-	struct passwd pw, *pwp = NULL;
-	char uidbuf[16];
-	const char *home = "/", *user = uidbuf, *shell = "/bin/sh";
-	long bufsize = sysconf(_SC_GETPW_R_SIZE_MAX);
-	size_t n = 0;
-	int r;
-
-	snprintf(uidbuf, sizeof(uidbuf), "%u", (unsigned)uid);
-	if (bufsize <= 0)
-		bufsize = 16384;
-	buf = malloc((size_t)bufsize);
-	if (!buf)
-		return -ENOMEM;
-	/* The host's user database, read by the daemon: never NSS inside a target. */
-	if (getpwuid_r(uid, &pw, buf, (size_t)bufsize, &pwp) == 0 && pwp) {
-		home = pw.pw_dir && pw.pw_dir[0] == '/' ? pw.pw_dir : "/";
-		user = pw.pw_name;
-		shell = pw.pw_shell && pw.pw_shell[0] == '/' ? pw.pw_shell : "/bin/sh";
-	}
-	if ((r = strv_push(&l, &n, strdup("PATH=" WORKER_PATH))) < 0 ||
-	    (r = strv_push(&l, &n, concat("HOME=", home))) < 0 ||
-	    (r = strv_push(&l, &n, concat("USER=", user))) < 0 ||
-	    (r = strv_push(&l, &n, concat("LOGNAME=", user))) < 0 ||
-	    (r = strv_push(&l, &n, concat("SHELL=", shell))) < 0)
-		return r;
-	for (size_t i = 0; env && env[i]; i++)
-		if ((r = strv_push(&l, &n, strdup(env[i]))) < 0)
-			return r;
-	*ret = TAKE_PTR(l);
-	return 0;
-}
-
-/* With no argv (a terminal session), the run-as user's shell: SHELL of the environment. */
-static int shell_argv(char *const *envp, char ***ret)
-{
-	_cleanup_strv_free_ char **l = NULL;
-	size_t n = 0;
-	int r;
-
-	for (size_t i = 0; envp && envp[i]; i++)
-		if (strncmp(envp[i], "SHELL=", 6) == 0) {
-			r = strv_push(&l, &n, strdup(envp[i] + 6));
-			if (r < 0)
-				return r;
-			*ret = TAKE_PTR(l);
-			return 0;
-		}
-	return -ENOENT; /* build_environment() always sets it */
-}
 
 /* stdio for a worker that will put a terminal there: /dev/null until it does. */
 static int null_stdio(int fds[3])
@@ -170,26 +59,6 @@ static int null_stdio(int fds[3])
 			return -errno; /* the caller closes what is there */
 	}
 	return 0;
-}
-
-/*
- * Whether the deciding rule lets the command have a terminal. The policy's tty/notty
- * options (POLICY_OPT_TTY, POLICY_OPT_NOTTY in rule->options) come with the policy
- * branch and are wired in here at merge; until then a permitting rule allows one.
- */
-static bool tty_allowed_by(const struct policy_rule *rule)
-{
-	return true;
-}
-
-static struct json_object *ns_array(uint32_t mask)
-{
-	struct json_object *a = json_object_new_array();
-
-	for (int i = 0; i < _NS_COUNT; i++)
-		if (mask & NS_BIT(i))
-			json_object_array_add(a, json_object_new_string(ns_table[i].name));
-	return a;
 }
 
 static void error_target(struct conn *c, const char *error, const char *target)
@@ -209,15 +78,25 @@ static void error_errno(struct conn *c, const char *operation, int r)
 	conn_error(c, NSCTL_ERROR_SYSTEM, p);
 }
 
-/* PermissionDenied; reason (may be NULL) says what was refused besides target and namespaces. */
-static void error_denied(struct conn *c, const char *target, uint32_t ns_mask, const char *reason)
+/*
+ * The error for a request the policy refused: a variable the rule does not pass on, or
+ * PermissionDenied, with what a permitting rule still refuses as its reason.
+ */
+static void error_denied(struct conn *c, const struct decision *d, const char *target,
+			 uint32_t ns_mask)
 {
 	struct json_object *p = json_object_new_object();
 
+	if (d->refused_env) {
+		json_object_object_add(p, "name", json_object_new_string(d->refused_env));
+		json_object_object_add(p, "rule", json_object_new_string(d->rule));
+		conn_error(c, NSCTL_ERROR_ENVIRONMENT_NOT_PERMITTED, p);
+		return;
+	}
 	json_object_object_add(p, "target", json_object_new_string(target));
-	json_object_object_add(p, "namespaces", ns_array(ns_mask));
-	if (reason)
-		json_object_object_add(p, "reason", json_object_new_string(reason));
+	json_object_object_add(p, "namespaces", ns_mask_to_json(ns_mask));
+	if (d->reason)
+		json_object_object_add(p, "reason", json_object_new_string(d->reason));
 	conn_error(c, NSCTL_ERROR_PERMISSION_DENIED, p);
 }
 
@@ -230,63 +109,76 @@ static void error_limit(struct conn *c, const char *limit)
 }
 
 /*
- * Decide and audit: may the caller do this, and as whom does the command run (*ret_run_as)?
- * Returns the deciding rule as "FILE:LINE" (or "default"), or NULL, in *ret_rule; when a
- * permitting rule still refuses a part of the request, what it refuses in *ret_reason.
- * stdio are the fds the request hands to the command (n_stdio 0 with a terminal).
+ * Decide and audit: may the caller do this, as whom, with what (decision_make(), shared
+ * with CheckAccess), and may the fds it hands over go to that user? One record, written
+ * once everything is known, so that it says how the request ends; none for a permit of a
+ * nolog rule, always one for a denial. stdio are the fds the request hands to the command
+ * (n_stdio 0 with a terminal).
  */
-static enum policy_action decide(struct conn *c, const struct run_request *req,
-				 const char *canonical, const char *bare, const int *stdio,
-				 size_t n_stdio, char **ret_rule, uid_t *ret_run_as,
-				 const char **ret_reason)
+static int decide(struct conn *c, const struct run_request *req, const char *canonical,
+		  const char *bare, const int *stdio, size_t n_stdio, struct decision *d)
 {
-	const struct policy_rule *rule = NULL;
 	struct policy_caller caller;
-	struct policy_request preq = {
-		.target = canonical, .bare_name = bare, .ns_mask = req->ns_mask,
-	};
-	enum policy_action a;
-	/* Who the command runs as: the caller; a rule's "as USER" is fed in here. */
-	uid_t run_as = c->cred.uid;
-	const char *reason = NULL, *message = "request denied";
-	char *where = NULL;
+	_cleanup_free_ char *message = NULL;
+	bool permit;
+	int r;
 
 	access_caller(c, &caller);
-	a = policy_check(c->m->policy, &caller, &preq, &rule);
-
-	if (a == POLICY_PERMIT && req->tty && !tty_allowed_by(rule)) {
-		reason = "the rule permits no terminal";
-		message = "request denied: no terminal permitted";
-	} else if (a == POLICY_PERMIT &&
-		   terminal_handoff_check(c->cred.uid, run_as, stdio, n_stdio) < 0) {
-		reason = "the command runs as another user: your terminal cannot be passed to it "
-			 "(use a terminal session, --tty)";
-		message = "request denied: the caller's terminal for another user";
+	r = decision_make(c->m->policy, &caller, canonical, bare, req->ns_mask, req->argv,
+			  req->env, req->tty, d);
+	if (r < 0)
+		return r;
+	if (d->action == POLICY_PERMIT &&
+	    terminal_handoff_check(c->cred.uid, d->grant->uid, stdio, n_stdio) < 0) {
+		d->action = POLICY_DENY;
+		d->reason = "the command runs as another user: your terminal cannot be passed to "
+			    "it (use a terminal session, --tty)";
 	}
-	if (reason)
-		a = POLICY_DENY;
-
-	if (rule) {
-		if (asprintf(&where, "%s:%u", rule->file, rule->line) < 0)
-			where = NULL;
-	} else {
-		where = strdup("default");
-	}
+	permit = d->action == POLICY_PERMIT;
+	if (permit && (d->grant->options & POLICY_OPT_NOLOG))
+		return 0;
+	if (d->refused_env)
+		r = asprintf(&message, "request denied: variable %s not permitted", d->refused_env);
+	else if (d->reason)
+		r = asprintf(&message, "request denied: %s", d->reason);
+	if (r < 0)
+		message = NULL;
 	audit_log(&(struct audit_record){
 		.event = "decision",
 		.caller = &c->cred,
 		.target = canonical,
 		.ns_mask = req->ns_mask,
-		.argv = req->argv,
-		.decision = a == POLICY_PERMIT ? "permit" : "deny",
-		.rule = where ? where : "?",
+		.argv = req->argv ? req->argv : d->argv,
+		.decision = permit ? "permit" : "deny",
+		.rule = d->rule,
 		.exit_status = -1,
-		.message = a == POLICY_PERMIT ? "request permitted" : message,
+		.error = d->refused_env ? NSCTL_ERROR_ENVIRONMENT_NOT_PERMITTED : NULL,
+		.message = permit ? "request permitted" : message ? message : "request denied",
+		.granted = permit,
+		.run_as_uid = permit ? d->grant->uid : 0,
+		.run_as_gid = permit ? d->grant->gid : 0,
+		.caps = d->caps,
 	});
-	*ret_rule = where;
-	*ret_run_as = run_as;
-	*ret_reason = reason;
-	return a;
+	return 0;
+}
+
+/*
+ * What the session needs to know about the pinned target: the inodes of its namespaces
+ * (audit) and, with the "cgroup" option, its cgroup.procs files. A target without a
+ * process (netns:) has no cgroup to join: the option does nothing there.
+ */
+static int target_details(const struct target *t, const struct decision *d, uint32_t ns_mask,
+			  uint64_t *inodes, int *cgroup_fds, size_t *n_cgroup_fds)
+{
+	int r;
+
+	r = target_ns_inodes(t, ns_mask, inodes);
+	if (r < 0)
+		return r;
+	*n_cgroup_fds = 0;
+	if (!(d->grant->options & POLICY_OPT_CGROUP) || t->pidfd < 0)
+		return 0;
+	return target_cgroup_open(t, cgroup_fds, TARGET_CGROUPS_MAX, n_cgroup_fds);
 }
 
 /* Take the three stdio fds out of the message; an index used twice is duplicated. */
@@ -340,13 +232,11 @@ static bool run_filter(const char *canonical, const char *bare, void *userdata)
 	return access_filter_visible(canonical, bare, &rc->filter);
 }
 
-/* Decide for rc on (canonical, bare), with the fds the command would get. */
-static enum policy_action run_decide(struct run_call *rc, const char *canonical,
-				     const char *bare, char **ret_rule, uid_t *ret_run_as,
-				     const char **ret_reason)
+/* Decide (audited) for rc on (canonical, bare), with the fds the command would get. */
+static int run_decide(struct run_call *rc, const char *canonical, const char *bare,
+		      struct decision *d)
 {
-	return decide(rc->c, &rc->req, canonical, bare, rc->stdio, rc->req.tty ? 0 : 3, ret_rule,
-		      ret_run_as, ret_reason);
+	return decide(rc->c, &rc->req, canonical, bare, rc->stdio, rc->req.tty ? 0 : 3, d);
 }
 
 struct reading {
@@ -354,15 +244,19 @@ struct reading {
 	char *canonical, *bare;
 };
 
+/* Would the policy permit this request on (canonical, bare)? Not audited. */
 static bool reading_permitted(const char *canonical, const char *bare, void *userdata)
 {
 	struct reading *rd = userdata;
-	struct policy_request preq = {
-		.target = canonical, .bare_name = bare, .ns_mask = rd->rc->req.ns_mask,
-	};
+	const struct run_request *req = &rd->rc->req;
+	struct decision d = { .action = POLICY_DENY };
+	bool permit;
 
-	if (policy_check(rd->rc->c->m->policy, &rd->rc->filter.caller, &preq, NULL) !=
-	    POLICY_PERMIT)
+	permit = decision_make(rd->rc->c->m->policy, &rd->rc->filter.caller, canonical, bare,
+			       req->ns_mask, req->argv, req->env, req->tty, &d) >= 0 &&
+		 d.action == POLICY_PERMIT;
+	decision_done(&d);
+	if (!permit)
 		return false;
 	rd->canonical = strdup(canonical);
 	rd->bare = strdup(bare);
@@ -371,25 +265,28 @@ static bool reading_permitted(const char *canonical, const char *bare, void *use
 
 /*
  * Nothing the caller may see has this name. The answer is the policy's for what the name
- * would mean: TargetNotFound if some meaning would be permitted, else PermissionDenied.
+ * would mean (audited like any decision): TargetNotFound if some meaning would be
+ * permitted, else PermissionDenied, the same as for a target that exists.
  */
 static void answer_not_found(struct conn *c, struct run_call *rc)
 {
 	struct reading rd = { .rc = rc };
-	const char *name = rc->req.target, *colon = strchr(name, ':'), *reason = NULL;
-	_cleanup_free_ char *rule = NULL;
-	enum policy_action a;
-	uid_t run_as;
+	const char *name = rc->req.target, *colon = strchr(name, ':');
+	struct decision d = { .action = POLICY_DENY };
+	int r;
 
 	(void)target_readings(c->m, name, reading_permitted, &rd);
-	a = run_decide(rc, rd.canonical ? rd.canonical : name,
-		       rd.bare ? rd.bare : colon ? colon + 1 : name, &rule, &run_as, &reason);
+	r = run_decide(rc, rd.canonical ? rd.canonical : name,
+		       rd.bare ? rd.bare : colon ? colon + 1 : name, &d);
 	free(rd.canonical);
 	free(rd.bare);
-	if (a == POLICY_PERMIT)
+	if (r < 0)
+		error_errno(c, "decide", r);
+	else if (d.action == POLICY_PERMIT)
 		error_target(c, NSCTL_ERROR_TARGET_NOT_FOUND, name);
 	else
-		error_denied(c, name, rc->req.ns_mask, reason);
+		error_denied(c, &d, name, rc->req.ns_mask);
+	decision_done(&d);
 }
 
 /* The target is pinned: decide, check its namespaces, start the session. */
@@ -397,14 +294,20 @@ static void run_start(struct conn *c, struct run_call *rc, struct target *t)
 {
 	struct manager *m = c->m;
 	struct session_params sp = { .stdio = { -EBADF, -EBADF, -EBADF } };
-	const char *reason = NULL;
+	struct decision d = { .action = POLICY_DENY };
+	uint64_t inodes[_NS_COUNT];
+	int cgroup_fds[TARGET_CGROUPS_MAX];
+	size_t n_cgroup_fds = 0;
 	struct session *s;
-	char *rule = NULL;
-	uid_t run_as;
 	int r;
 
-	if (run_decide(rc, t->canonical, t->bare, &rule, &run_as, &reason) != POLICY_PERMIT) {
-		error_denied(c, rc->req.target, rc->req.ns_mask, reason);
+	r = run_decide(rc, t->canonical, t->bare, &d);
+	if (r < 0) {
+		error_errno(c, "decide", r);
+		goto out;
+	}
+	if (d.action != POLICY_PERMIT) {
+		error_denied(c, &d, rc->req.target, rc->req.ns_mask);
 		goto out;
 	}
 	if (rc->req.ns_mask & ~t->available_ns) {
@@ -421,18 +324,18 @@ static void run_start(struct conn *c, struct run_call *rc, struct target *t)
 		error_limit(c, "sessions-per-user");
 		goto out;
 	}
-	r = build_environment(run_as, rc->req.env, &sp.envp);
-	if (r < 0) {
-		error_errno(c, "environment", r);
+	r = target_details(t, &d, rc->req.ns_mask, inodes, cgroup_fds, &n_cgroup_fds);
+	if (r == -ESRCH) {
+		error_target(c, NSCTL_ERROR_TARGET_NOT_FOUND, rc->req.target);
 		goto out;
 	}
-	if (!rc->req.argv) {
-		r = shell_argv(sp.envp, &rc->req.argv);
-		if (r < 0) {
-			error_errno(c, "shell", r);
-			goto out;
-		}
+	if (r < 0) {
+		error_errno(c, "target-cgroup", r);
+		goto out;
 	}
+	/* Without argv (a terminal session): the run-as user's shell, as decided. */
+	if (!rc->req.argv)
+		rc->req.argv = TAKE_PTR(d.argv);
 	memcpy(sp.stdio, rc->stdio, sizeof(sp.stdio));
 	rc->stdio[0] = rc->stdio[1] = rc->stdio[2] = -EBADF;
 	sp.conn = c;
@@ -443,7 +346,13 @@ static void run_start(struct conn *c, struct run_call *rc, struct target *t)
 	sp.columns = rc->req.window.columns;
 	sp.argv = TAKE_PTR(rc->req.argv);
 	sp.cwd = TAKE_PTR(rc->req.cwd);
-	sp.rule = TAKE_PTR(rule);
+	sp.rule = TAKE_PTR(d.rule);
+	sp.envp = TAKE_PTR(d.envp);
+	sp.grant = d.grant;
+	sp.caps = d.caps;
+	sp.cgroup_fds = cgroup_fds;
+	sp.n_cgroup_fds = n_cgroup_fds;
+	sp.ns_inodes = inodes;
 	r = session_start(m, &sp, &s);
 	if (r < 0) {
 		error_errno(c, "fork", r);
@@ -457,7 +366,8 @@ out:
 	strv_free(sp.argv);
 	free(sp.cwd);
 	free(sp.rule);
-	free(rule);
+	close_many(cgroup_fds, n_cgroup_fds);
+	decision_done(&d);
 }
 
 static void on_resolved(struct target_result *res, void *userdata)
@@ -524,7 +434,7 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 			conn_error_invalid(c, (const char *[]){ "stdin", "stdout", "stderr" }[i]);
 			goto fail;
 		}
-	if (!env_valid(rc->req.env)) {
+	if (!environment_request_valid(rc->req.env)) {
 		conn_error_invalid(c, "env");
 		goto fail;
 	}

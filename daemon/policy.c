@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The policy file: safe loading, a tokenizer, a keyword-table rule parser, and matching. */
+/* The policy files: safe loading, includes, a tokenizer, a keyword-table parser, matching. */
 
 /*
  * Invariants of this file. Each one has at least one case in tests/test-policy.c.
@@ -10,29 +10,32 @@
  * 2) The last matching rule MUST decide, whatever its action: a later deny overrides an
  *    earlier permit and a later permit overrides an earlier deny.
  *
- * 3) The checks on the policy file MUST be made on the opened file descriptor (fstat),
+ * 3) The checks on a policy file MUST be made on the opened file descriptor (fstat),
  *    never on the path, and the bytes parsed MUST be read from that same descriptor.
  *    The last path component MUST NOT be a symbolic link (O_NOFOLLOW). The file MUST be
  *    a regular file owned by root, not writable by group or others, and at most
- *    POLICY_FILE_MAX bytes, counting the bytes actually read, not only st_size.
+ *    POLICY_FILE_MAX bytes, counting the bytes actually read, not only st_size. This
+ *    holds for every included file as much as for the main one.
  *
  * 4) A file that fails any check, and text with any error, MUST NOT yield a policy: no
- *    partial policy, no "skip the bad line". *ret is written only on success.
+ *    partial policy, no "skip the bad line", no "skip the bad include". *ret is written
+ *    only on success.
  *
  * 5) The caller's identity MUST come only from struct policy_caller, which the daemon
  *    fills from the kernel (SO_PEERCRED, SO_PEERGROUPS). Nothing in a request names a
  *    user. A user rule matches the uid only; a group rule matches the primary gid or a
  *    supplementary group only.
  *
- * 6) Names MUST be resolved when the policy is loaded, and an unknown user or group MUST
- *    be an error, for deny rules too: skipping a deny rule would widen access.
+ * 6) Names MUST be resolved when the policy is loaded, in the host's user database, and
+ *    an unknown user or group MUST be an error, for deny rules too: skipping a deny rule
+ *    would widen access. This holds for "as USER" too, whose groups are resolved then.
  *
  * 7) Numeric ids MUST be exact: decimal digits only, no sign, no leading zero, no
  *    overflow, and never (uid_t)-1 / (gid_t)-1.
  *
- * 8) Every word MUST be understood or be an error. Keywords reserved for later versions
- *    of the language MUST be errors today, so that no rule is read as broader than it was
- *    written.
+ * 8) Every word MUST be understood or be an error: unknown keywords, unknown
+ *    capabilities, repeated clauses and options, and words that could be read more than
+ *    one way.
  *
  * 9) A permit with a namespace list MUST cover every namespace of the request; a request
  *    that asks for one namespace more than the list does not match it. A deny with a
@@ -40,17 +43,32 @@
  *
  * 10) Bytes that cannot be part of a rule (NUL, control characters, lines longer than
  *    POLICY_LINE_MAX) MUST be errors, never truncated or skipped.
+ *
+ * 11) A deny rule MUST NOT carry what only a grant means (options, "as", "caps"): they
+ *    are errors there, so that no one reads a deny as narrower than it is.
+ *
+ * 12) A permit with "cmd" MUST match only a request whose argv[0] is its path, or the
+ *    bare name of its path (resolved later, and checked again, by the worker), and when
+ *    it lists arguments, only a request whose other arguments are exactly those. A
+ *    request without argv matches no rule with "cmd".
+ *
+ * 13) Includes MUST NOT loop and MUST NOT nest deeper than POLICY_INCLUDE_DEPTH_MAX; the
+ *    directory of an include MUST be owned by root and not writable by group or others
+ *    (else its files could be removed or renamed), and it MUST exist.
  */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -60,6 +78,8 @@
 
 #define POLICY_LINE_MAX 4096 /* bytes, without the newline */
 #define POLICY_ID_MAX 4294967294u /* (uid_t)-1 and (gid_t)-1 mean "no change" to setresuid */
+#define POLICY_INCLUDE_FILES_MAX 256 /* files one include may name */
+#define POLICY_GROUPS_MAX 65536 /* NGROUPS_MAX of the kernel */
 #define NSS_BUFFER_MAX (1u << 20)
 
 enum token_kind {
@@ -74,14 +94,24 @@ struct token {
 	unsigned line;
 };
 
-/* The state of one parse. The tokens of the current line live in tokens[] and buf[]. */
-struct parser {
-	const char *path;
-	const char *p, *end; /* the text not read yet */
-	unsigned line;       /* number of the line last read */
+/* One load: the policy being built from the main file and its includes, and the error. */
+struct load {
 	struct policy *policy;
 	size_t n_rules_allocated;
 	char *error;
+	struct file_id {
+		dev_t dev;
+		ino_t ino;
+	} stack[POLICY_INCLUDE_DEPTH_MAX]; /* the files being read, outermost first */
+	unsigned depth;
+};
+
+/* The parse of one file. The tokens of the current line live in tokens[] and buf[]. */
+struct parser {
+	struct load *load;
+	const char *path;
+	const char *p, *end; /* the text not read yet */
+	unsigned line;       /* number of the line last read */
 	size_t n_tokens;
 	/* A line of POLICY_LINE_MAX bytes holds at most that many tokens ("{{{{"), and its
 	 * words with their NULs fit in one byte more: a word ends at a byte that is not part
@@ -95,6 +125,12 @@ static void rule_done(struct policy_rule *r)
 	free(r->identity);
 	r->targets = strv_free(r->targets);
 	free(r->file);
+	r->setenv = strv_free(r->setenv);
+	free(r->run_as_user);
+	free(r->run_as_groups);
+	free(r->cmd);
+	r->cmd_args = strv_free(r->cmd_args);
+	free(r->text);
 }
 
 void policy_free(struct policy *p)
@@ -107,20 +143,12 @@ void policy_free(struct policy *p)
 	free(p);
 }
 
-static void parser_freep(struct parser **ps)
-{
-	if (!*ps)
-		return;
-	policy_free((*ps)->policy);
-	free((*ps)->error);
-	free(*ps);
-}
-
-/* Record "PATH:LINE: message" as the parse error; returns -EINVAL, or -ENOMEM without one. */
+/* Record "PATH:LINE: message" as the load's error; returns -EINVAL, or -ENOMEM without one. */
 __attribute__((format(printf, 3, 4)))
 static int parse_error(struct parser *ps, unsigned line, const char *fmt, ...)
 {
 	_cleanup_free_ char *msg = NULL;
+	struct load *ld = ps->load;
 	va_list ap;
 	int r;
 
@@ -129,9 +157,9 @@ static int parse_error(struct parser *ps, unsigned line, const char *fmt, ...)
 	va_end(ap);
 	if (r < 0)
 		return -ENOMEM;
-	free(ps->error);
-	if (asprintf(&ps->error, "%s:%u: %s", ps->path, line, msg) < 0) {
-		ps->error = NULL;
+	free(ld->error);
+	if (asprintf(&ld->error, "%s:%u: %s", ps->path, line, msg) < 0) {
+		ld->error = NULL;
 		return -ENOMEM;
 	}
 	return -EINVAL;
@@ -313,6 +341,99 @@ static int lookup_group(const char *name, gid_t *ret)
 	return -ENOMEM;
 }
 
+/* The passwd entry of name (or of a numeric uid): uid, gid, name. -ENOENT when there is none. */
+static int lookup_passwd(const char *name, bool numeric, uid_t uid, uid_t *ret_uid,
+			 gid_t *ret_gid, char **ret_name)
+{
+	for (size_t size = nss_buffer_size(_SC_GETPW_R_SIZE_MAX); size <= NSS_BUFFER_MAX;
+	     size *= 2) {
+		_cleanup_free_ char *buf = malloc(size);
+		struct passwd pw, *result = NULL;
+		int r;
+
+		if (!buf)
+			return -ENOMEM;
+		r = numeric ? getpwuid_r(uid, &pw, buf, size, &result)
+			    : getpwnam_r(name, &pw, buf, size, &result);
+		if (r == ERANGE)
+			continue;
+		if (r == ENOENT || r == ESRCH || (r == 0 && !result))
+			return -ENOENT;
+		if (r != 0)
+			return -r;
+		if (pw.pw_uid > POLICY_ID_MAX || pw.pw_gid > POLICY_ID_MAX)
+			return -ERANGE;
+		*ret_name = strdup(pw.pw_name);
+		if (!*ret_name)
+			return -ENOMEM;
+		*ret_uid = pw.pw_uid;
+		*ret_gid = pw.pw_gid;
+		return 0;
+	}
+	return -ENOMEM;
+}
+
+/* initgroups(3)'s list for user with primary group gid, from the host's group database. */
+static int lookup_grouplist(const char *user, gid_t gid, gid_t **ret, size_t *ret_n)
+{
+	int n = 32;
+
+	for (;;) {
+		_cleanup_free_ gid_t *g = calloc((size_t)n, sizeof(gid_t));
+		int want = n;
+
+		if (!g)
+			return -ENOMEM;
+		if (getgrouplist(user, gid, g, &want) >= 0) {
+			*ret_n = (size_t)want;
+			*ret = TAKE_PTR(g);
+			return 0;
+		}
+		if (want <= n || want > POLICY_GROUPS_MAX)
+			return -E2BIG;
+		n = want;
+	}
+}
+
+/* "as USER" or "as UID": the user must be in the host's user database; so are its groups. */
+static int parse_as(struct parser *ps, const struct token *arg, struct policy_rule *rule)
+{
+	const char *name = arg->text;
+	bool numeric = looks_numeric(name);
+	uint32_t id = 0;
+	int r;
+
+	if (numeric) {
+		r = parse_id(name, &id);
+		if (r == -ERANGE)
+			return parse_error(ps, arg->line, "uid '%s' out of range (0..%u)", name,
+					   POLICY_ID_MAX);
+		if (r < 0)
+			return parse_error(ps, arg->line, "invalid uid '%s'", name);
+	}
+	r = lookup_passwd(name, numeric, (uid_t)id, &rule->run_as_uid, &rule->run_as_gid,
+			  &rule->run_as_user);
+	if (r == -ENOENT)
+		return parse_error(ps, arg->line, "unknown user '%s'", name);
+	if (r == -ERANGE)
+		return parse_error(ps, arg->line, "user '%s' has an invalid uid or gid", name);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		int q = parse_error(ps, arg->line, "cannot look up user '%s': %s", name,
+				    strerror(-r));
+		return q == -ENOMEM ? q : r;
+	}
+	r = lookup_grouplist(rule->run_as_user, rule->run_as_gid, &rule->run_as_groups,
+			     &rule->n_run_as_groups);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return parse_error(ps, arg->line, "cannot list the groups of user '%s'", name);
+	rule->run_as_set = true;
+	return 0;
+}
+
 /* Fill rule's identity from "name", "1000", ":group" or ":1000". */
 static int parse_identity(struct parser *ps, const struct token *t, struct policy_rule *rule)
 {
@@ -380,26 +501,36 @@ static const struct {
 	{ "deny", POLICY_DENY },
 };
 
-static int parse_on(struct parser *ps, const struct token *arg, struct policy_rule *rule);
-static int parse_ns(struct parser *ps, const struct token *arg, struct policy_rule *rule);
-
-/* The clauses after the identity; each takes one argument and may be given once. */
-static const struct clause {
+/* The options without an argument; "setenv { ... }" has a parser of its own. */
+static const struct {
 	const char *keyword;
-	const char *argument; /* for "missing ... after" */
-	int (*parse)(struct parser *ps, const struct token *arg, struct policy_rule *rule);
-} clauses[] = {
-	{ "on", "list of targets", parse_on },
-	{ "ns", "list of namespaces", parse_ns },
+	unsigned bit;
+} flag_options[] = {
+	{ "keepenv", POLICY_OPT_KEEPENV },
+	{ "tty", POLICY_OPT_TTY },
+	{ "notty", POLICY_OPT_NOTTY },
+	{ "cgroup", POLICY_OPT_CGROUP },
+	{ "nolog", POLICY_OPT_NOLOG },
 };
 
+static int parse_on(struct parser *ps, const struct token *arg, struct policy_rule *rule);
+static int parse_ns(struct parser *ps, const struct token *arg, struct policy_rule *rule);
+static int parse_caps(struct parser *ps, const struct token *arg, struct policy_rule *rule);
+
 /*
- * Words of later versions of the language (options before the identity, clauses after
- * it, directives). Today they are errors wherever a keyword could stand, and none of them
- * can be an identity, so that no rule written today changes meaning later.
+ * The clauses after the identity that take one argument; each may be given once, in any
+ * order. "cmd PATH [ARG...]" takes the rest of the line and so comes last.
  */
-static const char *const reserved[] = {
-	"as", "caps", "cmd", "setenv", "keepenv", "tty", "notty", "cgroup", "nolog", "include",
+static const struct clause {
+	const char *keyword;
+	const char *argument;  /* for "missing ... after" */
+	bool permit_only;      /* it grants something: meaningless, so an error, in a deny */
+	int (*parse)(struct parser *ps, const struct token *arg, struct policy_rule *rule);
+} clauses[] = {
+	{ "as", "user", true, parse_as },
+	{ "on", "list of targets", false, parse_on },
+	{ "ns", "list of namespaces", false, parse_ns },
+	{ "caps", "list of capabilities", true, parse_caps },
 };
 
 static const struct clause *clause_lookup(const char *word)
@@ -410,20 +541,27 @@ static const struct clause *clause_lookup(const char *word)
 	return NULL;
 }
 
+static bool is_clause_keyword(const char *word)
+{
+	return clause_lookup(word) || strcmp(word, "cmd") == 0;
+}
+
+/* The bit of a flag option, POLICY_OPT_SETENV for "setenv", 0 for any other word. */
+static unsigned option_bit(const char *word)
+{
+	for (size_t i = 0; i < ELEMENTSOF(flag_options); i++)
+		if (strcmp(flag_options[i].keyword, word) == 0)
+			return flag_options[i].bit;
+	return strcmp(word, "setenv") == 0 ? POLICY_OPT_SETENV : 0;
+}
+
+/* Words that can never be an identity: every keyword of the language. */
 static bool is_keyword(const char *word)
 {
 	for (size_t i = 0; i < ELEMENTSOF(actions); i++)
 		if (strcmp(actions[i].keyword, word) == 0)
 			return true;
-	return clause_lookup(word) != NULL;
-}
-
-static bool is_reserved(const char *word)
-{
-	for (size_t i = 0; i < ELEMENTSOF(reserved); i++)
-		if (strcmp(reserved[i], word) == 0)
-			return true;
-	return false;
+	return is_clause_keyword(word) || option_bit(word) || strcmp(word, "include") == 0;
 }
 
 /* Split a comma-separated list; an empty item is an error naming `what`. */
@@ -492,25 +630,225 @@ static int parse_ns(struct parser *ps, const struct token *arg, struct policy_ru
 	return 0;
 }
 
-static int append_rule(struct parser *ps, struct policy_rule *rule)
+/* A capability as written ("net_admin" or "cap_net_admin", lower case) -> its number. */
+static int cap_lookup(const char *name, unsigned *ret)
 {
-	struct policy *p = ps->policy;
+	const char *bare = strncmp(name, "cap_", 4) == 0 ? name + 4 : name;
+	_cleanup_free_ char *full = NULL;
+	cap_value_t v = -1;
 
-	if (p->n_rules == ps->n_rules_allocated) {
-		size_t n = ps->n_rules_allocated ? ps->n_rules_allocated * 2 : 16;
+	if (bare[0] < 'a' || bare[0] > 'z')
+		return -EINVAL;
+	for (const char *c = bare; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
+			return -EINVAL;
+	if (asprintf(&full, "cap_%s", bare) < 0)
+		return -ENOMEM;
+	if (cap_from_name(full, &v) < 0 || v < 0 || v > 63)
+		return -EINVAL;
+	if (v >= cap_max_bits())
+		return -EOPNOTSUPP;
+	*ret = (unsigned)v;
+	return 0;
+}
+
+/* "caps CAP[,CAP...]": names libcap knows and the running kernel supports. */
+static int parse_caps(struct parser *ps, const struct token *arg, struct policy_rule *rule)
+{
+	_cleanup_strv_free_ char **names = NULL;
+	uint64_t mask = 0;
+	int r;
+
+	r = split_list(ps, arg, "capability", &names);
+	if (r < 0)
+		return r;
+	for (char **n = names; *n; n++) {
+		unsigned v = 0;
+
+		r = cap_lookup(*n, &v);
+		if (r == -ENOMEM)
+			return r;
+		if (r == -EOPNOTSUPP)
+			return parse_error(ps, arg->line,
+					   "capability '%s' is not supported by the running kernel",
+					   *n);
+		if (r < 0)
+			return parse_error(ps, arg->line, "unknown capability '%s'", *n);
+		if (mask & (UINT64_C(1) << v))
+			return parse_error(ps, arg->line, "capability '%s' given twice", *n);
+		mask |= UINT64_C(1) << v;
+	}
+	rule->caps = mask;
+	rule->caps_set = true;
+	return 0;
+}
+
+/* Absolute, and in the one form the worker's lookup produces: no //, ., .., or / at the end. */
+static bool path_is_normalized(const char *p)
+{
+	if (p[0] != '/' || strlen(p) >= PATH_MAX)
+		return false;
+	for (const char *c = p; *c; ) {
+		size_t k;
+
+		c++; /* the '/' */
+		k = strcspn(c, "/");
+		if (k == 0 || (k == 1 && c[0] == '.') || (k == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+		c += k;
+	}
+	return true;
+}
+
+/* "cmd PATH [ARG...]": t[0] is "cmd", the rest of the line (n tokens in all) belongs to it. */
+static int parse_cmd(struct parser *ps, const struct token *t, size_t n,
+		     struct policy_rule *rule)
+{
+	if (n < 2 || t[1].kind != TOKEN_WORD)
+		return parse_error(ps, t[0].line, "missing path after 'cmd'");
+	if (!path_is_normalized(t[1].text))
+		return parse_error(ps, t[1].line,
+				   "'%s' is not an absolute path without //, . or .. parts, "
+				   "or / at the end", t[1].text);
+	rule->cmd = strdup(t[1].text);
+	if (!rule->cmd)
+		return -ENOMEM;
+	if (n == 2)
+		return 0;
+	rule->cmd_args = calloc(n - 1, sizeof(char *));
+	if (!rule->cmd_args)
+		return -ENOMEM;
+	for (size_t k = 2; k < n; k++) {
+		if (t[k].kind != TOKEN_WORD)
+			return parse_error(ps, t[k].line, "unexpected '%s'", t[k].text);
+		/* "cmd /bin/ip on blue" is more likely a misplaced clause than two arguments. */
+		if (is_clause_keyword(t[k].text))
+			return parse_error(ps, t[k].line,
+					   "'%s' after 'cmd' would be an argument of the command; "
+					   "write the clauses before 'cmd'", t[k].text);
+		rule->cmd_args[k - 2] = strdup(t[k].text);
+		if (!rule->cmd_args[k - 2])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+bool policy_env_name_valid(const char *s, size_t len)
+{
+	if (len == 0 || (s[0] >= '0' && s[0] <= '9'))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
+}
+
+/* "setenv { NAME=VALUE NAME ... }" starting at tokens[*i]; leaves *i on the "}". */
+static int parse_setenv(struct parser *ps, size_t *i, struct policy_rule *rule)
+{
+	const struct token *t = ps->tokens;
+	size_t first = *i + 2, close, k;
+
+	if (*i + 1 >= ps->n_tokens || t[*i + 1].kind != TOKEN_OPEN)
+		return parse_error(ps, t[*i].line, "expected '{' after 'setenv'");
+	for (close = first; close < ps->n_tokens && t[close].kind != TOKEN_CLOSE; close++)
+		if (t[close].kind != TOKEN_WORD)
+			return parse_error(ps, t[close].line, "unexpected '%s'", t[close].text);
+	if (close == ps->n_tokens)
+		return parse_error(ps, t[*i].line, "missing '}' after the setenv list");
+
+	rule->setenv = calloc(close - first + 1, sizeof(char *));
+	if (!rule->setenv)
+		return -ENOMEM;
+	for (k = first; k < close; k++) {
+		const char *e = t[k].text;
+		size_t len = strcspn(e, "=");
+
+		if (!policy_env_name_valid(e, len))
+			return parse_error(ps, t[k].line, "invalid variable name in '%s'", e);
+		for (size_t j = first; j < k; j++)
+			if (strncmp(t[j].text, e, len) == 0 &&
+			    (t[j].text[len] == '=' || t[j].text[len] == '\0'))
+				return parse_error(ps, t[k].line, "variable '%.*s' given twice",
+						   (int)len, e);
+		rule->setenv[k - first] = strdup(e);
+		if (!rule->setenv[k - first])
+			return -ENOMEM;
+	}
+	*i = close;
+	return 0;
+}
+
+/* The options between the action and the identity; leaves *i on the first other token. */
+static int parse_options(struct parser *ps, size_t *i, struct policy_rule *rule)
+{
+	const struct token *t = ps->tokens;
+
+	for (; *i < ps->n_tokens && t[*i].kind == TOKEN_WORD; (*i)++) {
+		unsigned bit = option_bit(t[*i].text);
+		int r;
+
+		if (!bit)
+			break;
+		if (rule->action == POLICY_DENY)
+			return parse_error(ps, t[*i].line, "'%s' is not allowed in a deny rule",
+					   t[*i].text);
+		if (rule->options & bit)
+			return parse_error(ps, t[*i].line, "'%s' given twice", t[*i].text);
+		if ((bit & (POLICY_OPT_TTY | POLICY_OPT_NOTTY)) &&
+		    (rule->options & (POLICY_OPT_TTY | POLICY_OPT_NOTTY)))
+			return parse_error(ps, t[*i].line, "'tty' and 'notty' cannot be combined");
+		rule->options |= bit;
+		if (bit == POLICY_OPT_SETENV) {
+			r = parse_setenv(ps, i, rule);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* The rule's tokens joined by single spaces: what listings show. */
+static char *join_tokens(const struct parser *ps)
+{
+	size_t len = 0;
+	char *s, *p;
+
+	for (size_t i = 0; i < ps->n_tokens; i++)
+		len += strlen(ps->tokens[i].text) + 1;
+	s = malloc(len);
+	if (!s)
+		return NULL;
+	p = s;
+	for (size_t i = 0; i < ps->n_tokens; i++)
+		p = stpcpy(stpcpy(p, i ? " " : ""), ps->tokens[i].text);
+	*p = '\0';
+	return s;
+}
+
+static int append_rule(struct load *ld, struct policy_rule *rule)
+{
+	struct policy *p = ld->policy;
+
+	if (p->n_rules == ld->n_rules_allocated) {
+		size_t n = ld->n_rules_allocated ? ld->n_rules_allocated * 2 : 16;
 		struct policy_rule *rules = reallocarray(p->rules, n, sizeof(*rules));
 
 		if (!rules)
 			return -ENOMEM;
 		p->rules = rules;
-		ps->n_rules_allocated = n;
+		ld->n_rules_allocated = n;
 	}
 	p->rules[p->n_rules++] = *rule;
 	*rule = (struct policy_rule){};
 	return 0;
 }
 
-/* permit|deny IDENTITY [on GLOB[,GLOB...]] [ns NS[,NS...]|ns all], clauses in any order. */
+/*
+ * permit|deny [OPTION...] IDENTITY [as USER] [on GLOBS] [ns NSES] [caps CAPS]
+ *	[cmd PATH [ARG...]], the clauses in any order but cmd last.
+ */
 static int parse_rule(struct parser *ps)
 {
 	_cleanup_(rule_done) struct policy_rule rule = {};
@@ -524,36 +862,52 @@ static int parse_rule(struct parser *ps)
 		if (t[0].kind == TOKEN_WORD && strcmp(t[0].text, actions[i].keyword) == 0)
 			break;
 	if (i == ELEMENTSOF(actions))
-		return parse_error(ps, t[0].line, "expected 'permit' or 'deny', got '%s'",
-				   t[0].text);
+		return parse_error(ps, t[0].line,
+				   "expected 'permit', 'deny' or 'include', got '%s'", t[0].text);
 	rule.action = actions[i].action;
 	rule.line = t[0].line;
 
-	if (n < 2)
-		return parse_error(ps, t[0].line, "missing identity after '%s'", t[0].text);
-	if (t[1].kind == TOKEN_WORD && is_reserved(t[1].text))
-		return parse_error(ps, t[1].line, "unknown keyword '%s'", t[1].text);
-	if (t[1].kind != TOKEN_WORD || is_keyword(t[1].text))
-		return parse_error(ps, t[1].line, "expected an identity after '%s', got '%s'",
-				   t[0].text, t[1].text);
-	r = parse_identity(ps, &t[1], &rule);
+	i = 1;
+	r = parse_options(ps, &i, &rule);
 	if (r < 0)
 		return r;
 
-	for (i = 2; i < n; i += 2) {
+	if (i >= n)
+		return parse_error(ps, t[i - 1].line, "missing identity after '%s'",
+				   t[i - 1].text);
+	if (t[i].kind != TOKEN_WORD || is_keyword(t[i].text))
+		return parse_error(ps, t[i].line, "expected an identity after '%s', got '%s'",
+				   t[i - 1].text, t[i].text);
+	r = parse_identity(ps, &t[i], &rule);
+	if (r < 0)
+		return r;
+
+	for (i++; i < n; i += 2) {
 		const struct clause *c;
 		unsigned bit;
 
 		if (t[i].kind != TOKEN_WORD)
 			return parse_error(ps, t[i].line, "unexpected '%s'", t[i].text);
+		if (strcmp(t[i].text, "cmd") == 0) {
+			r = parse_cmd(ps, &t[i], n - i, &rule);
+			if (r < 0)
+				return r;
+			break;
+		}
 		c = clause_lookup(t[i].text);
+		if (!c && option_bit(t[i].text))
+			return parse_error(ps, t[i].line,
+					   "option '%s' must come before the identity", t[i].text);
 		if (!c)
 			return parse_error(ps, t[i].line, "unknown keyword '%s'", t[i].text);
 		bit = 1u << (c - clauses);
 		if (seen & bit)
 			return parse_error(ps, t[i].line, "'%s' given twice", c->keyword);
 		seen |= bit;
-		if (i + 1 >= n || t[i + 1].kind != TOKEN_WORD || clause_lookup(t[i + 1].text))
+		if (c->permit_only && rule.action == POLICY_DENY)
+			return parse_error(ps, t[i].line, "'%s' is not allowed in a deny rule",
+					   c->keyword);
+		if (i + 1 >= n || t[i + 1].kind != TOKEN_WORD || is_clause_keyword(t[i + 1].text))
 			return parse_error(ps, t[i].line, "missing %s after '%s'", c->argument,
 					   c->keyword);
 		r = c->parse(ps, &t[i + 1], &rule);
@@ -562,44 +916,13 @@ static int parse_rule(struct parser *ps)
 	}
 
 	rule.file = strdup(ps->path);
-	if (!rule.file)
+	rule.text = join_tokens(ps);
+	if (!rule.file || !rule.text)
 		return -ENOMEM;
-	return append_rule(ps, &rule);
+	return append_rule(ps->load, &rule);
 }
 
-int policy_parse_text(const char *path, const char *text, size_t len, struct policy **ret,
-		      char **ret_error)
-{
-	_cleanup_(parser_freep) struct parser *ps = NULL;
-	int r = 0;
-
-	ps = calloc(1, sizeof(*ps));
-	if (!ps)
-		return file_error(path, -ENOMEM, ret_error, "%s", strerror(ENOMEM));
-	ps->policy = calloc(1, sizeof(*ps->policy));
-	if (!ps->policy)
-		return file_error(path, -ENOMEM, ret_error, "%s", strerror(ENOMEM));
-	ps->path = path;
-	ps->p = text;
-	ps->end = text ? text + len : text;
-
-	while (r >= 0 && ps->p < ps->end) {
-		r = lex_line(ps);
-		if (r >= 0 && ps->n_tokens > 0)
-			r = parse_rule(ps);
-	}
-	if (r < 0) {
-		/* The partial policy goes with the parser. */
-		if (!ps->error)
-			return file_error(path, r, ret_error, "%s", strerror(-r));
-		*ret_error = TAKE_PTR(ps->error);
-		return r;
-	}
-	*ret = TAKE_PTR(ps->policy);
-	return 0;
-}
-
-/* --- loading ------------------------------------------------------------------------ */
+/* --- files and includes ------------------------------------------------------------- */
 
 /* Read all of fd, failing with -EFBIG past POLICY_FILE_MAX bytes whatever st_size said. */
 static int read_bounded(int fd, size_t size_hint, char **ret, size_t *ret_len)
@@ -609,6 +932,8 @@ static int read_bounded(int fd, size_t size_hint, char **ret, size_t *ret_len)
 
 	if (cap < 4096)
 		cap = 4096;
+	if (cap > POLICY_FILE_MAX + 1)
+		cap = POLICY_FILE_MAX + 1;
 	buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
@@ -641,7 +966,13 @@ static int read_bounded(int fd, size_t size_hint, char **ret, size_t *ret_len)
 	return 0;
 }
 
-int policy_load(const char *path, struct policy **ret, char **ret_error)
+/*
+ * Open name (relative to dirfd) as a policy file, check the opened fd and read it.
+ * display names the file in messages. Returns 0 with the text, its length and the fd's
+ * stat, or -errno with "DISPLAY: what is wrong" in *ret_error.
+ */
+static int read_policy_file(int dirfd, const char *name, const char *display, char **ret_text,
+			    size_t *ret_len, struct stat *ret_st, char **ret_error)
 {
 	_cleanup_close_ int fd = -EBADF;
 	_cleanup_free_ char *buf = NULL;
@@ -655,45 +986,300 @@ int policy_load(const char *path, struct policy **ret, char **ret_error)
 	 * open returns at once, fstat() rejects everything that is not a regular file before
 	 * any read, and the flag is cleared again (it means nothing for regular files).
 	 */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		r = -errno;
 		if (r == -ELOOP)
-			return file_error(path, r, ret_error, "is a symbolic link");
-		return file_error(path, r, ret_error, "%s", strerror(-r));
+			return file_error(display, r, ret_error, "is a symbolic link");
+		return file_error(display, r, ret_error, "%s", strerror(-r));
 	}
 	if (fstat(fd, &st) < 0) {
 		r = -errno;
-		return file_error(path, r, ret_error, "%s", strerror(-r));
+		return file_error(display, r, ret_error, "%s", strerror(-r));
 	}
 	if (!S_ISREG(st.st_mode))
-		return file_error(path, -EINVAL, ret_error, "not a regular file");
+		return file_error(display, -EINVAL, ret_error, "not a regular file");
 	if (st.st_uid != 0)
-		return file_error(path, -EPERM, ret_error, "not owned by root");
+		return file_error(display, -EPERM, ret_error, "not owned by root");
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return file_error(path, -EPERM, ret_error, "writable by group or others");
+		return file_error(display, -EPERM, ret_error, "writable by group or others");
 	if (st.st_size > (off_t)POLICY_FILE_MAX)
-		return file_error(path, -EFBIG, ret_error, "larger than %u bytes", POLICY_FILE_MAX);
+		return file_error(display, -EFBIG, ret_error, "larger than %u bytes",
+				  POLICY_FILE_MAX);
 
 	flags = fcntl(fd, F_GETFL);
 	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
 		r = -errno;
-		return file_error(path, r, ret_error, "%s", strerror(-r));
+		return file_error(display, r, ret_error, "%s", strerror(-r));
 	}
 
 	/* st_size is a hint only (files in /proc say 0): the bound is on the bytes read. */
 	r = read_bounded(fd, (size_t)st.st_size, &buf, &len);
 	if (r == -EFBIG)
-		return file_error(path, r, ret_error, "larger than %u bytes", POLICY_FILE_MAX);
+		return file_error(display, r, ret_error, "larger than %u bytes", POLICY_FILE_MAX);
 	if (r < 0)
-		return file_error(path, r, ret_error, "%s", strerror(-r));
+		return file_error(display, r, ret_error, "%s", strerror(-r));
+	*ret_text = TAKE_PTR(buf);
+	*ret_len = len;
+	*ret_st = st;
+	return 0;
+}
 
-	return policy_parse_text(path, buf, len, ret, ret_error);
+static int parse_text(struct load *ld, const char *path, const char *text, size_t len);
+
+/* A file-level fault of an included file: "MESSAGE (included from FILE:LINE)". */
+static int include_error(struct parser *ps, unsigned line, int err, char *message)
+{
+	struct load *ld = ps->load;
+
+	free(ld->error);
+	ld->error = NULL;
+	if (!message || asprintf(&ld->error, "%s (included from %s:%u)", message, ps->path,
+				 line) < 0) {
+		ld->error = NULL;
+		err = -ENOMEM;
+	}
+	free(message);
+	return err;
+}
+
+/* Read and parse one included file, name relative to dirfd; display is its path. */
+static int include_file(struct parser *ps, unsigned line, int dirfd, const char *name,
+			const char *display)
+{
+	struct load *ld = ps->load;
+	_cleanup_free_ char *text = NULL;
+	char *error = NULL;
+	size_t len = 0;
+	struct stat st;
+	int r;
+
+	r = read_policy_file(dirfd, name, display, &text, &len, &st, &error);
+	if (r < 0)
+		return include_error(ps, line, r, error);
+	for (unsigned k = 0; k < ld->depth; k++)
+		if (ld->stack[k].dev == st.st_dev && ld->stack[k].ino == st.st_ino)
+			return parse_error(ps, line, "include loop: %s is already being read",
+					   display);
+	if (ld->depth == POLICY_INCLUDE_DEPTH_MAX)
+		return parse_error(ps, line, "includes nested deeper than %u files",
+				   POLICY_INCLUDE_DEPTH_MAX);
+	ld->stack[ld->depth++] = (struct file_id){ .dev = st.st_dev, .ino = st.st_ino };
+	r = parse_text(ld, display, text, len);
+	ld->depth--;
+	return r;
+}
+
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in directory dfd that match pattern (no hidden files), sorted. */
+static int list_matches(struct parser *ps, unsigned line, int dfd, const char *pattern,
+			char ***ret)
+{
+	_cleanup_strv_free_ char **names = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	DIR *d;
+	int fd, r = 0;
+
+	fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		safe_close(fd);
+		return -errno;
+	}
+	names = calloc(POLICY_INCLUDE_FILES_MAX + 1, sizeof(char *));
+	if (!names) {
+		closedir(d);
+		return -ENOMEM;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		if (fnmatch(pattern, de->d_name, FNM_PERIOD) != 0)
+			continue;
+		if (n == POLICY_INCLUDE_FILES_MAX) {
+			r = parse_error(ps, line, "more than %u files match '%s'",
+					POLICY_INCLUDE_FILES_MAX, pattern);
+			break;
+		}
+		names[n] = strdup(de->d_name);
+		if (!names[n++]) {
+			r = -ENOMEM;
+			break;
+		}
+	}
+	if (r == 0 && errno != 0)
+		r = -errno;
+	closedir(d);
+	if (r < 0)
+		return r;
+	qsort(names, n, sizeof(char *), cmp_strp);
+	*ret = TAKE_PTR(names);
+	return 0;
+}
+
+/*
+ * "include PATH": one file, or files whose names match the last component's glob, in
+ * the order of their names. A relative PATH is relative to the including file.
+ */
+static int parse_include(struct parser *ps)
+{
+	const struct token *t = ps->tokens;
+	const unsigned line = t[0].line;
+	_cleanup_strv_free_ char **names = NULL;
+	_cleanup_free_ char *full = NULL, *dir = NULL;
+	_cleanup_close_ int dfd = -EBADF;
+	const char *slash, *pattern;
+	struct stat st;
+	int r;
+
+	if (ps->n_tokens != 2 || t[1].kind != TOKEN_WORD)
+		return parse_error(ps, line, "expected one path after 'include'");
+	if (t[1].text[0] == '/') {
+		full = strdup(t[1].text);
+	} else {
+		const char *s = strrchr(ps->path, '/');
+
+		if (asprintf(&full, "%.*s/%s", s ? (int)(s - ps->path) : 1,
+			     s ? ps->path : ".", t[1].text) < 0)
+			full = NULL;
+	}
+	if (!full)
+		return -ENOMEM;
+	slash = strrchr(full, '/');
+	pattern = slash + 1;
+	dir = strndup(full, slash == full ? 1 : (size_t)(slash - full));
+	if (!dir)
+		return -ENOMEM;
+	if (!*pattern)
+		return parse_error(ps, line, "include of a directory: name the files ('%s*.conf')",
+				   t[1].text);
+	if (strpbrk(dir, "*?[\\"))
+		return parse_error(ps, line, "only the last component of an include may be a "
+				   "pattern: '%s'", t[1].text);
+
+	/* The directory is checked like a file: who may write it may remove a deny rule. */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0) {
+		char *error = NULL;
+		struct stat lst;
+
+		r = -errno;
+		/* O_DIRECTORY|O_NOFOLLOW on a symlink says ENOTDIR: name it (a message only). */
+		if ((r == -ENOTDIR || r == -ELOOP) && lstat(dir, &lst) == 0 && S_ISLNK(lst.st_mode))
+			r = file_error(dir, -ELOOP, &error, "is a symbolic link");
+		else
+			r = file_error(dir, r, &error, "%s", strerror(-r));
+		return include_error(ps, line, r, error);
+	}
+	if (fstat(dfd, &st) < 0)
+		return -errno;
+	if (st.st_uid != 0 || st.st_mode & (S_IWGRP | S_IWOTH)) {
+		char *error = NULL;
+
+		r = file_error(dir, -EPERM, &error, "%s", st.st_uid != 0 ? "not owned by root"
+							: "writable by group or others");
+		return include_error(ps, line, r, error);
+	}
+
+	if (!strpbrk(pattern, "*?[\\"))
+		return include_file(ps, line, dfd, pattern, full);
+	r = list_matches(ps, line, dfd, pattern, &names);
+	if (r < 0)
+		return r;
+	for (char **nm = names; nm && *nm; nm++) {
+		_cleanup_free_ char *display = NULL;
+
+		if (asprintf(&display, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, *nm) < 0)
+			return -ENOMEM;
+		r = include_file(ps, line, dfd, *nm, display);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Parse the text of one file into ld->policy; on error ld->error says where. */
+static int parse_text(struct load *ld, const char *path, const char *text, size_t len)
+{
+	_cleanup_free_ struct parser *ps = NULL;
+	int r = 0;
+
+	ps = malloc(sizeof(*ps));
+	if (!ps)
+		return -ENOMEM;
+	ps->load = ld;
+	ps->path = path;
+	ps->p = text;
+	ps->end = text ? text + len : text;
+	ps->line = 0;
+	ps->n_tokens = 0;
+
+	while (r >= 0 && ps->p < ps->end) {
+		r = lex_line(ps);
+		if (r < 0 || ps->n_tokens == 0)
+			continue;
+		if (ps->tokens[0].kind == TOKEN_WORD && strcmp(ps->tokens[0].text, "include") == 0)
+			r = parse_include(ps);
+		else
+			r = parse_rule(ps);
+	}
+	return r;
+}
+
+/* Hand the policy out, or turn the load's error into *ret_error. */
+static int load_finish(struct load *ld, int r, const char *path, struct policy **ret,
+		       char **ret_error)
+{
+	if (r < 0) {
+		/* No partial policy (MUST 4). */
+		policy_free(ld->policy);
+		if (!ld->error)
+			return file_error(path, r, ret_error, "%s", strerror(-r));
+		*ret_error = ld->error;
+		return r;
+	}
+	free(ld->error);
+	*ret = ld->policy;
+	return 0;
+}
+
+int policy_parse_text(const char *path, const char *text, size_t len, struct policy **ret,
+		      char **ret_error)
+{
+	struct load ld = {};
+	int r = -ENOMEM;
+
+	ld.policy = calloc(1, sizeof(*ld.policy));
+	if (ld.policy)
+		r = parse_text(&ld, path, text, len);
+	return load_finish(&ld, r, path, ret, ret_error);
+}
+
+int policy_load(const char *path, struct policy **ret, char **ret_error)
+{
+	_cleanup_free_ char *text = NULL;
+	struct load ld = {};
+	size_t len = 0;
+	struct stat st;
+	int r;
+
+	r = read_policy_file(AT_FDCWD, path, path, &text, &len, &st, ret_error);
+	if (r < 0)
+		return r;
+	ld.stack[ld.depth++] = (struct file_id){ .dev = st.st_dev, .ino = st.st_ino };
+	ld.policy = calloc(1, sizeof(*ld.policy));
+	r = ld.policy ? parse_text(&ld, path, text, len) : -ENOMEM;
+	return load_finish(&ld, r, path, ret, ret_error);
 }
 
 /* --- matching ----------------------------------------------------------------------- */
 
-static bool identity_matches(const struct policy_rule *rule, const struct policy_caller *c)
+bool policy_rule_applies_to(const struct policy_rule *rule, const struct policy_caller *c)
 {
 	if (rule->identity_kind == POLICY_IDENTITY_USER)
 		return c->uid == rule->uid;
@@ -732,6 +1318,49 @@ static bool ns_matches(const struct policy_rule *rule, const struct policy_reque
 	return (req->ns_mask & ~rule->ns_mask) == 0;
 }
 
+static const char *last_component(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+/*
+ * A permit's cmd matches argv[0] written as its path, or as the bare name of its path
+ * (the worker resolves that name and refuses any other file). A deny's cmd matches any
+ * argv[0] with the same last component, wherever it points: again towards denying.
+ * Listed arguments must be exactly argv[1..]. Asked for any command, a permit's cmd may be
+ * satisfied and a deny's need not be: what could be permitted.
+ */
+static bool cmd_matches(const struct policy_rule *rule, const struct policy_request *req)
+{
+	char *const *argv = req->argv;
+
+	if (!rule->cmd)
+		return true;
+	if (req->any_command)
+		return rule->action == POLICY_PERMIT;
+	if (!argv || !argv[0])
+		return false;
+	if (rule->action == POLICY_DENY) {
+		if (strcmp(last_component(argv[0]), last_component(rule->cmd)) != 0)
+			return false;
+	} else if (strcmp(argv[0], rule->cmd) != 0) {
+		if (strchr(argv[0], '/') || strcmp(argv[0], last_component(rule->cmd)) != 0)
+			return false;
+	}
+	if (!rule->cmd_args)
+		return true;
+	for (size_t i = 0;; i++) {
+		const char *a = argv[i + 1], *b = rule->cmd_args[i];
+
+		if (!a || !b)
+			return !a && !b;
+		if (strcmp(a, b) != 0)
+			return false;
+	}
+}
+
 enum policy_action policy_check(const struct policy *p, const struct policy_caller *caller,
 				const struct policy_request *req,
 				const struct policy_rule **ret_rule)
@@ -745,12 +1374,122 @@ enum policy_action policy_check(const struct policy *p, const struct policy_call
 	for (size_t i = p->n_rules; i > 0; i--) {
 		const struct policy_rule *rule = &p->rules[i - 1];
 
-		if (identity_matches(rule, caller) && target_matches(rule, req) &&
-		    ns_matches(rule, req)) {
+		if (policy_rule_applies_to(rule, caller) && target_matches(rule, req) &&
+		    ns_matches(rule, req) && cmd_matches(rule, req)) {
 			if (ret_rule)
 				*ret_rule = rule;
 			return rule->action;
 		}
 	}
 	return POLICY_DENY;
+}
+
+/* --- grants ------------------------------------------------------------------------- */
+
+void policy_grant_free(struct policy_grant *g)
+{
+	if (!g)
+		return;
+	free(g->rule);
+	free(g->groups);
+	free(g->cmd);
+	strv_free(g->setenv);
+	free(g);
+}
+
+static char **strv_copy(char *const *l)
+{
+	size_t n = strv_length(l);
+	_cleanup_strv_free_ char **c = calloc(n + 1, sizeof(char *));
+
+	if (!c)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		c[i] = strdup(l[i]);
+		if (!c[i])
+			return NULL;
+	}
+	return TAKE_PTR(c);
+}
+
+int policy_grant_new(const struct policy_rule *rule, const struct policy_caller *caller,
+		     struct policy_grant **ret)
+{
+	struct policy_grant *g;
+	const gid_t *groups;
+
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	if (asprintf(&g->rule, "%s:%u", rule->file, rule->line) < 0) {
+		g->rule = NULL;
+		goto nomem;
+	}
+	g->run_as_caller = !rule->run_as_set;
+	g->uid = rule->run_as_set ? rule->run_as_uid : caller->uid;
+	g->gid = rule->run_as_set ? rule->run_as_gid : caller->gid;
+	groups = rule->run_as_set ? rule->run_as_groups : caller->groups;
+	g->n_groups = rule->run_as_set ? rule->n_run_as_groups : caller->n_groups;
+	if (g->n_groups > 0) {
+		g->groups = calloc(g->n_groups, sizeof(gid_t));
+		if (!g->groups)
+			goto nomem;
+		memcpy(g->groups, groups, g->n_groups * sizeof(gid_t));
+	}
+	/* "as root" says root: with every capability, unless caps names fewer. */
+	if (rule->caps_set)
+		g->caps = rule->caps;
+	else if (rule->run_as_set && rule->run_as_uid == 0)
+		g->caps = POLICY_CAPS_ALL;
+	if (rule->cmd) {
+		g->cmd = strdup(rule->cmd);
+		if (!g->cmd)
+			goto nomem;
+	}
+	g->options = rule->options;
+	if (rule->setenv) {
+		g->setenv = strv_copy(rule->setenv);
+		if (!g->setenv)
+			goto nomem;
+	}
+	*ret = g;
+	return 0;
+nomem:
+	policy_grant_free(g);
+	return -ENOMEM;
+}
+
+bool policy_grant_allows_tty(const struct policy_grant *g)
+{
+	return !(g->options & POLICY_OPT_NOTTY);
+}
+
+const char *policy_caps_to_string(uint64_t caps, char *buf, size_t n)
+{
+	size_t used = 0;
+
+	if (!buf || n == 0)
+		return buf;
+	buf[0] = '\0';
+	if (caps == POLICY_CAPS_ALL) {
+		snprintf(buf, n, "all");
+		return buf;
+	}
+	for (unsigned v = 0; v < 64; v++) {
+		char *name;
+		int k;
+
+		if (!(caps & (UINT64_C(1) << v)))
+			continue;
+		name = cap_to_name((cap_value_t)v);
+		k = snprintf(buf + used, n - used, "%s%s", used > 0 ? "," : "",
+			     name ? name : "?");
+		cap_free(name);
+		if (k < 0 || (size_t)k >= n - used) {
+			buf[used] = '\0'; /* truncated: drop the partial name */
+			break;
+		}
+		used += (size_t)k;
+	}
+	return buf;
 }

@@ -35,6 +35,7 @@
 
 #include "daemon/conn.h"
 #include "daemon/manager.h"
+#include "daemon/policy.h"
 #include "daemon/session.h"
 #include "daemon/target.h"
 #include "daemon/worker.h"
@@ -89,8 +90,16 @@ static void audit_session(const struct session *s, const char *event, const char
 		.exit_status = -1,
 		.error = error,
 		.message = message,
+		.granted = true,
+		.run_as_uid = s->run_as_uid,
+		.run_as_gid = s->run_as_gid,
+		.caps = s->caps,
+		.ns_inodes = s->ns_inodes,
 	};
 
+	/* nolog silences what the rule permitted, never a failure. */
+	if (s->nolog && !error)
+		return;
 	if (strcmp(event, "session-end") == 0) {
 		r.duration_usec = now_usec() - s->start_usec;
 		if (!s->failed) {
@@ -120,6 +129,16 @@ static void reply_start_error(struct session *s, const struct worker_report *rep
 	case WORKER_STAGE_CHDIR:
 		error = NSCTL_ERROR_WORKING_DIRECTORY;
 		json_object_object_add(p, "cwd", json_object_new_string(s->cwd ? s->cwd : "/"));
+		json_object_object_add(p, "errno", json_object_new_int(rep->error));
+		break;
+	case WORKER_STAGE_VERIFY:
+		error = NSCTL_ERROR_COMMAND_NOT_PERMITTED;
+		json_object_object_add(p, "executable", json_object_new_string(s->argv[0]));
+		json_object_object_add(p, "errno", json_object_new_int(rep->error));
+		break;
+	case WORKER_STAGE_CGROUP:
+		error = NSCTL_ERROR_SYSTEM;
+		json_object_object_add(p, "operation", json_object_new_string("join-cgroup"));
 		json_object_object_add(p, "errno", json_object_new_int(rep->error));
 		break;
 	case WORKER_STAGE_TTY:
@@ -383,15 +402,19 @@ static int make_spec_and_fork(struct session *s, struct session_params *p, int w
 		.target_nsfd = t->nsfd,
 		.clone_flags = ns_mask_to_clone_flags(join),
 		.join_pid = join & NS_BIT(NS_PID),
-		.uid = s->caller.uid,
-		.gid = s->caller.gid,
-		.groups = p->conn->groups,
-		.n_groups = p->conn->n_groups,
+		.uid = p->grant ? p->grant->uid : s->caller.uid,
+		.gid = p->grant ? p->grant->gid : s->caller.gid,
+		.groups = p->grant ? p->grant->groups : p->conn->groups,
+		.n_groups = p->grant ? p->grant->n_groups : p->conn->n_groups,
 		.stdio = { p->stdio[0], p->stdio[1], p->stdio[2] },
 		.status_fd = worker_status,
 		.argv = s->argv,
 		.envp = p->envp,
 		.cwd = s->cwd,
+		.caps = p->caps,
+		.cmd_path = p->grant ? p->grant->cmd : NULL,
+		.cgroup_fds = p->cgroup_fds,
+		.n_cgroup_fds = p->n_cgroup_fds,
 		.tty = p->tty,
 		.window = { .ws_row = p->rows, .ws_col = p->columns },
 	};
@@ -441,6 +464,12 @@ int session_start(struct manager *m, struct session_params *p, struct session **
 	s->argv = TAKE_PTR(p->argv);
 	s->cwd = TAKE_PTR(p->cwd);
 	s->rule = TAKE_PTR(p->rule);
+	s->nolog = p->grant && (p->grant->options & POLICY_OPT_NOLOG);
+	s->run_as_uid = p->grant ? p->grant->uid : s->caller.uid;
+	s->run_as_gid = p->grant ? p->grant->gid : s->caller.gid;
+	s->caps = p->caps;
+	if (p->ns_inodes)
+		memcpy(s->ns_inodes, p->ns_inodes, sizeof(s->ns_inodes));
 	LIST_INSERT_HEAD(&m->sessions, s, entry);
 	m->n_sessions++;
 	s->worker_reaped = true; /* until there is a worker */

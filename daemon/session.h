@@ -9,9 +9,12 @@
 #include <sys/types.h>
 #include <event2/event.h>
 
+#include "protocol/nsctl-protocol.h"
+
 struct manager;
 struct conn;
 struct target;
+struct policy_grant;
 
 enum session_state {
 	SESSION_STARTING,  /* worker set up, exec not yet confirmed */
@@ -52,6 +55,13 @@ struct session {
 
 	struct event *ev_status, *ev_worker, *ev_cmd, *ev_grace;
 	LIST_ENTRY(session) entry;
+
+	/* What the deciding rule granted, for the audit records. */
+	bool nolog;                  /* no session records */
+	uid_t run_as_uid;
+	gid_t run_as_gid;
+	uint64_t caps;
+	uint64_t ns_inodes[_NS_COUNT]; /* of the target's namespaces entered; 0: unknown */
 };
 
 struct session_params {
@@ -63,6 +73,12 @@ struct session_params {
 	char *cwd;                   /* taken, may be NULL */
 	char *rule;                  /* taken */
 	int stdio[3];                /* taken */
+	/* What the deciding rule grants; borrowed, needed until session_start() returns. */
+	const struct policy_grant *grant; /* run-as identity, cmd, options; NULL: the caller */
+	uint64_t caps;               /* the capabilities the command gets */
+	const int *cgroup_fds;       /* cgroup.procs files to join ("cgroup" option) */
+	size_t n_cgroup_fds;
+	const uint64_t *ns_inodes;   /* [_NS_COUNT] for the audit, or NULL */
 	bool tty;                    /* open a terminal in the target for the command's stdio */
 	unsigned short rows, columns; /* its initial size, 0 x 0 when not given */
 };

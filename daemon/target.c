@@ -90,12 +90,15 @@ int target_parse(const char *name, struct target **ret)
 	if (!colon)
 		return -EINVAL;
 	b = target_backend_of_prefix(name, (size_t)(colon - name));
-	if (!b || !b->open)
+	if (!b)
 		return -EINVAL;
 	t = target_new(b);
 	if (!t)
 		return -ENOMEM;
 	r = b->parse(colon + 1, t);
+	/* Backends that ask a service learn the canonical name from it: until then, as written. */
+	if (r >= 0 && !t->canonical)
+		r = target_set_names(t, b->kind, b->prefix, colon + 1);
 	if (r < 0) {
 		target_free(t);
 		return r;
@@ -106,6 +109,8 @@ int target_parse(const char *name, struct target **ret)
 
 int target_open(struct target *t)
 {
+	if (!t->backend->open)
+		return -EOPNOTSUPP; /* resolved through the loop: target_resolve() */
 	return t->backend->open(t);
 }
 

@@ -115,10 +115,15 @@ const struct target_backend *target_backend_of_prefix(const char *prefix, size_t
 /* "pid,netns,docker" -> a mask of TARGET_KIND_BIT()s; -EINVAL for an unknown or empty item. */
 int target_kinds_from_string(const char *s, uint32_t *ret);
 
-/* Parse a name of the pid: or netns: kind into a new, unpinned target. -EINVAL otherwise. */
+/*
+ * Parse a name with a kind into a new, unpinned target, without asking anyone: the names
+ * are as written (docker:3f2a stays an ID; the engine would say docker:web). -EINVAL for a
+ * malformed name, and for a bare one (which backend it means is only known by asking).
+ */
 int target_parse(const char *name, struct target **ret);
 
-/* Pin a parsed pid: or netns: target. -ESRCH/-ENOENT when it does not exist, other -errno. */
+/* Pin a parsed pid: or netns: target. -ESRCH/-ENOENT when it does not exist, -EOPNOTSUPP
+ * for a kind that is resolved through the loop, other -errno. */
 int target_open(struct target *t);
 
 void target_free(struct target *t);

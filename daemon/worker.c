@@ -17,11 +17,15 @@
  *     order of ns_table (see protocol/namespaces.c).
  *  6. Joining a pid namespace only affects children: fork again, with CLONE_PARENT so the
  *     command is nsctld's own child and is reaped through its pidfd like any other.
- *  7. Drop: bounding set, supplementary groups, gid, uid (all three ids), then clear every
- *     capability set, then no_new_privs. After this no privilege is left to lose.
+ *  7. Drop: bounding set (but for the capabilities the rule grants), supplementary groups,
+ *     gid, uid (all three ids), then set every capability set to exactly the granted ones
+ *     (ambient for a uid other than 0, see set_capabilities()), then no_new_privs. After
+ *     this no privilege is left to lose but the granted capabilities.
  *  8. Only now touch paths on the caller's behalf: chdir, the terminal (9), argv[0] lookup
  *     on the fixed PATH, exec. Paths resolve in the target's mount namespace (if joined) as
- *     the caller.
+ *     the run-as user, with no effective capability. When the rule names the command, the
+ *     file found is opened, checked against the rule's path, and that very fd is executed
+ *     (exec_verified()).
  *  9. A terminal is opened after the drop, as the run-as user, not before as root:
  *     - /dev/ptmx is looked up in the target's mount namespace, which whoever controls the
  *       target controls. Opened as root, a device node or FIFO planted there would be
@@ -44,6 +48,11 @@
  *     failure after that is the session's final reply).
  *
  * No allocation happens here: the daemon prepared argv, envp and the groups before fork.
+ *
+ * Before all of this, with the rule's "cgroup" option, the worker moves itself into the
+ * target's cgroups (the files were opened by the daemon); its children, the command
+ * among them, are born there. It still runs in nsctld's cgroup namespace then, which is
+ * what the kernel's migration check wants.
  */
 
 #include <errno.h>
@@ -58,6 +67,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <grp.h>
@@ -236,28 +246,89 @@ static void fork_into_pid_namespace(const struct worker_spec *spec)
 	_exit(0);
 }
 
-static int drop_privileges(const struct worker_spec *spec)
+/*
+ * Exactly the granted capabilities: permitted and inheritable are spec->caps, effective
+ * is empty until execve(). For a uid other than 0 they are raised as ambient, the one set
+ * that survives execve() of an ordinary binary, so that the command runs with
+ * CapEff = CapAmb = the granted set (no_new_privs keeps setuid and file capabilities
+ * from adding any). For uid 0, execve() itself hands on the bounding set, which holds
+ * the granted capabilities only.
+ */
+static int set_capabilities(const struct worker_spec *spec)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { 0 };
+
+	data[0].permitted = data[0].inheritable = (uint32_t)spec->caps;
+	data[1].permitted = data[1].inheritable = (uint32_t)(spec->caps >> 32);
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return -errno;
+	if (spec->uid == 0 || spec->caps == 0)
+		return 0;
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		return -errno;
+	for (unsigned cap = 0; cap < 64; cap++)
+		if ((spec->caps & (UINT64_C(1) << cap)) &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+			return -errno;
+	return 0;
+}
+
+/* Read every set back: it is the granted one, nothing more, nothing less. */
+static int verify_capabilities(const struct worker_spec *spec)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { 0 };
+	uint64_t permitted, inheritable, effective;
+	bool ambient = spec->uid != 0;
+
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return -errno;
+	permitted = (uint64_t)data[1].permitted << 32 | data[0].permitted;
+	inheritable = (uint64_t)data[1].inheritable << 32 | data[0].inheritable;
+	effective = (uint64_t)data[1].effective << 32 | data[0].effective;
+	if (permitted != spec->caps || inheritable != spec->caps || effective != 0)
+		return -EPERM;
+	for (int cap = 0; cap < 64; cap++) {
+		bool granted = spec->caps & (UINT64_C(1) << cap);
+		int in_bset = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+		int in_ambient = prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0);
+
+		if (in_bset < 0)
+			break; /* past the last capability this kernel knows */
+		if (in_bset != granted || in_ambient != (granted && ambient))
+			return -EPERM;
+	}
+	return 0;
+}
+
+static int drop_privileges(const struct worker_spec *spec)
+{
 	uid_t ruid, euid, suid;
 	gid_t rgid, egid, sgid;
+	int r;
 
-	/* Nothing the command execs may ever regain a capability beyond this set: none. */
-	for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
+	/* Nothing the command execs may ever regain a capability beyond this set. */
+	for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++) {
+		if (cap < 64 && (spec->caps & (UINT64_C(1) << cap)))
+			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
 			return -errno;
+	}
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
 		return -errno;
 	if (setgroups(spec->n_groups, spec->groups) < 0)
 		return -errno;
 	if (setresgid(spec->gid, spec->gid, spec->gid) < 0)
 		return -errno;
+	/* Granted capabilities must survive the uid change to be raised as ambient. */
+	if (spec->caps && spec->uid != 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return -errno;
 	if (setresuid(spec->uid, spec->uid, spec->uid) < 0)
 		return -errno;
-	/* setresuid() to non-zero clears permitted and effective, not inheritable: clear all. */
-	if (syscall(SYS_capset, &hdr, data) < 0)
-		return -errno;
+	r = set_capabilities(spec);
+	if (r < 0)
+		return r;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
 
@@ -267,7 +338,30 @@ static int drop_privileges(const struct worker_spec *spec)
 	if (ruid != spec->uid || euid != spec->uid || suid != spec->uid ||
 	    rgid != spec->gid || egid != spec->gid || sgid != spec->gid)
 		return -EPERM;
-	return 0;
+	return verify_capabilities(spec);
+}
+
+/*
+ * The next place on the fixed PATH to look for name: writes "DIR/name" into path (of
+ * PATH_MAX bytes) and advances *cursor. 1 when written, 0 at the end of PATH,
+ * -ENAMETOOLONG when that one did not fit (the cursor advances all the same).
+ */
+static int next_candidate(const char **cursor, const char *name, char *path)
+{
+	const char *p = *cursor, *end;
+	size_t dlen;
+
+	if (!*p)
+		return 0;
+	end = strchrnul(p, ':');
+	dlen = end - p;
+	*cursor = *end ? end + 1 : end;
+	if (dlen + 1 + strlen(name) + 1 > PATH_MAX)
+		return -ENAMETOOLONG;
+	memcpy(path, p, dlen);
+	path[dlen] = '/';
+	strcpy(path + dlen + 1, name);
+	return 1;
 }
 
 /* Open a terminal pair in the current mount namespace as the current (run-as) user. */
@@ -342,37 +436,96 @@ static int exec_command(const struct worker_spec *spec)
 	const char *name = spec->argv[0];
 	char path[PATH_MAX];
 	bool denied = false;
-	int last = ENOENT;
+	int last = ENOENT, k;
 
 	if (strchr(name, '/')) {
 		execve(name, spec->argv, spec->envp);
 		return errno;
 	}
-	for (const char *p = WORKER_PATH; *p;) {
-		const char *end = strchrnul(p, ':');
-		size_t dlen = end - p;
-
-		if (dlen + 1 + strlen(name) + 1 <= sizeof(path)) {
-			memcpy(path, p, dlen);
-			path[dlen] = '/';
-			strcpy(path + dlen + 1, name);
-			execve(path, spec->argv, spec->envp);
-			switch (errno) {
-			case EACCES:
-				denied = true;
-				break;
-			case ENOENT:
-			case ENOTDIR:
-				break;
-			default:
-				return errno;
-			}
-		} else {
+	for (const char *cur = WORKER_PATH; (k = next_candidate(&cur, name, path)) != 0;) {
+		if (k < 0) {
 			last = ENAMETOOLONG;
+			continue;
 		}
-		p = *end ? end + 1 : end;
+		execve(path, spec->argv, spec->envp);
+		switch (errno) {
+		case EACCES:
+			denied = true;
+			break;
+		case ENOENT:
+		case ENOTDIR:
+			break;
+		default:
+			return errno;
+		}
 	}
 	return denied ? EACCES : last;
+}
+
+/*
+ * The rule names the command: find argv[0] like exec_command() does (the first file on
+ * the fixed PATH, or the path given), open it, and check that it is the rule's: the same
+ * path, and the same file as a stat() of the rule's path made here, as the run-as user,
+ * in the joined mount namespace. Then execute that very fd: no swap can come between the
+ * check and the exec. A file that is not the rule's fails at WORKER_STAGE_VERIFY; other
+ * failures return the errno to report at WORKER_STAGE_EXEC.
+ */
+static int exec_verified(const struct worker_spec *spec)
+{
+	const char *name = spec->argv[0];
+	struct stat opened, wanted;
+	char path[PATH_MAX];
+	bool denied = false;
+	int fd = -1, last = ENOENT, k;
+
+	if (strchr(name, '/')) {
+		if (strlen(name) >= sizeof(path))
+			return ENAMETOOLONG;
+		strcpy(path, name);
+		fd = open(path, O_PATH | O_CLOEXEC);
+		if (fd < 0)
+			return errno;
+	}
+	for (const char *cur = WORKER_PATH; fd < 0 && (k = next_candidate(&cur, name, path));) {
+		if (k < 0) {
+			last = ENAMETOOLONG;
+			continue;
+		}
+		fd = open(path, O_PATH | O_CLOEXEC);
+		if (fd < 0 && errno == EACCES)
+			denied = true;
+		else if (fd < 0 && errno != ENOENT && errno != ENOTDIR)
+			return errno;
+	}
+	if (fd < 0)
+		return denied ? EACCES : last;
+
+	if (strcmp(path, spec->cmd_path) != 0)
+		fail(spec, WORKER_STAGE_VERIFY, EPERM, -1);
+	if (fstat(fd, &opened) < 0)
+		return errno;
+	if (stat(spec->cmd_path, &wanted) < 0)
+		fail(spec, WORKER_STAGE_VERIFY, errno, -1);
+	if (opened.st_dev != wanted.st_dev || opened.st_ino != wanted.st_ino)
+		fail(spec, WORKER_STAGE_VERIFY, ESTALE, -1);
+	if (!S_ISREG(opened.st_mode))
+		return EACCES;
+	execveat(fd, "", spec->argv, spec->envp, AT_EMPTY_PATH);
+	/*
+	 * The file is open, so ENOENT is about an interpreter: a script's, which cannot open
+	 * the close-on-exec fd it is given as /dev/fd/N, or a missing ELF interpreter. Not
+	 * "command not found": the rule's command is there but cannot run this way.
+	 */
+	return errno == ENOENT ? ENOEXEC : errno;
+}
+
+/* Move the worker into the target's cgroups: "0" names the writer. */
+static int join_cgroups(const struct worker_spec *spec)
+{
+	for (size_t i = 0; i < spec->n_cgroup_fds; i++)
+		if (write(spec->cgroup_fds[i], "0", 1) != 1)
+			return errno ? -errno : -EIO;
+	return 0;
 }
 
 _Noreturn void worker_run(const struct worker_spec *spec)
@@ -383,6 +536,9 @@ _Noreturn void worker_run(const struct worker_spec *spec)
 
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		fail(spec, WORKER_STAGE_SETUP, errno, -1);
+	r = join_cgroups(spec);
+	if (r < 0)
+		fail(spec, WORKER_STAGE_CGROUP, -r, -1);
 	r = reset_signals();
 	if (r < 0)
 		fail(spec, WORKER_STAGE_SETUP, -r, -1);
@@ -435,6 +591,6 @@ _Noreturn void worker_run(const struct worker_spec *spec)
 			fail(spec, WORKER_STAGE_TTY, -r, -1);
 	}
 
-	r = exec_command(spec);
+	r = spec->cmd_path ? exec_verified(spec) : exec_command(spec);
 	fail(spec, WORKER_STAGE_EXEC, r, -1);
 }

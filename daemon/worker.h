@@ -3,6 +3,8 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/types.h>
 
@@ -14,6 +16,8 @@ enum worker_stage {
 	WORKER_STAGE_CREDS,     /* groups, gid, uid, capabilities, no_new_privs */
 	WORKER_STAGE_CHDIR,
 	WORKER_STAGE_EXEC,
+	WORKER_STAGE_CGROUP,    /* joining the target's cgroups */
+	WORKER_STAGE_VERIFY,    /* argv[0] is not the file the rule's cmd names */
 	WORKER_STAGE_TTY,       /* open the terminal in the target, make it the controlling one */
 };
 
@@ -49,6 +53,11 @@ struct worker_spec {
 	char *const *argv;
 	char *const *envp;
 	const char *cwd;
+	/* What the deciding rule grants. */
+	uint64_t caps;          /* kept in the bounding set; raised as ambient unless uid 0 */
+	const char *cmd_path;   /* the rule's cmd: argv[0] must resolve to it; NULL: any */
+	const int *cgroup_fds;  /* cgroup.procs files of the target's cgroups, joined first */
+	size_t n_cgroup_fds;
 	bool tty;               /* open a terminal in the target; it replaces stdio */
 	struct winsize window;  /* its initial size; 0 x 0: leave the kernel's */
 };

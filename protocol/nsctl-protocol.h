@@ -14,6 +14,9 @@
 #define NSCTL_METHOD_KILL "io.nsctl.Kill"
 #define NSCTL_METHOD_LIST_TARGETS "io.nsctl.ListTargets"
 #define NSCTL_METHOD_DESCRIBE_TARGET "io.nsctl.DescribeTarget"
+#define NSCTL_METHOD_CHECK_ACCESS "io.nsctl.CheckAccess"
+#define NSCTL_METHOD_LIST_RULES "io.nsctl.ListRules"
+#define NSCTL_METHOD_RELOAD "io.nsctl.Reload"
 #define VARLINK_METHOD_GET_INFO "org.varlink.service.GetInfo"
 #define VARLINK_METHOD_GET_INTERFACE "org.varlink.service.GetInterfaceDescription"
 
@@ -23,6 +26,7 @@
 #define VARLINK_ERROR_METHOD_NOT_IMPLEMENTED "org.varlink.service.MethodNotImplemented"
 #define VARLINK_ERROR_INVALID_PARAMETER "org.varlink.service.InvalidParameter"
 #define VARLINK_ERROR_EXPECTED_MORE "org.varlink.service.ExpectedMore"
+#define VARLINK_ERROR_PERMISSION_DENIED "org.varlink.service.PermissionDenied"
 
 /* Errors of io.nsctl; docs/protocol.md documents each. */
 #define NSCTL_ERROR_PROTOCOL "io.nsctl.ProtocolError"
@@ -40,6 +44,9 @@
 #define NSCTL_ERROR_LIMIT_EXCEEDED "io.nsctl.LimitExceeded"
 #define NSCTL_ERROR_SYSTEM "io.nsctl.SystemError"
 #define NSCTL_ERROR_SHUTTING_DOWN "io.nsctl.ShuttingDown"
+#define NSCTL_ERROR_ENVIRONMENT_NOT_PERMITTED "io.nsctl.EnvironmentNotPermitted"
+#define NSCTL_ERROR_COMMAND_NOT_PERMITTED "io.nsctl.CommandNotPermitted"
+#define NSCTL_ERROR_POLICY_INVALID "io.nsctl.PolicyInvalid"
 #define NSCTL_ERROR_TERMINAL_FAILED "io.nsctl.TerminalFailed"
 
 /* Client exit statuses for its own and the daemon's errors. */
@@ -78,6 +85,10 @@ int ns_from_name(const char *name);
 int ns_mask_to_clone_flags(uint32_t mask);
 /* "net,uts" for a mask (written into buf of size n; truncates); returns buf. */
 const char *ns_mask_to_string(uint32_t mask, char *buf, size_t n);
+/* ["net", "uts"] for a mask, a new array; NULL on ENOMEM. */
+struct json_object *ns_mask_to_json(uint32_t mask);
+/* A JSON array of the strings of a NULL-terminated list (NULL: []); NULL on ENOMEM. */
+struct json_object *strv_to_json(char *const *l);
 
 /* The terminal's size in character cells: "window": {"rows": R, "columns": C}. */
 struct run_window {
@@ -122,8 +133,26 @@ int kill_request_from_json(struct json_object *params, struct kill_request *ret,
 			   const char **ret_bad_field);
 struct json_object *kill_request_to_json(const struct kill_request *req);
 
-/* io.nsctl.ListTargets has no parameters: -EINVAL (*ret_bad_field the key) for any. */
-int list_targets_request_from_json(struct json_object *params, const char **ret_bad_field);
+/*
+ * io.nsctl.CheckAccess parameters: Run's without the fds and the window. A dry run of the
+ * policy's decision; the target is not looked up. argv is required unless tty.
+ */
+struct check_request {
+	char *target;
+	uint32_t ns_mask;
+	char **argv;       /* NULL only with tty: the run-as user's shell */
+	char **env;
+	char *cwd;
+	bool tty;
+};
+
+int check_request_from_json(struct json_object *params, struct check_request *ret,
+			    const char **ret_bad_field);
+struct json_object *check_request_to_json(const struct check_request *req);
+void check_request_done(struct check_request *req);
+
+/* io.nsctl.ListRules, Reload and ListTargets take no parameters: {} or absent. */
+int empty_request_from_json(struct json_object *params, const char **ret_bad_field);
 
 /* io.nsctl.DescribeTarget parameters. */
 struct describe_request {

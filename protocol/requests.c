@@ -204,7 +204,7 @@ void run_request_done(struct run_request *req)
 	*req = (struct run_request){ .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1 };
 }
 
-static struct json_object *strv_to_json(char *const *l)
+struct json_object *strv_to_json(char *const *l)
 {
 	_cleanup_json_ struct json_object *a = json_object_new_array();
 
@@ -223,7 +223,7 @@ static struct json_object *strv_to_json(char *const *l)
 	return TAKE_PTR(a);
 }
 
-static struct json_object *ns_mask_to_json(uint32_t mask)
+struct json_object *ns_mask_to_json(uint32_t mask)
 {
 	_cleanup_json_ struct json_object *a = json_object_new_array();
 
@@ -257,21 +257,32 @@ static struct json_object *window_to_json(const struct run_window *w)
 	return TAKE_PTR(o);
 }
 
-struct json_object *run_request_to_json(const struct run_request *req)
+/* The parameters Run and CheckAccess share, into a new object; NULL on ENOMEM. */
+static struct json_object *command_to_json(const char *target, uint32_t ns_mask,
+					   char *const *argv, char *const *env, const char *cwd)
 {
 	_cleanup_json_ struct json_object *o = json_object_new_object();
-	const char *target = req->target ? req->target : "";
 
 	if (!o)
 		return NULL;
-	if (proto_json_add(o, "target", json_object_new_string(target)) < 0 ||
-	    proto_json_add(o, "namespaces", ns_mask_to_json(req->ns_mask)) < 0)
+	if (proto_json_add(o, "target", json_object_new_string(target ? target : "")) < 0 ||
+	    proto_json_add(o, "namespaces", ns_mask_to_json(ns_mask)) < 0)
 		return NULL;
-	if (req->argv && proto_json_add(o, "argv", strv_to_json(req->argv)) < 0)
+	if (argv && proto_json_add(o, "argv", strv_to_json(argv)) < 0)
 		return NULL;
-	if (req->env && proto_json_add(o, "env", strv_to_json(req->env)) < 0)
+	if (env && proto_json_add(o, "env", strv_to_json(env)) < 0)
 		return NULL;
-	if (req->cwd && proto_json_add(o, "cwd", json_object_new_string(req->cwd)) < 0)
+	if (cwd && proto_json_add(o, "cwd", json_object_new_string(cwd)) < 0)
+		return NULL;
+	return TAKE_PTR(o);
+}
+
+struct json_object *run_request_to_json(const struct run_request *req)
+{
+	_cleanup_json_ struct json_object *o =
+		command_to_json(req->target, req->ns_mask, req->argv, req->env, req->cwd);
+
+	if (!o)
 		return NULL;
 	if (req->tty && proto_json_add(o, "tty", json_object_new_boolean(true)) < 0)
 		return NULL;
@@ -318,11 +329,61 @@ struct json_object *kill_request_to_json(const struct kill_request *req)
 	return TAKE_PTR(o);
 }
 
-int list_targets_request_from_json(struct json_object *params, const char **ret_bad_field)
+int check_request_from_json(struct json_object *params, struct check_request *ret,
+			    const char **ret_bad_field)
 {
-	static const struct proto_field table[] = { {} };
+	static const struct proto_field table[] = {
+		{ "target", proto_field_string, offsetof(struct check_request, target), true },
+		{ "namespaces", field_namespaces, offsetof(struct check_request, ns_mask), true },
+		{ "argv", field_argv, offsetof(struct check_request, argv), false },
+		{ "env", field_env, offsetof(struct check_request, env), false },
+		{ "cwd", field_cwd, offsetof(struct check_request, cwd), false },
+		{ "tty", proto_field_bool, offsetof(struct check_request, tty), false },
+		{}
+	};
+	struct check_request req = {};
+	int r;
 
-	return proto_dispatch(params, table, NULL, ret_bad_field);
+	r = proto_dispatch(params, table, &req, ret_bad_field);
+	if (r >= 0 && !req.argv && !req.tty) {
+		if (ret_bad_field)
+			*ret_bad_field = "argv";
+		r = -EINVAL;
+	}
+	if (r < 0) {
+		check_request_done(&req);
+		return r;
+	}
+	*ret = req;
+	return 0;
+}
+
+void check_request_done(struct check_request *req)
+{
+	free(req->target);
+	strv_free(req->argv);
+	strv_free(req->env);
+	free(req->cwd);
+	*req = (struct check_request){};
+}
+
+struct json_object *check_request_to_json(const struct check_request *req)
+{
+	_cleanup_json_ struct json_object *o =
+		command_to_json(req->target, req->ns_mask, req->argv, req->env, req->cwd);
+
+	if (!o)
+		return NULL;
+	if (req->tty && proto_json_add(o, "tty", json_object_new_boolean(true)) < 0)
+		return NULL;
+	return TAKE_PTR(o);
+}
+
+int empty_request_from_json(struct json_object *params, const char **ret_bad_field)
+{
+	static const struct proto_field none[] = { {} };
+
+	return proto_dispatch(params, none, NULL, ret_bad_field);
 }
 
 int describe_request_from_json(struct json_object *params, struct describe_request *ret,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Tests for field tables, Varlink envelopes, the Run/Kill codecs and the namespace helpers. */
+/* Tests for field tables, Varlink envelopes, the request codecs and the namespace helpers. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -856,6 +856,76 @@ static void test_kill_request(void **state)
 	}
 }
 
+/* CheckAccess: Run's parameters without the fds; the fds are unknown keys there. */
+static void test_check_request(void **state)
+{
+	_cleanup_json_ struct json_object *o =
+		J("{\"target\":\"netns:blue\",\"namespaces\":[\"net\",\"uts\"],"
+		  "\"argv\":[\"ip\",\"-br\",\"a\"],\"env\":[\"TERM=xterm\"],\"cwd\":\"/srv\"}");
+	struct check_request req = {}, back = {};
+	const char *bad = NULL;
+
+	assert_int_equal(check_request_from_json(o, &req, &bad), 0);
+	assert_string_equal(req.target, "netns:blue");
+	assert_int_equal(req.ns_mask, NS_BIT(NS_NET) | NS_BIT(NS_UTS));
+	assert_int_equal(strv_length(req.argv), 3);
+	assert_string_equal(req.env[0], "TERM=xterm");
+	assert_string_equal(req.cwd, "/srv");
+	{
+		_cleanup_json_ struct json_object *enc = check_request_to_json(&req);
+		_cleanup_json_ struct json_object *w = wire(enc);
+		struct json_object *v;
+
+		assert_false(json_object_object_get_ex(enc, "stdin", &v));
+		assert_int_equal(check_request_from_json(w, &back, &bad), 0);
+	}
+	assert_string_equal(back.target, req.target);
+	assert_int_equal(back.ns_mask, req.ns_mask);
+	assert_string_equal(back.argv[2], "a");
+	assert_string_equal(back.cwd, "/srv");
+	check_request_done(&back);
+	check_request_done(&req);
+	assert_null(req.target);
+
+	static const struct {
+		const char *text, *bad;
+	} fails[] = {
+		{ "{\"namespaces\":[\"net\"],\"argv\":[\"ip\"]}", "target" },
+		{ "{\"target\":\"x\",\"argv\":[\"ip\"]}", "namespaces" },
+		{ "{\"target\":\"x\",\"namespaces\":[\"net\"]}", "argv" },
+		{ "{\"target\":\"x\",\"namespaces\":[],\"argv\":[\"ip\"]}", "namespaces" },
+		{ "{\"target\":\"x\",\"namespaces\":[\"net\"],\"argv\":[\"\"]}", "argv" },
+		{ "{\"target\":\"x\",\"namespaces\":[\"net\"],\"argv\":[\"ip\"],\"env\":[\"A\"]}",
+		  "env" },
+		{ "{\"target\":\"x\",\"namespaces\":[\"net\"],\"argv\":[\"ip\"],\"cwd\":\"rel\"}",
+		  "cwd" },
+		{ "{\"target\":\"x\",\"namespaces\":[\"net\"],\"argv\":[\"ip\"],\"stdin\":0}",
+		  "stdin" },
+	};
+	for (size_t i = 0; i < ELEMENTSOF(fails); i++) {
+		_cleanup_json_ struct json_object *f = J(fails[i].text);
+
+		back = (struct check_request){ .target = (char *)"sentinel" };
+		bad = NULL;
+		assert_int_equal(check_request_from_json(f, &back, &bad), -EINVAL);
+		assert_non_null(bad);
+		assert_string_equal(bad, fails[i].bad);
+		assert_string_equal(back.target, "sentinel");
+	}
+}
+
+/* ListRules and Reload: {} or no parameters, nothing else. */
+static void test_empty_request(void **state)
+{
+	_cleanup_json_ struct json_object *empty = J("{}");
+	_cleanup_json_ struct json_object *extra = J("{\"uid\":0}");
+	const char *bad = NULL;
+
+	assert_int_equal(empty_request_from_json(empty, &bad), 0);
+	assert_int_equal(empty_request_from_json(extra, &bad), -EINVAL);
+	assert_string_equal(bad, "uid");
+}
+
 static void test_namespaces(void **state)
 {
 	static const char *const order[] = {
@@ -913,6 +983,8 @@ int main(void)
 		cmocka_unit_test(test_run_request_tty),
 		cmocka_unit_test(test_run_request_tty_rejects),
 		cmocka_unit_test(test_kill_request),
+		cmocka_unit_test(test_check_request),
+		cmocka_unit_test(test_empty_request),
 		cmocka_unit_test(test_namespaces),
 	};
 

@@ -98,6 +98,29 @@ static void test_name_syntax(void **state)
 	assert_false(syntax("pid", "042"));
 }
 
+static void test_parse(void **state)
+{
+	struct target *t = NULL;
+
+	/* Without asking anyone: names as written, for every kind. */
+	assert_int_equal(target_parse("docker:3f2a", &t), 0);
+	assert_string_equal(t->canonical, "docker:3f2a");
+	assert_string_equal(t->bare, "3f2a");
+	assert_int_equal(t->kind, TARGET_DOCKER);
+	assert_int_equal(target_open(t), -EOPNOTSUPP);
+	target_free(t);
+	assert_int_equal(target_parse("unit:nginx.service", &t), 0);
+	assert_string_equal(t->canonical, "unit:nginx.service");
+	target_free(t);
+	assert_int_equal(target_parse("pid:42", &t), 0);
+	assert_int_equal(t->pid, 42);
+	target_free(t);
+	/* A bare name means a backend only once asked; a malformed one nothing. */
+	assert_int_equal(target_parse("web", &t), -EINVAL);
+	assert_int_equal(target_parse("docker:-web", &t), -EINVAL);
+	assert_int_equal(target_parse("lxc:web", &t), -EINVAL);
+}
+
 static struct policy *policy_of(const char *text)
 {
 	_cleanup_free_ char *error = NULL;
@@ -328,6 +351,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kinds_from_string),
 		cmocka_unit_test(test_name_syntax),
+		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_access_mask),
 		cmocka_unit_test_setup_teardown(test_resolve, setup_manager, teardown),
 		cmocka_unit_test_setup_teardown(test_resolve_cancel, setup_manager, teardown),

@@ -61,11 +61,12 @@ check "the service requires and follows the socket" \
 	expect_eq "$(grep -E '^(Requires|After)=' <<<"$SERVICE" | sort | tr '\n' ' ')" \
 	"After=nsctld.socket Requires=nsctld.socket "
 check "NoNewPrivileges=yes" expect_match "$SERVICE" '^NoNewPrivileges=yes$'
-caps=$(sed -n '/^CapabilityBoundingSet=/,/[^\\]$/p' <<<"$SERVICE" |
-	sed -e 's/^CapabilityBoundingSet=//' -e 's/\\$//' | tr -s ' \t' '\n' | sed '/^$/d' |
-	sort | tr '\n' ' ')
-check "the capability bounding set is exactly what nsctld needs" expect_eq "$caps" \
-	"CAP_DAC_READ_SEARCH CAP_KILL CAP_SETGID CAP_SETPCAP CAP_SETUID CAP_SYS_ADMIN CAP_SYS_CHROOT CAP_SYS_PTRACE "
+# Join continuation lines, then gather every CapabilityBoundingSet= line (systemd merges them).
+caps=$(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' <<<"$SERVICE" | sed -n 's/^CapabilityBoundingSet=//p' |
+	tr -s ' \t' '\n' | sed '/^$/d' | sort | tr '\n' ' ')
+check "the bounding set is what nsctld needs plus net_admin/net_raw to grant" \
+	expect_eq "$caps" \
+	"CAP_DAC_READ_SEARCH CAP_KILL CAP_NET_ADMIN CAP_NET_RAW CAP_SETGID CAP_SETPCAP CAP_SETUID CAP_SYS_ADMIN CAP_SYS_CHROOT CAP_SYS_PTRACE "
 # The commands nsctld runs inherit the service's sandbox; see the comments in the unit.
 check "no sandboxing that the users' commands would inherit" expect_no_match "$SERVICE" \
 	'^(RestrictAddressFamilies|SystemCallFilter|SystemCallArchitectures|ProtectSystem|ProtectHome|PrivateTmp|PrivateDevices|PrivateNetwork|PrivateUsers|PrivateIPC|ProtectHostname|ProtectProc|ProtectKernelTunables|ProtectControlGroups|ReadOnlyPaths|InaccessiblePaths|MemoryDenyWriteExecute|RestrictNamespaces|LockPersonality|User|DynamicUser)='

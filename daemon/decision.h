@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* One decision on a Run or CheckAccess request: the policy's answer and what a permit grants. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "daemon/policy.h"
+
+struct decision {
+	enum policy_action action;
+	char *rule;                 /* "FILE:LINE", or "default" when no rule matched */
+	struct policy_grant *grant; /* a permit: run-as identity, cmd, options */
+	uint64_t caps;              /* a permit: the capabilities, "as root"'s all resolved */
+	char **envp;                /* a permit: the command's complete environment */
+	char **argv;                /* a permit of a request without argv: the run-as shell */
+	char *refused_env;          /* a variable of the request the rule does not pass: DENY */
+	const char *reason;         /* what a permitting rule refuses after all: DENY */
+};
+
+/*
+ * Decide for caller whether argv may run in the ns_mask namespaces of the target named
+ * canonical (and bare), with the env entries of the request, on a terminal if tty.
+ * A permit becomes a deny when its rule does not let one of env through (refused_env),
+ * says notty to a terminal (reason), or, for a request without argv (a terminal session
+ * with the run-as user's shell), would not permit that shell by itself (reason). 0 or
+ * -ENOMEM; *ret must be released with decision_done() either way.
+ */
+int decision_make(const struct policy *p, const struct policy_caller *caller,
+		  const char *canonical, const char *bare, uint32_t ns_mask, char *const *argv,
+		  char *const *env, bool tty, struct decision *ret);
+
+void decision_done(struct decision *d);
+
+/* The capabilities nsctld holds (its permitted set): what "as root" hands on. */
+uint64_t decision_own_caps(void);
