@@ -11,13 +11,16 @@
 #   nsenter -t CPID -n /bin/true, as root
 #   podman exec CONTAINER /bin/true (busybox's true in the container)
 #   nsctld --version: what starting the daemon's process alone costs (exec, libraries)
+#   a breakdown of warm: nsctl --version (starting the client process alone), /bin/true
+#   alone, and the request alone as nsctl-load makes it (connect to final reply, no
+#   client process start)
 #
 # hyperfine -N runs the commands without a shell. Samples of all rounds are pooled.
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_root
 require_tools hyperfine podman jq nsenter systemd-socket-activate runuser
-require_binaries "$NSCTLD" "$NSCTL"
+require_binaries "$NSCTLD" "$NSCTL" "$NSCTL_LOAD"
 
 RUNS=${BENCH_LATENCY_RUNS:-100}
 PODMAN_RUNS=${BENCH_PODMAN_RUNS:-10}
@@ -53,7 +56,11 @@ for ((round = 1; round <= BENCH_ROUNDS; round++)); do
 	say "latency: round $round of $BENCH_ROUNDS"
 	note_load
 	hf warm -N --warmup 20 --runs "$RUNS" \
-		-n nsctl "$nsctl_cmd" -n nsenter "$nsenter_cmd"
+		-n nsctl "$nsctl_cmd" -n nsenter "$nsenter_cmd" \
+		-n nsctl-version "$NSCTL --version" -n true /bin/true
+	# The request alone, without starting a client process: connect to final reply.
+	run "$NSCTL_LOAD" --socket "$BENCH_SOCKET" run --target "$T" --count "$RUNS" \
+		-- /bin/true | tee -a "$BENCH_WORK/request.txt"
 	# hyperfine as nobody: nsctl is then an unprivileged caller, as in real use.
 	run runuser -u nobody -- hyperfine --style basic -N --warmup 20 --runs "$RUNS" \
 		--export-json "$NOBODY_DIR/user.json" -n nsctl-user "$nsctl_cmd"
@@ -72,13 +79,20 @@ read -r n_user user user_p90 user_min < <(hf_stats user nsctl-user)
 read -r n_cold cold cold_p90 cold_min < <(hf_stats cold nsctl-cold)
 read -r n_podman podman podman_p90 podman_min < <(hf_stats podman podman)
 read -r n_exec exec exec_p90 exec_min < <(hf_stats cold nsctld-exec)
+read -r n_cver cver cver_p90 cver_min < <(hf_stats warm nsctl-version)
+read -r n_true true_ true_p90 true_min < <(hf_stats warm true)
+# The request alone: the median of the rounds' medians (nsctl-load prints quantiles only).
+request=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^total_p50_us=/) print substr($i, 14) }' \
+	"$BENCH_WORK/request.txt" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
 printf '%-22s %6s %9s %9s %9s\n' what runs median p90 min
 for row in "nsctl-warm $n_nsctl $nsctl $nsctl_p90 $nsctl_min" \
 	"nsctl-warm-as-nobody $n_user $user $user_p90 $user_min" \
 	"nsctl-cold $n_cold $cold $cold_p90 $cold_min" \
 	"nsenter $n_nsenter $nsenter $nsenter_p90 $nsenter_min" \
 	"podman-exec $n_podman $podman $podman_p90 $podman_min" \
-	"nsctld-version $n_exec $exec $exec_p90 $exec_min"; do
+	"nsctld-version $n_exec $exec $exec_p90 $exec_min" \
+	"nsctl-version $n_cver $cver $cver_p90 $cver_min" \
+	"true $n_true $true_ $true_p90 $true_min"; do
 	set -- $row
 	printf '%-22s %6s %9.3f %9.3f %9.3f\n' "$1" "$2" "$(calc "$3 * 1000")" \
 		"$(calc "$4 * 1000")" "$(calc "$5 * 1000")"
@@ -93,6 +107,9 @@ result latency.nsenter_ms "$(calc "$nsenter * 1000")"
 result latency.nsenter_p90_ms "$(calc "$nsenter_p90 * 1000")"
 result latency.podman_ms "$(calc "$podman * 1000")"
 result latency.nsctld_exec_ms "$(calc "$exec * 1000")"
+result latency.nsctl_client_exec_ms "$(calc "$cver * 1000")"
+result latency.true_exec_ms "$(calc "$true_ * 1000")"
+result latency.request_ms "$(calc "$request / 1000")"
 result latency.ratio_warm_vs_nsenter "$(calc "$nsctl / $nsenter")"
 result latency.ratio_user_vs_nsenter "$(calc "$user / $nsenter")"
 result latency.ratio_cold_vs_nsenter "$(calc "$cold / $nsenter")"

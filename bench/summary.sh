@@ -60,6 +60,9 @@ echo "| warm, nsctl run by an unprivileged user | $(fmt latency.nsctl_user_ms 2)
 echo "| cold: first request, nsctld socket-activated by it | $(fmt latency.nsctl_cold_ms 2) | | | $(fmt latency.ratio_cold_vs_nsenter 2)x | $(fmt latency.speedup_cold_vs_podman 0)x |"
 echo "| p90, warm | $(fmt latency.nsctl_warm_p90_ms 2) | $(fmt latency.nsenter_p90_ms 2) | | | |"
 echo "| nsctld start alone (\`nsctld --version\`) | $(fmt latency.nsctld_exec_ms 2) | | | | |"
+echo "| nsctl start alone (\`nsctl --version\`) | $(fmt latency.nsctl_client_exec_ms 2) | | | | |"
+echo "| the request alone (nsctl-load: connect to final reply) | $(fmt latency.request_ms 2) | | | | |"
+echo "| \`/bin/true\` alone | $(fmt latency.true_exec_ms 2) | | | | |"
 echo
 echo "### Throughput of 1 GiB through cat (median, MiB/s)"
 echo
