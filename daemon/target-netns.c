@@ -27,15 +27,7 @@ static int netns_parse(const char *rest, struct target *t)
 	if (len == 0 || len > NAME_MAX || strchr(rest, '/') || strcmp(rest, ".") == 0 ||
 	    strcmp(rest, "..") == 0)
 		return -EINVAL;
-	t->kind = TARGET_NETNS;
-	if (asprintf(&t->canonical, "netns:%s", rest) < 0) {
-		t->canonical = NULL;
-		return -ENOMEM;
-	}
-	t->bare = strdup(rest);
-	if (!t->bare)
-		return -ENOMEM;
-	return 0;
+	return target_set_names(t, TARGET_NETNS, "netns", rest);
 }
 
 static int netns_open(struct target *t)

@@ -26,16 +26,8 @@ static int pid_parse(const char *rest, struct target *t)
 		if (v > INT_MAX)
 			return -EINVAL;
 	}
-	t->kind = TARGET_PID;
 	t->pid = (pid_t)v;
-	if (asprintf(&t->canonical, "pid:%lu", v) < 0) {
-		t->canonical = NULL;
-		return -ENOMEM;
-	}
-	t->bare = strdup(rest);
-	if (!t->bare)
-		return -ENOMEM;
-	return 0;
+	return target_set_names(t, TARGET_PID, "pid", rest);
 }
 
 static int pid_open(struct target *t)

@@ -55,6 +55,20 @@ int target_open(struct target *t)
 	return t->backend->open(t);
 }
 
+int target_set_names(struct target *t, enum target_kind kind, const char *prefix,
+		     const char *rest)
+{
+	t->kind = kind;
+	if (asprintf(&t->canonical, "%s:%s", prefix, rest) < 0) {
+		t->canonical = NULL;
+		return -ENOMEM;
+	}
+	t->bare = strdup(rest);
+	if (!t->bare)
+		return -ENOMEM;
+	return 0;
+}
+
 void target_free(struct target *t)
 {
 	if (!t)

@@ -46,5 +46,9 @@ int target_open(struct target *t);
 
 void target_free(struct target *t);
 
+/* For backends: set kind, "PREFIX:REST" as the canonical name and REST as the bare one. */
+int target_set_names(struct target *t, enum target_kind kind, const char *prefix,
+		     const char *rest);
+
 /* For pid backends: which namespaces of pid (pinned by pidfd) are nsctld's own. */
 int target_shared_namespaces(pid_t pid, int pidfd, uint32_t *ret_shared);
