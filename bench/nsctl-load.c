@@ -642,7 +642,8 @@ static void help(void)
 	       "Exits 0 when every call succeeded, 1 when some failed, 2 on usage errors.\n");
 }
 
-static int parse_ulong(const char *s, unsigned long max, unsigned long *ret)
+/* A decimal number from min to max: digits only, no sign, no overflow. */
+static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *ret)
 {
 	char *end;
 	unsigned long v;
@@ -651,9 +652,19 @@ static int parse_ulong(const char *s, unsigned long max, unsigned long *ret)
 		return -EINVAL;
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (errno || *end || v > max)
+	if (errno || *end || v < min || v > max)
 		return -EINVAL;
 	*ret = v;
+	return 0;
+}
+
+static int parse_unsigned(const char *s, unsigned min, unsigned max, unsigned *ret)
+{
+	unsigned long v;
+
+	if (parse_ulong(s, min, max, &v) < 0)
+		return -EINVAL;
+	*ret = (unsigned)v;
 	return 0;
 }
 
@@ -697,9 +708,8 @@ static int parse_options(int argc, char **argv, const char **ret_mode, struct op
 		{ 0 },
 	};
 	const char *mode = NULL;
-	unsigned long v;
 	char *end;
-	int c;
+	int c, idx = 0;
 
 	*o = (struct options){
 		.socket_path = getenv("NSCTL_SOCKET") ? getenv("NSCTL_SOCKET")
@@ -711,7 +721,7 @@ static int parse_options(int argc, char **argv, const char **ret_mode, struct op
 	};
 	/* "+": the mode word and "--" end option parsing; the mode's options follow it. */
 	while (optind < argc) {
-		c = getopt_long(argc, argv, "+h", options, NULL);
+		c = getopt_long(argc, argv, "+h", options, &idx);
 		if (c < 0) {
 			if (optind >= argc || strcmp(argv[optind - 1], "--") == 0)
 				break;
@@ -732,7 +742,7 @@ static int parse_options(int argc, char **argv, const char **ret_mode, struct op
 				goto bad;
 			break;
 		case ARG_COUNT:
-			if (parse_ulong(optarg, 100000000, &o->count) < 0)
+			if (parse_ulong(optarg, 1, 100000000, &o->count) < 0)
 				goto bad;
 			o->duration = 0;
 			break;
@@ -744,24 +754,20 @@ static int parse_options(int argc, char **argv, const char **ret_mode, struct op
 			o->count = 0;
 			break;
 		case ARG_CLIENTS:
-			if (parse_ulong(optarg, CLIENTS_MAX, &v) < 0 || v == 0)
+			if (parse_unsigned(optarg, 1, CLIENTS_MAX, &o->clients) < 0)
 				goto bad;
-			o->clients = (unsigned)v;
 			break;
 		case ARG_SESSIONS:
-			if (parse_ulong(optarg, SESSIONS_MAX, &v) < 0 || v == 0)
+			if (parse_unsigned(optarg, 1, SESSIONS_MAX, &o->sessions) < 0)
 				goto bad;
-			o->sessions = (unsigned)v;
 			break;
 		case ARG_WINDOW:
-			if (parse_ulong(optarg, SESSIONS_MAX, &v) < 0 || v == 0)
+			if (parse_unsigned(optarg, 1, SESSIONS_MAX, &o->window) < 0)
 				goto bad;
-			o->window = (unsigned)v;
 			break;
 		case ARG_INTERVAL:
-			if (parse_ulong(optarg, 10000000, &v) < 0)
+			if (parse_unsigned(optarg, 0, 10000000, &o->interval_us) < 0)
 				goto bad;
-			o->interval_us = (unsigned)v;
 			break;
 		case ARG_CONNECT_EACH:
 			o->connect_each = true;
@@ -791,7 +797,7 @@ static int parse_options(int argc, char **argv, const char **ret_mode, struct op
 	*ret_mode = mode;
 	return 0;
 bad:
-	fprintf(stderr, "nsctl-load: invalid value for %s: '%s'\n", argv[optind - 1], optarg);
+	fprintf(stderr, "nsctl-load: invalid value for --%s: '%s'\n", options[idx].name, optarg);
 	return -EINVAL;
 }
 
