@@ -7,6 +7,8 @@
 #    the same quantity, finer). The worker and the command are children: their time shows
 #    in the daemon's cutime+cstime once they are reaped, and is reported apart.
 #      Run:     nsctl-load run -- /bin/true in the container's network namespace
+#      Run on a netns: target (a namespace made by ip netns add): the same request without
+#               the /proc/PID/ns look-ups of a pid: target, so the difference is their cost
 #      GetInfo: nsctl-load getinfo (one connection)
 # 2. Instructions. nsctld under valgrind --tool=callgrind, twice per request kind with a
 #    different number of requests; (Ir(N2) - Ir(N1)) / (N2 - N1) is the instruction count
@@ -34,6 +36,9 @@ container_start
 daemon_start
 T=pid:$BENCH_CPID
 load=("$NSCTL_LOAD" --socket "$BENCH_SOCKET")
+NETNS=nsctl-bench-$$
+run ip netns add "$NETNS"
+defer "ip netns delete '$NETNS'"
 
 run "${load[@]}" run --target "$T" --count 100 -- /bin/true >/dev/null
 run "${load[@]}" getinfo --count 1000 >/dev/null
@@ -60,13 +65,11 @@ measure()
 say "cpu: time per request"
 note_load
 measure run "$RUN_N" "${load[@]}" run --target "$T" --count "$RUN_N" -- /bin/true
+measure run_netns "$RUN_N" "${load[@]}" run --target "netns:$NETNS" --count "$RUN_N" -- /bin/true
 measure getinfo "$GETINFO_N" "${load[@]}" getinfo --count "$GETINFO_N"
 daemon_stop
 
 say "cpu: instructions per request (callgrind)"
-NETNS=nsctl-bench-$$
-run ip netns add "$NETNS"
-defer "ip netns delete '$NETNS'"
 CG=$BENCH_WORK/callgrind
 mkdir -p "$CG"
 

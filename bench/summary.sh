@@ -108,6 +108,7 @@ echo
 echo "| request | nsctld on a CPU (µs) | its children: worker + command (µs) | instructions in nsctld (callgrind) |"
 echo "|---|---:|---:|---:|"
 echo "| Run \`/bin/true\` | $(fmt cpu.run.daemon_us 0) | $(fmt cpu.run.children_us 0) | $(get cpu.run_to_fork.ir_per_request) up to fork (see below) |"
+echo "| Run \`/bin/true\`, netns: target (no /proc/PID/ns look-ups) | $(fmt cpu.run_netns.daemon_us 0) | $(fmt cpu.run_netns.children_us 0) | |"
 echo "| GetInfo | $(fmt cpu.getinfo.daemon_us 1) | | $(get cpu.getinfo.ir_per_request) |"
 echo
 echo "### Goals"
