@@ -76,6 +76,8 @@ for p in stdout stdin; do
 	echo "| $what | $(fmt "throughput.${p}_nsctl_mibs" 0) | $(fmt "throughput.${p}_nsenter_mibs" 0) | $(fmt "throughput.${p}_podman_mibs" 0) | $(fmt "throughput.${p}_ratio_nsctl_vs_nsenter" 2)x | $(fmt "throughput.${p}_ratio_nsctl_vs_podman" 1)x | $(fmt "throughput.${p}_ratio_setsid_vs_nsenter" 2)x |"
 done
 echo
+echo "nsctld's own reads and writes while nsctl moved 2 GiB: $(get throughput.daemon_bytes_per_2gib) bytes."
+echo
 echo "### Concurrency"
 echo
 echo "| sessions running | start rate (/s) | start p50 / p99 (ms) | GetInfo p50 / p99 (µs), no other load | Run rate under load (/s) | Run p50 / p99 (ms) under load | GetInfo p50 / p99 (ms) under load | nsctld CPU / runqueue wait under load | all hung up and reaped (ms) |"
