@@ -115,7 +115,8 @@ static double quantile_us(const struct samples *s, double q)
 /* " NAME_p50_us=... NAME_p90_us=... NAME_p99_us=... NAME_max_us=..." (sorts s). */
 static void samples_print(const char *name, struct samples *s)
 {
-	qsort(s->v, s->n, sizeof(*s->v), cmp_u64);
+	if (s->n > 0)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_u64);
 	printf(" %s_p50_us=%.1f %s_p90_us=%.1f %s_p99_us=%.1f %s_max_us=%.1f", name,
 	       quantile_us(s, 0.5), name, quantile_us(s, 0.9), name, quantile_us(s, 0.99), name,
 	       quantile_us(s, 1.0));
