@@ -189,43 +189,49 @@ int target_new_pinned(const struct target_backend *b, const char *name, pid_t pi
 	return 0;
 }
 
-int target_pin_namespaces(struct target *t)
+/*
+ * nsctld's own namespaces, looked up once: the daemon never changes them (workers join
+ * namespaces only after fork). A type this kernel lacks has dev 0.
+ */
+static const struct stat *self_namespaces(void)
 {
+	static struct stat self[_NS_COUNT];
+	static bool loaded;
 	char path[64];
-	struct stat st;
-	uint32_t available = 0;
 
-	/* A process has the namespaces this kernel knows; the pidfd pins which process. */
-	for (int i = 0; i < _NS_COUNT; i++) {
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)t->pid, ns_table[i].proc_name);
-		if (lstat(path, &st) == 0)
-			available |= NS_BIT(i);
+	if (!loaded) {
+		for (int i = 0; i < _NS_COUNT; i++) {
+			snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_table[i].proc_name);
+			if (stat(path, &self[i]) < 0)
+				memset(&self[i], 0, sizeof(self[i]));
+		}
+		loaded = true;
 	}
-	t->available_ns = available;
-	return target_shared_namespaces(t->pid, t->pidfd, &t->shared_ns);
+	return self;
 }
 
-int target_shared_namespaces(pid_t pid, int pidfd, uint32_t *ret_shared)
+int target_pin_namespaces(struct target *t)
 {
-	uint32_t shared = 0;
+	const struct stat *self = self_namespaces();
+	uint32_t available = 0, shared = 0;
 	char path[64];
 
+	/* One stat() per type: the process has it, and is it nsctld's own? */
 	for (int i = 0; i < _NS_COUNT; i++) {
-		struct stat self, other;
+		struct stat st;
 
-		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_table[i].proc_name);
-		if (stat(path, &self) < 0)
-			continue; /* this kernel lacks the type: nothing to share */
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns_table[i].proc_name);
-		if (stat(path, &other) < 0)
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)t->pid, ns_table[i].proc_name);
+		if (stat(path, &st) < 0)
 			continue;
-		if (self.st_dev == other.st_dev && self.st_ino == other.st_ino)
+		available |= NS_BIT(i);
+		if (self[i].st_dev != 0 && self[i].st_dev == st.st_dev && self[i].st_ino == st.st_ino)
 			shared |= NS_BIT(i);
 	}
-	/* Still alive, so the pid was not reused while we looked at /proc/PID. */
-	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
+	/* Still alive, so the pid was not reused while we looked at /proc/PID: the pidfd pins it. */
+	if (syscall(SYS_pidfd_send_signal, t->pidfd, 0, NULL, 0) < 0)
 		return -errno;
-	*ret_shared = shared;
+	t->available_ns = available;
+	t->shared_ns = shared;
 	return 0;
 }
 

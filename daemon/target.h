@@ -146,9 +146,6 @@ int target_pin_namespaces(struct target *t);
 int target_set_names(struct target *t, enum target_kind kind, const char *prefix,
 		     const char *rest);
 
-/* For pid backends: which namespaces of pid (pinned by pidfd) are nsctld's own. */
-int target_shared_namespaces(pid_t pid, int pidfd, uint32_t *ret_shared);
-
 /* Has the process behind pidfd exited? */
 bool target_pidfd_exited(int pidfd);
 
