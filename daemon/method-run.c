@@ -18,6 +18,7 @@
 
 #include "daemon/conn.h"
 #include "daemon/dispatch.h"
+#include "daemon/fd-rules.h"
 #include "daemon/manager.h"
 #include "daemon/policy.h"
 #include "daemon/session.h"
@@ -192,9 +193,18 @@ static enum policy_action decide(struct conn *c, const struct run_request *req,
 	return a;
 }
 
-/* Take the three stdio fds out of the message; an index used twice is duplicated. */
-static int take_stdio(struct proto_message *msg, const int idx[3], int fds[3])
+static const char *const stdio_names[3] = { "stdin", "stdout", "stderr" };
+
+/*
+ * Take the three stdio fds out of the message; an index used twice is duplicated. Each
+ * must pass the fd rule (daemon/fd-rules.c): -EPERM with *ret_param and *ret_reason when
+ * one does not.
+ */
+static int take_stdio(struct proto_message *msg, const int idx[3], int fds[3],
+		      bool more_privileged, const char **ret_param, const char **ret_reason)
 {
+	int r;
+
 	for (int i = 0; i < 3; i++) {
 		fds[i] = -EBADF;
 		for (int j = 0; j < i; j++)
@@ -209,8 +219,22 @@ static int take_stdio(struct proto_message *msg, const int idx[3], int fds[3])
 			if (fds[i] < 0)
 				return fds[i];
 		}
+		r = fd_rules_check(fds[i], more_privileged, ret_reason);
+		if (r == -EPERM)
+			*ret_param = stdio_names[i];
+		if (r < 0)
+			return r;
 	}
 	return 0;
+}
+
+static void error_fd_refused(struct conn *c, const char *param, const char *reason)
+{
+	struct json_object *p = json_object_new_object();
+
+	json_object_object_add(p, "parameter", json_object_new_string(param));
+	json_object_object_add(p, "reason", json_object_new_string(reason));
+	conn_error(c, NSCTL_ERROR_FD_REFUSED, p);
 }
 
 void method_run(struct conn *c, const struct proto_call *call, struct proto_message *msg)
@@ -220,7 +244,7 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 	struct session_params sp = { .stdio = { -EBADF, -EBADF, -EBADF } };
 	struct target *t = NULL;
 	struct session *s;
-	const char *bad = NULL;
+	const char *bad = NULL, *reason = NULL;
 	char *rule = NULL;
 	int idx[3], r;
 
@@ -246,7 +270,7 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 	idx[2] = req.stderr_fd;
 	for (int i = 0; i < 3; i++)
 		if (idx[i] < 0 || (size_t)idx[i] >= msg->n_fds) {
-			conn_error_invalid(c, (const char *[]){ "stdin", "stdout", "stderr" }[i]);
+			conn_error_invalid(c, stdio_names[i]);
 			goto out;
 		}
 	if (!env_valid(req.env)) {
@@ -297,7 +321,12 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 		error_errno(c, "environment", r);
 		goto out;
 	}
-	r = take_stdio(msg, idx, sp.stdio);
+	/* The command runs as the caller, without capabilities: no more privileged. */
+	r = take_stdio(msg, idx, sp.stdio, false, &bad, &reason);
+	if (r == -EPERM) {
+		error_fd_refused(c, bad, reason);
+		goto out;
+	}
 	if (r < 0) {
 		error_errno(c, "stdio", r);
 		goto out;

@@ -36,6 +36,7 @@
 #define NSCTL_ERROR_LIMIT_EXCEEDED "io.nsctl.LimitExceeded"
 #define NSCTL_ERROR_SYSTEM "io.nsctl.SystemError"
 #define NSCTL_ERROR_SHUTTING_DOWN "io.nsctl.ShuttingDown"
+#define NSCTL_ERROR_FD_REFUSED "io.nsctl.FileDescriptorRefused"
 
 /* Client exit statuses for its own and the daemon's errors. */
 #define NSCTL_EXIT_ERROR 125
