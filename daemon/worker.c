@@ -7,7 +7,8 @@
  *  1. Non-dumpable first: until exec, no process (not even root inside the target's user
  *     namespace once we have joined it) may ptrace us or open our /proc/PID/fd.
  *  2. Signal mask and dispositions reset: nothing of the daemon's signal setup (SIGPIPE
- *     ignored, handlers) may reach the command.
+ *     ignored, handlers) may reach the command. Likewise the file mode creation mask is
+ *     set to 0022 and the soft RLIMIT_NOFILE back to 1024 (nsctld raised its own).
  *  3. The client's fds become 0, 1, 2 and every other fd is closed but the status socket
  *     and the target handles: no host fd can be carried into the target.
  *  4. New session (setsid): the command has no controlling terminal of the daemon's.
@@ -38,7 +39,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <grp.h>
@@ -92,6 +96,24 @@ static int reset_signals(void)
 	}
 	sigemptyset(&all);
 	if (sigprocmask(SIG_SETMASK, &all, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * The daemon's own process settings are not the command's: a fixed umask, and the soft fd
+ * limit of an ordinary process (FD_SETSIZE, so that select() works), not the one nsctld
+ * raised to its hard limit for itself. Other resource limits are the service's.
+ */
+static int reset_process_settings(void)
+{
+	struct rlimit rl;
+
+	umask(0022);
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -errno;
+	rl.rlim_cur = rl.rlim_max < FD_SETSIZE ? rl.rlim_max : FD_SETSIZE;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return -errno;
 	return 0;
 }
@@ -299,6 +321,9 @@ _Noreturn void worker_run(const struct worker_spec *spec)
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		fail(spec, WORKER_STAGE_SETUP, errno, -1);
 	r = reset_signals();
+	if (r < 0)
+		fail(spec, WORKER_STAGE_SETUP, -r, -1);
+	r = reset_process_settings();
 	if (r < 0)
 		fail(spec, WORKER_STAGE_SETUP, -r, -1);
 	r = install_stdio(spec->stdio, moved);
