@@ -17,7 +17,7 @@ require_binaries "$NSCTLD" "$NSCTL"
 [ -x "$PYTHON" ] || tap_skip_all "python3 is not installed"
 
 N_CASES=74
-tap_plan $((N_CASES * 4))
+tap_plan $((N_CASES * 4 + 2))
 setup_tmpdir
 setup_users || exit 1
 netns_create || { diag "cannot create a network namespace"; exit 1; }
@@ -78,7 +78,16 @@ daemon_start "$SOCK" "$LOG" --policy "$POLICY" --idle-timeout 0 --request-timeou
 	--max-connections 12 --max-connections-per-user 8 --max-sessions-per-user $MAX_SESS \
 	--kill-grace 1 || diag "nsctld does not start; the checks below will fail"
 D=$DAEMON_PID
-nsctl_as "$ALICE" run "$NT" --net -- true
+# Under a wrapper (valgrind.sh) that cannot run the pidfd system calls, nsctld cannot start
+# sessions: the cases that need one are skipped, and a Run refused at the last step
+# before the fork (a directory as stdout) stands in for the good request.
+SESSIONS=1
+out=$(nsctl_as "$ALICE" run "$NT" --net -- true 2>&1) || {
+	if [ -n "${NSCTL_DAEMON_WRAPPER:-}" ] && grep -q 'Function not implemented' <<<"$out"; then
+		SESSIONS=0
+		diag "no sessions under this wrapper ($out): the cases that need one are skipped"
+	fi
+}
 FDS_BASE=$(fd_count "$D")
 
 # -- the four checks ---------------------------------------------------------------------
@@ -132,8 +141,14 @@ no_privilege()
 after_case()
 {
 	local out
-	out=$(nsctl_as "$ALICE" run "$NT" --net -- id -u 2>&1)
-	check "[$CASE] then a good request is served" expect_eq "$out" "$ALICE_UID"
+	if [ "$SESSIONS" -eq 1 ]; then
+		out=$(nsctl_as "$ALICE" run "$NT" --net -- id -u 2>&1)
+		check "[$CASE] then a good request is served" expect_eq "$out" "$ALICE_UID"
+	else
+		out=$(abuse "$ALICE" run '{}' std dir std)
+		check "[$CASE] then a good request is served (up to the fork)" \
+			expect_eq "$out" "$FR parameter=stdout reason=directory"
+	fi
 	check "[$CASE] fds ($FDS_BASE) and children (none) back to baseline" at_baseline
 	check "[$CASE] no privilege gained" no_privilege
 	RAN_AS=
@@ -149,6 +164,21 @@ bad_case()
 	[ "$out" = "$expect" ] || diag_file "$TESTDIR/case.err" 10
 	check "[$CASE] $desc: $expect" expect_eq "$out" "$expect"
 	after_case
+}
+
+# session_case ARGS...: bad_case for a case that needs a session (a worker is forked).
+session_case()
+{
+	local i
+	if [ "$SESSIONS" -eq 1 ]; then
+		bad_case "$@"
+		return
+	fi
+	CASE=$((CASE + 1))
+	for i in 1 2 3 4; do
+		skip "[$CASE] $1 ($i/4)" "no sessions under ${NSCTL_DAEMON_WRAPPER%% *}"
+	done
+	RAN_AS=
 }
 
 PE=io.nsctl.ProtocolError
@@ -273,35 +303,35 @@ _kill_foreign()
 	kill -TERM "$(find_descendant "$client" nsctl)" 2>/dev/null
 	wait "$client" 2>/dev/null
 }
-bad_case "Kill of another user's session" "io.nsctl.SessionNotFound session=SID" _kill_foreign
+session_case "Kill of another user's session" "io.nsctl.SessionNotFound session=SID" _kill_foreign
 bad_case "Kill with signal 0" "$IP parameter=signal" \
 	abuse "$ALICE" raw "b'{\"method\":\"io.nsctl.Kill\",\"parameters\":{\"session\":1,\"signal\":0}}'"
 bad_case "Kill of a session that never was" "io.nsctl.SessionNotFound session=999999" \
 	abuse "$ALICE" raw "b'{\"method\":\"io.nsctl.Kill\",\"parameters\":{\"session\":999999,\"signal\":9}}'"
 
 # -- the target side -----------------------------------------------------------------------
-bad_case "a pid that has exited" "io.nsctl.TargetNotFound target=pid:$GONE" \
+session_case "a pid that has exited" "io.nsctl.TargetNotFound target=pid:$GONE" \
 	abuse "$ALICE" run "{\"target\": \"pid:$GONE\"}"
 # pidfd_open() takes a zombie; setns() then finds no namespaces to join.
-bad_case "a zombie process" "io.nsctl.JoinFailed errno=3 namespace=*" \
+session_case "a zombie process" "io.nsctl.JoinFailed errno=3 namespace=*" \
 	abuse "$ALICE" run "{\"target\": \"pid:$ZPID\"}"
 bad_case "a file in /run/netns that is no namespace" "io.nsctl.TargetNotFound target=netns:$FAKE" \
 	abuse "$ALICE" run "{\"target\": \"netns:$FAKE\"}"
 bad_case "a namespace a netns target does not have (uts)" \
 	"io.nsctl.NamespaceUnavailable namespace=uts target=$NT" \
 	abuse "$ALICE" run '{"namespaces": ["uts"]}'
-bad_case "a user namespace that does not map the caller" "io.nsctl.CredentialsFailed errno=1" \
+session_case "a user namespace that does not map the caller" "io.nsctl.CredentialsFailed errno=1" \
 	abuse "$ALICE" run "{\"target\": \"pid:$UPID\", \"namespaces\": [\"user\", \"net\"]}"
-bad_case "a cwd that does not exist" "io.nsctl.WorkingDirectoryFailed cwd=/nonexistent errno=2" \
+session_case "a cwd that does not exist" "io.nsctl.WorkingDirectoryFailed cwd=/nonexistent errno=2" \
 	abuse "$ALICE" run '{"cwd": "/nonexistent"}'
-bad_case "a cwd only root may enter (chdir is done as the caller)" \
+session_case "a cwd only root may enter (chdir is done as the caller)" \
 	"io.nsctl.WorkingDirectoryFailed cwd=$TESTDIR/root-only errno=13" \
 	abuse "$ALICE" run "{\"cwd\": \"$TESTDIR/root-only\"}"
-bad_case "a command that does not exist" "io.nsctl.ExecutableNotFound executable=nsctl-nope" \
+session_case "a command that does not exist" "io.nsctl.ExecutableNotFound executable=nsctl-nope" \
 	abuse "$ALICE" run '{"argv": ["nsctl-nope"]}'
-bad_case "a file that is not executable" "io.nsctl.CannotExecute errno=13 executable=$TESTDIR/noexec" \
+session_case "a file that is not executable" "io.nsctl.CannotExecute errno=13 executable=$TESTDIR/noexec" \
 	abuse "$ALICE" run "{\"argv\": [\"$TESTDIR/noexec\"]}"
-bad_case "a program only root may reach (exec is done as the caller)" \
+session_case "a program only root may reach (exec is done as the caller)" \
 	"io.nsctl.CannotExecute errno=13 executable=$TESTDIR/root-only/script" \
 	abuse "$ALICE" run "{\"argv\": [\"$TESTDIR/root-only/script\"]}"
 
@@ -362,7 +392,7 @@ _client_killed()
 		sed 's/^/ended by signal /'
 }
 RAN_AS=$ALICE_UID
-bad_case "client SIGKILLed mid-session" "ended by signal 1" _client_killed
+session_case "client SIGKILLed mid-session" "ended by signal 1" _client_killed
 
 # sessions-per-user: the one over the limit is refused, the others keep running.
 _sessions_limit()
@@ -380,7 +410,7 @@ _sessions_limit()
 		wait "$i" 2>/dev/null
 	done
 }
-bad_case "one session over --max-sessions-per-user $MAX_SESS" "$LE limit=sessions-per-user" \
+session_case "one session over --max-sessions-per-user $MAX_SESS" "$LE limit=sessions-per-user" \
 	_sessions_limit
 
 # setup_stall: strace holds the next worker's setns() for 3 s; sets STALL (strace's pid).
@@ -412,7 +442,7 @@ _worker_killed()
 # The report socket closes without a report, as it does at exec: nsctld cannot tell a
 # worker killed before execve() from a command killed right after it, and reports the
 # session as started and then killed by that signal (docs/security.md).
-bad_case "worker SIGKILLed during setup" "OK signal=9" \
+session_case "worker SIGKILLed during setup" "OK signal=9" \
 	_worker_killed
 # The target exits after the policy check, while the worker is about to join it.
 _target_dies()
@@ -434,7 +464,7 @@ _target_dies()
 	write_policy "$POLICY" "${GOOD_POLICY[@]}"
 	kill -HUP "$D"
 }
-bad_case "target killed between the policy check and the join" \
+session_case "target killed between the policy check and the join" \
 	"io.nsctl.JoinFailed errno=3 namespace=*" _target_dies
 # A policy reload while a session runs does not disturb it.
 _reload_during_session()
@@ -448,8 +478,9 @@ _reload_during_session()
 	echo "exit $?"
 }
 RAN_AS=$ALICE_UID
-bad_case "SIGHUP while a session runs" "exit 0" _reload_during_session
+session_case "SIGHUP while a session runs" "exit 0" _reload_during_session
 
+check_daemon_stops "$D" "$LOG"
 if [ "$CASE" -ne "$N_CASES" ]; then
 	diag "N_CASES is $N_CASES but $CASE cases ran"
 fi
