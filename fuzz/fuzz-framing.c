@@ -7,8 +7,10 @@
  * itself (so a crash reproduces from the file alone), with fds attached to some pieces.
  * Every complete message goes the daemon's way: strict JSON, the call envelope, the Run
  * and Kill field tables; a decoded Run is encoded again and must decode to the same
- * request. Checked after each input: every fd handed to the reader was closed, by the
- * reader or by the harness that took it, exactly as the daemon would.
+ * request. A model of the framing predicts which fds each message carries (those of a
+ * read go to the message holding its last byte), and every message must carry exactly
+ * those, in order. Checked after each input: every fd handed to the reader was closed,
+ * by the reader or by the harness that took it, exactly as the daemon would.
  */
 
 #include <errno.h>
@@ -168,6 +170,59 @@ static uint32_t hash(const uint8_t *data, size_t size)
 	return h;
 }
 
+/*
+ * The model: the fds each completed message must carry, in order (a FIFO of fd lists),
+ * and those of the message still open.
+ */
+#define MODEL_MAX 4096
+struct model {
+	int fds[MODEL_MAX][PROTO_FDS_MAX];
+	size_t n_fds[MODEL_MAX];
+	size_t head, tail;
+	int open_fds[PROTO_FDS_MAX];
+	size_t n_open;
+};
+static struct model model;
+
+/* What the reader must do with one read of data[0..n) that carried fds[0..n_fds). */
+static void model_feed(const uint8_t *data, size_t n, const int *fds, size_t n_fds)
+{
+	size_t nuls = 0;
+
+	for (size_t i = 0; i < n; i++)
+		nuls += data[i] == 0;
+	for (size_t i = 0; i < nuls; i++) {
+		size_t t = model.tail++;
+
+		check(t < MODEL_MAX);
+		model.n_fds[t] = 0;
+		if (i == 0) {
+			memcpy(model.fds[t], model.open_fds, model.n_open * sizeof(int));
+			model.n_fds[t] = model.n_open;
+			model.n_open = 0;
+		}
+		if (i == nuls - 1 && data[n - 1] == 0) {
+			memcpy(model.fds[t] + model.n_fds[t], fds, n_fds * sizeof(int));
+			model.n_fds[t] += n_fds;
+		}
+	}
+	if (data[n - 1] != 0) {
+		memcpy(model.open_fds + model.n_open, fds, n_fds * sizeof(int));
+		model.n_open += n_fds;
+	}
+}
+
+/* The message carries the fds the model predicted for it. */
+static void model_check(const struct proto_message *m)
+{
+	size_t h = model.head++;
+
+	check(h < model.tail);
+	check(m->n_fds == model.n_fds[h]);
+	for (size_t i = 0; i < m->n_fds; i++)
+		check(m->fds[i] == model.fds[h][i]);
+}
+
 /* Feed data in pieces; returns when the stream breaks or ends. */
 static void run_stream(const uint8_t *data, size_t size, bool split,
 		       const struct proto_limits *limits)
@@ -175,6 +230,8 @@ static void run_stream(const uint8_t *data, size_t size, bool split,
 	struct proto_reader r;
 	uint32_t seed = hash(data, size);
 	size_t off = 0;
+
+	model.head = model.tail = model.n_open = 0;
 
 	proto_reader_init(&r, limits);
 	while (off < size) {
@@ -210,9 +267,11 @@ static void run_stream(const uint8_t *data, size_t size, bool split,
 			break; /* the daemon drops such a connection */
 		}
 		check((size_t)k == n);
+		model_feed(data + off, n, fds, n_fds);
 		off += n;
 
 		while (proto_reader_next(&r, &m) > 0) {
+			model_check(&m);
 			handle_message(&m, limits);
 			proto_message_done(&m);
 		}
