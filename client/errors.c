@@ -132,6 +132,9 @@ static const struct proto_field fields_method[] = { F_STR("method", method), {} 
 static const struct proto_field fields_parameter[] = { F_STR("parameter", parameter), {} };
 static const struct proto_field fields_env[] = { F_STR("name", name), F_STR("rule", rule), {} };
 static const struct proto_field fields_message[] = { F_STR("message", message), {} };
+static const struct proto_field fields_fd_refused[] = {
+	F_STR("parameter", parameter), F_STR("reason", reason), {}
+};
 
 /* asprintf() that sets *ret only on success; 0 or -ENOMEM. */
 __attribute__((format(printf, 2, 3))) static int format_alloc(char **ret, const char *fmt, ...)
@@ -313,6 +316,11 @@ static int fmt_parameter(const struct error_params *p, char **ret)
 	return format_alloc(ret, "nsctld rejected the parameter '%s'", p->parameter);
 }
 
+static int fmt_fd_refused(const struct error_params *p, char **ret)
+{
+	return format_alloc(ret, "nsctld refused your %s: %s", p->parameter, p->reason);
+}
+
 static int fmt_expected_more(const struct error_params *p, char **ret)
 {
 	return format_alloc(ret, "nsctld expected a call with \"more\"");
@@ -371,6 +379,7 @@ static const struct error_desc {
 	{ NSCTL_ERROR_SYSTEM, fields_system, fmt_system, EXIT_ERR, false },
 	{ NSCTL_ERROR_PROTOCOL, fields_reason, fmt_protocol, EXIT_ERR, false },
 	{ NSCTL_ERROR_SHUTTING_DOWN, fields_none, fmt_shutting_down, EXIT_ERR, false },
+	{ NSCTL_ERROR_FD_REFUSED, fields_fd_refused, fmt_fd_refused, EXIT_ERR, false },
 	{ VARLINK_ERROR_INTERFACE_NOT_FOUND, fields_interface, fmt_interface, EXIT_ERR, false },
 	{ VARLINK_ERROR_METHOD_NOT_FOUND, fields_method, fmt_method, EXIT_ERR, false },
 	{ VARLINK_ERROR_METHOD_NOT_IMPLEMENTED, fields_method, fmt_method_impl, EXIT_ERR, false },

@@ -137,6 +137,21 @@ unsigned conn_count_uid(const struct manager *m, uid_t uid)
 static void schedule_write(struct conn *c)
 {
 	event_add(c->ev_write, NULL);
+	/* A dead connection goes now: its peer may never make the socket writable again. */
+	if (c->dead)
+		event_active(c->ev_write, EV_WRITE, 0);
+}
+
+/*
+ * Stop reading, send what is queued, then close. The request deadline is armed once more:
+ * a peer that does not take its last replies within it is dropped (on_deadline).
+ */
+static void close_soon(struct conn *c)
+{
+	c->closing = true;
+	event_del(c->ev_read);
+	schedule_write(c);
+	arm_deadline(c);
 }
 
 static void queue_message(struct conn *c, struct json_object *msg, int *fds, size_t n_fds)
@@ -208,9 +223,7 @@ void conn_protocol_error(struct conn *c, const char *reason)
 	json_object_object_add(p, "reason", json_object_new_string(reason));
 	c->call_oneway = false;
 	queue_message(c, proto_error_new(NSCTL_ERROR_PROTOCOL, p), NULL, 0);
-	c->closing = true;
-	event_del(c->ev_read);
-	schedule_write(c);
+	close_soon(c);
 }
 
 void conn_session_done(struct conn *c)
@@ -274,8 +287,7 @@ static void process(struct conn *c)
 	}
 	if (!c->busy && !c->closing && c->read_eof && c->reader.n_ready == 0) {
 		/* Half-closed and nothing left to answer: done once the replies are out. */
-		c->closing = true;
-		schedule_write(c);
+		close_soon(c);
 	}
 }
 
@@ -354,12 +366,16 @@ static void on_deadline(evutil_socket_t fd, short what, void *userdata)
 	struct conn *c = userdata;
 	struct json_object *p;
 
-	if (c->busy || c->closing)
+	if (c->closing) {
+		/* Its last replies did not go out within the deadline: the peer does not read. */
+		conn_free(c);
+		return;
+	}
+	if (c->busy)
 		return;
 	p = json_object_new_object();
 	json_object_object_add(p, "limit", json_object_new_string("request-timeout"));
 	c->call_oneway = false;
 	queue_message(c, proto_error_new(NSCTL_ERROR_LIMIT_EXCEEDED, p), NULL, 0);
-	c->closing = true;
-	event_del(c->ev_read);
+	close_soon(c);
 }

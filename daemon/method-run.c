@@ -35,6 +35,7 @@
 #include "daemon/decision.h"
 #include "daemon/dispatch.h"
 #include "daemon/environment.h"
+#include "daemon/fd-rules.h"
 #include "daemon/manager.h"
 #include "daemon/policy.h"
 #include "daemon/session.h"
@@ -181,9 +182,18 @@ static int target_details(const struct target *t, const struct decision *d, uint
 	return target_cgroup_open(t, cgroup_fds, TARGET_CGROUPS_MAX, n_cgroup_fds);
 }
 
-/* Take the three stdio fds out of the message; an index used twice is duplicated. */
-static int take_stdio(struct proto_message *msg, const int idx[3], int fds[3])
+static const char *const stdio_names[3] = { "stdin", "stdout", "stderr" };
+
+/*
+ * Take the three stdio fds out of the message; an index used twice is duplicated. Each
+ * must pass the fd rule (daemon/fd-rules.c): -EPERM with *ret_param and *ret_reason when
+ * one does not.
+ */
+static int take_stdio(struct proto_message *msg, const int idx[3], int fds[3],
+		      bool more_privileged, const char **ret_param, const char **ret_reason)
 {
+	int r;
+
 	for (int i = 0; i < 3; i++) {
 		fds[i] = -EBADF;
 		for (int j = 0; j < i; j++)
@@ -198,8 +208,22 @@ static int take_stdio(struct proto_message *msg, const int idx[3], int fds[3])
 			if (fds[i] < 0)
 				return fds[i];
 		}
+		r = fd_rules_check(fds[i], more_privileged, ret_reason);
+		if (r == -EPERM)
+			*ret_param = stdio_names[i];
+		if (r < 0)
+			return r;
 	}
 	return 0;
+}
+
+static void error_fd_refused(struct conn *c, const char *param, const char *reason)
+{
+	struct json_object *p = json_object_new_object();
+
+	json_object_object_add(p, "parameter", json_object_new_string(param));
+	json_object_object_add(p, "reason", json_object_new_string(reason));
+	conn_error(c, NSCTL_ERROR_FD_REFUSED, p);
 }
 
 /* One Run from its decoding until the session starts: it waits for the target. */
@@ -310,6 +334,22 @@ static void run_start(struct conn *c, struct run_call *rc, struct target *t)
 		error_denied(c, &d, rc->req.target, rc->req.ns_mask);
 		goto out;
 	}
+	/* The second half of the fd rule: no regular file to a more privileged command. */
+	if (!rc->req.tty && (!d.grant->run_as_caller || d.caps != 0)) {
+		for (int i = 0; i < 3; i++) {
+			const char *reason = NULL;
+
+			r = fd_rules_check(rc->stdio[i], true, &reason);
+			if (r == -EPERM) {
+				error_fd_refused(c, stdio_names[i], reason);
+				goto out;
+			}
+			if (r < 0) {
+				error_errno(c, "stdio", r);
+				goto out;
+			}
+		}
+	}
 	if (rc->req.ns_mask & ~t->available_ns) {
 		struct json_object *p = json_object_new_object();
 		int missing = __builtin_ctz(rc->req.ns_mask & ~t->available_ns);
@@ -397,7 +437,7 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 {
 	struct manager *m = c->m;
 	struct run_call *rc = NULL;
-	const char *bad = NULL;
+	const char *bad = NULL, *reason = NULL;
 	int idx[3], r;
 
 	if (m->stopping) {
@@ -431,7 +471,7 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 	idx[2] = rc->req.stderr_fd;
 	for (int i = 0; i < 3 && !rc->req.tty; i++)
 		if (idx[i] < 0 || (size_t)idx[i] >= msg->n_fds) {
-			conn_error_invalid(c, (const char *[]){ "stdin", "stdout", "stderr" }[i]);
+			conn_error_invalid(c, stdio_names[i]);
 			goto fail;
 		}
 	if (!environment_request_valid(rc->req.env)) {
@@ -442,8 +482,17 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 		error_limit(c, "sessions-per-user");
 		goto fail;
 	}
-	/* The message goes away when this returns; its fds wait with the call. */
-	r = rc->req.tty ? null_stdio(rc->stdio) : take_stdio(msg, idx, rc->stdio);
+	/*
+	 * The message goes away when this returns; its fds wait with the call. Kinds that are
+	 * never handed on are refused now; regular files once the decision shows whether the
+	 * command runs with more privilege than the caller (run_start()).
+	 */
+	r = rc->req.tty ? null_stdio(rc->stdio)
+			: take_stdio(msg, idx, rc->stdio, false, &bad, &reason);
+	if (r == -EPERM) {
+		error_fd_refused(c, bad, reason);
+		goto fail;
+	}
 	if (r < 0) {
 		error_errno(c, "stdio", r);
 		goto fail;

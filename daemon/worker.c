@@ -7,7 +7,8 @@
  *  1. Non-dumpable first: until exec, no process (not even root inside the target's user
  *     namespace once we have joined it) may ptrace us or open our /proc/PID/fd.
  *  2. Signal mask and dispositions reset: nothing of the daemon's signal setup (SIGPIPE
- *     ignored, handlers) may reach the command.
+ *     ignored, handlers) may reach the command. Likewise the file mode creation mask is
+ *     set to 0022 and the soft RLIMIT_NOFILE back to 1024 (nsctld raised its own).
  *  3. The client's fds become 0, 1, 2 and every other fd is closed but the status socket
  *     and the target handles: no host fd can be carried into the target. (With a terminal
  *     the daemon passes /dev/null here; the terminal replaces it in step 9.)
@@ -66,6 +67,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -110,17 +113,40 @@ static _Noreturn void fail(const struct worker_spec *spec, int stage, int error,
 
 static int reset_signals(void)
 {
+	/*
+	 * The raw system call, because glibc refuses to touch the signals it reserves for
+	 * itself (32 and 33), and an ignored one would outlive the exec. All zeroes is SIG_DFL,
+	 * no flags and an empty mask, whatever the architecture's layout of the structure.
+	 */
+	static const unsigned long dfl[8];
 	sigset_t all;
 
-	for (int sig = 1; sig < NSIG; sig++) {
+	for (int sig = 1; sig < _NSIG; sig++) {
 		if (sig == SIGKILL || sig == SIGSTOP)
 			continue;
-		/* Signal numbers glibc reserves for itself fail with EINVAL: skip them. */
-		if (signal(sig, SIG_DFL) == SIG_ERR && errno != EINVAL)
+		if (syscall(SYS_rt_sigaction, sig, dfl, NULL, (_NSIG - 1) / 8) < 0)
 			return -errno;
 	}
 	sigemptyset(&all);
 	if (sigprocmask(SIG_SETMASK, &all, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * The daemon's own process settings are not the command's: a fixed umask, and the soft fd
+ * limit of an ordinary process (FD_SETSIZE, so that select() works), not the one nsctld
+ * raised to its hard limit for itself. Other resource limits are the service's.
+ */
+static int reset_process_settings(void)
+{
+	struct rlimit rl;
+
+	umask(0022);
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -errno;
+	rl.rlim_cur = rl.rlim_max < FD_SETSIZE ? rl.rlim_max : FD_SETSIZE;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return -errno;
 	return 0;
 }
@@ -540,6 +566,9 @@ _Noreturn void worker_run(const struct worker_spec *spec)
 	if (r < 0)
 		fail(spec, WORKER_STAGE_CGROUP, -r, -1);
 	r = reset_signals();
+	if (r < 0)
+		fail(spec, WORKER_STAGE_SETUP, -r, -1);
+	r = reset_process_settings();
 	if (r < 0)
 		fail(spec, WORKER_STAGE_SETUP, -r, -1);
 	r = install_stdio(spec->stdio, moved);

@@ -48,6 +48,7 @@
 #define NSCTL_ERROR_COMMAND_NOT_PERMITTED "io.nsctl.CommandNotPermitted"
 #define NSCTL_ERROR_POLICY_INVALID "io.nsctl.PolicyInvalid"
 #define NSCTL_ERROR_TERMINAL_FAILED "io.nsctl.TerminalFailed"
+#define NSCTL_ERROR_FD_REFUSED "io.nsctl.FileDescriptorRefused"
 
 /* Client exit statuses for its own and the daemon's errors. */
 #define NSCTL_EXIT_ERROR 125

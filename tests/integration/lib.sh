@@ -264,9 +264,16 @@ find_descendant()
 	return 1
 }
 
+# fd_count PID: the number of open fds of PID. Under valgrind (NSCTL_DAEMON_WRAPPER) the
+# fds valgrind keeps for itself, at the top of the fd limit, are not counted.
 fd_count()
 {
-	ls /proc/"$1"/fd 2>/dev/null | wc -l
+	local top=
+	case $(readlink "/proc/$1/exe" 2>/dev/null) in
+	*valgrind* | *memcheck*)
+		top=$(awk '/^Max open files/ { print $5 - 64 }' "/proc/$1/limits" 2>/dev/null) ;;
+	esac
+	ls /proc/"$1"/fd 2>/dev/null | awk -v top="${top:-0}" 'top == 0 || $1 < top' | wc -l
 }
 
 # zombie_children PID: the children of PID that are zombies, as "PID (comm)".
@@ -398,13 +405,17 @@ write_policy()
 # systemd-socket-activate binds SOCK and execs nsctld (same pid) at the first connection;
 # that first connection is a GetInfo call, which also shows the daemon serves. Sets
 # DAEMON_PID. Returns 1 when it does not serve.
+# NSCTL_DAEMON_WRAPPER: words run in front of nsctld (split at blanks), that end by
+# exec'ing it in the same process: "valgrind --log-file=... ", "env --ignore-signal=USR1".
 daemon_start()
 {
-	local sock=$1 log=$2 reply setenv=()
+	local sock=$1 log=$2 reply setenv=() wrapper=()
 	shift 2
 	# systemd-socket-activate passes only a few variables on; NOTIFY_SOCKET needs -E.
 	[ -n "${NOTIFY_SOCKET:-}" ] && setenv=(-E "NOTIFY_SOCKET=$NOTIFY_SOCKET")
-	systemd-socket-activate -l "$sock" "${setenv[@]}" "$NSCTLD" --log stderr "$@" >"$log" 2>&1 &
+	read -r -a wrapper <<<"${NSCTL_DAEMON_WRAPPER:-}"
+	systemd-socket-activate -l "$sock" "${setenv[@]}" "${wrapper[@]}" "$NSCTLD" --log stderr \
+		"$@" >"$log" 2>&1 &
 	DAEMON_PID=$!
 	defer daemon_stop "$DAEMON_PID"
 	if ! wait_until 10 test -S "$sock"; then
@@ -414,14 +425,21 @@ daemon_start()
 	fi
 	# systemd-socket-activate creates it 0644 (umask); connecting needs write access.
 	chmod 0666 "$sock"
-	reply=$(varlink_call "$sock" '{"method":"org.varlink.service.GetInfo"}')
-	if ! grep -q '"parameters"' <<<"$reply" ||
-	   [ "$(readlink "/proc/$DAEMON_PID/exe")" != "$(readlink -f "$NSCTLD")" ]; then
+	reply=$(varlink_call --timeout=30 "$sock" '{"method":"org.varlink.service.GetInfo"}')
+	if ! grep -q '"parameters"' <<<"$reply" || ! _is_nsctld "$DAEMON_PID"; then
 		diag "nsctld (pid $DAEMON_PID) does not serve on $sock: $reply"
 		diag_file "$log"
 		return 1
 	fi
 	return 0
+}
+
+# _is_nsctld PID: PID runs nsctld (itself, or under a valgrind wrapper).
+_is_nsctld()
+{
+	[ "$(readlink "/proc/$1/exe")" = "$(readlink -f "$NSCTLD")" ] && return 0
+	[ -n "${NSCTL_DAEMON_WRAPPER:-}" ] &&
+		tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | grep -qxF -- "$NSCTLD"
 }
 
 # daemon_stop PID: SIGTERM, SIGKILL after 5 s, and no process of its sessions left.
