@@ -227,6 +227,9 @@ int target_pin_namespaces(struct target *t)
 		if (self[i].st_dev != 0 && self[i].st_dev == st.st_dev && self[i].st_ino == st.st_ino)
 			shared |= NS_BIT(i);
 	}
+	/* A zombie still has its pid and pidfd, but no namespaces: it is no target. */
+	if (available == 0)
+		return -ESRCH;
 	/* Still alive, so the pid was not reused while we looked at /proc/PID: the pidfd pins it. */
 	if (syscall(SYS_pidfd_send_signal, t->pidfd, 0, NULL, 0) < 0)
 		return -errno;

@@ -33,4 +33,4 @@ build()
 }
 
 build fuzz-framing fuzz/fuzz-framing.c "${proto[@]}"
-build fuzz-policy fuzz/fuzz-policy.c daemon/policy.c protocol/namespaces.c
+build fuzz-policy fuzz/fuzz-policy.c daemon/policy.c protocol/namespaces.c -lcap

@@ -197,9 +197,14 @@ def mode_stuffed(path, n):
     s = connect(path)
     msg = (b'{"method":"org.varlink.service.GetInterfaceDescription",'
            b'"parameters":{"interface":"io.nsctl"}}\0')
-    for _ in range(int(n) // 8):
-        s.sendall(msg * 8)
-        time.sleep(0.005)
+    start = time.monotonic()
+    try:
+        for _ in range(int(n) // 8):
+            s.sendall(msg * 8)
+            time.sleep(0.005)
+    except (BrokenPipeError, ConnectionResetError):
+        # Dropped while it was still sending: no less dropped.
+        return "DROPPED" if time.monotonic() - start < 6 else "LATE"
     p = select.poll()
     p.register(s, select.POLLRDHUP)
     start = time.monotonic()

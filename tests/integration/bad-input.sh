@@ -312,8 +312,8 @@ bad_case "Kill of a session that never was" "io.nsctl.SessionNotFound session=99
 # -- the target side -----------------------------------------------------------------------
 session_case "a pid that has exited" "io.nsctl.TargetNotFound target=pid:$GONE" \
 	abuse "$ALICE" run "{\"target\": \"pid:$GONE\"}"
-# pidfd_open() takes a zombie; setns() then finds no namespaces to join.
-session_case "a zombie process" "io.nsctl.JoinFailed errno=3 namespace=*" \
+# pidfd_open() takes a zombie, but it has no namespaces left: not a target.
+bad_case "a zombie process" "io.nsctl.TargetNotFound target=pid:$ZPID" \
 	abuse "$ALICE" run "{\"target\": \"pid:$ZPID\"}"
 bad_case "a file in /run/netns that is no namespace" "io.nsctl.TargetNotFound target=netns:$FAKE" \
 	abuse "$ALICE" run "{\"target\": \"netns:$FAKE\"}"
@@ -336,7 +336,7 @@ session_case "a program only root may reach (exec is done as the caller)" \
 	abuse "$ALICE" run "{\"argv\": [\"$TESTDIR/root-only/script\"]}"
 
 # -- the command's properties ----------------------------------------------------------------
-bad_case "LD_PRELOAD in env" "$IP parameter=env" \
+bad_case "LD_PRELOAD in env" "io.nsctl.EnvironmentNotPermitted name=LD_PRELOAD rule=$POLICY:2" \
 	abuse "$ALICE" run '{"env": ["LD_PRELOAD=/tmp/x.so"]}'
 bad_case "TERM twice in env" "$IP parameter=env" \
 	abuse "$ALICE" run '{"env": ["TERM=a", "TERM=b"]}'
@@ -363,7 +363,7 @@ policy_fault()
 	shift 2
 	bad_case "policy: $desc, SIGHUP" "$expect" _policy_fault "$@"
 }
-policy_fault "garbage" "$POLICY:2: expected 'permit' or 'deny', got 'garbage'" \
+policy_fault "garbage" "$POLICY:2: expected 'permit', 'deny' or 'include', got 'garbage'" \
 	write_policy "$POLICY" "garbage in"
 policy_fault "group-writable" "$POLICY: writable by group or others" chmod 0664 "$POLICY"
 policy_fault "owned by $ALICE" "$POLICY: not owned by root" chown "$ALICE" "$POLICY"

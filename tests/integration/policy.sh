@@ -82,10 +82,12 @@ out=$(nsctl_as "$BOB" run "$NT" --net -- ip link add nsctl-br1 type bridge 2>&1)
 check "without caps the same request fails (ip exits 2)" expect_eq "$?" 2
 check "... with 'Operation not permitted'" expect_match "$out" 'Operation not permitted'
 check "... and there is no such bridge" expect_no_match "$(ip -n "$NETNS" -br link)" nsctl-br1
-out=$(nsctl_as "$ALICE" run "$NT" --net -- grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status)
+# 2>&1: a command with capabilities is never handed a regular file (the fd rule), and the
+# test's stderr is its log file.
+out=$(nsctl_as "$ALICE" run "$NT" --net -- grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status 2>&1)
 check "CapInh, CapPrm, CapEff, CapBnd and CapAmb are exactly CAP_NET_ADMIN (bit 12)" \
 	expect_eq "$(awk '{print $2}' <<<"$out" | sort -u)" 0000000000001000
-out=$(nsctl_as "$ALICE" run "$NT" --net -- grep -E '^NoNewPrivs' /proc/self/status)
+out=$(nsctl_as "$ALICE" run "$NT" --net -- grep -E '^NoNewPrivs' /proc/self/status 2>&1)
 check "... with no_new_privs" expect_match "$out" 'NoNewPrivs:[[:space:]]+1'
 out=$(nsctl_as "$BOB" run "$NT" --net -- grep -E '^CapEff|^CapBnd' /proc/self/status)
 check "without caps: no capability at all" \
