@@ -16,11 +16,12 @@ tap_plan 5
 setup_tmpdir
 setup_users || exit 1
 netns_create || { diag "cannot create a network namespace"; exit 1; }
-unshare --pid --uts --fork sleep 1000 >/dev/null 2>&1 &
+unshare --pid --uts --fork --kill-child sleep 1000 >/dev/null 2>&1 &
 UPID=$!
 defer kill_wait "$UPID"
 TPID=
 wait_until 10 eval 'TPID=$(find_descendant "$UPID" sleep)' || { diag "no target"; exit 1; }
+defer kill_wait "$TPID"
 
 SOCK=$TESTDIR/io.nsctl
 LOG=$TESTDIR/nsctld.log
