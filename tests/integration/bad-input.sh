@@ -347,7 +347,8 @@ bad_case "TERM twice in env" "$IP parameter=env" \
 # why the policy was kept; then the good policy is put back.
 _policy_fault()
 {
-	local before
+	local before # read by the eval below
+	# shellcheck disable=SC2034
 	before=$(grep -c 'policy not reloaded' "$LOG")
 	"$@"
 	kill -HUP "$D"

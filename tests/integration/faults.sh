@@ -35,7 +35,7 @@ nsctl_as "$ALICE" run "$NT" --net -- sleep 101 2>"$TESTDIR/c1.err" &
 C1=$!
 nsctl_as "$ALICE" run "pid:$TPID" --pid --uts -- sleep 102 2>"$TESTDIR/c2.err" &
 C2=$!
-S1= S2=
+S1='' S2=''
 wait_until 10 eval 'S1=$(find_descendant "$D" sleep "sleep 101") &&
 	S2=$(find_descendant "$D" sleep "sleep 102")'
 check "two sessions run, one of them in the target's pid namespace" \
