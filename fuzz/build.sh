@@ -14,6 +14,7 @@ command -v "$cc" >/dev/null 2>&1 || { echo "fuzz/build.sh: $cc is not installed"
 mkdir -p "$out"
 
 # -O1 -g as libFuzzer recommends; every sanitizer error is fatal, so it is a crash.
+# shellcheck disable=SC2054 # the commas belong to -fsanitize=
 cflags=(-std=gnu11 -g -O1 -D_GNU_SOURCE -I"$top" -Wall -Wextra -Wno-unused-parameter
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 	-fno-omit-frame-pointer)

@@ -37,11 +37,12 @@ _zombie_ready()
 }
 wait_until 5 _zombie_ready || diag "no zombie target"
 # A process in a user namespace that maps only root: the caller's uid is not mapped there.
-unshare --user --map-root-user --net --fork sleep 1000 &
+unshare --user --map-root-user --net --fork --kill-child sleep 1000 &
 UNS=$!
 defer kill_wait "$UNS"
 UPID=
 wait_until 5 eval 'UPID=$(find_descendant "$UNS" sleep)' || UPID=$UNS
+defer kill_wait "$UPID"
 # A pid that was a process and is not any more.
 sleep 0 &
 GONE=$!
@@ -346,7 +347,8 @@ bad_case "TERM twice in env" "$IP parameter=env" \
 # why the policy was kept; then the good policy is put back.
 _policy_fault()
 {
-	local before
+	local before # read by the eval below
+	# shellcheck disable=SC2034
 	before=$(grep -c 'policy not reloaded' "$LOG")
 	"$@"
 	kill -HUP "$D"
@@ -448,7 +450,7 @@ session_case "worker SIGKILLed during setup" "OK signal=9" \
 _target_dies()
 {
 	local t tpid out
-	unshare --uts --fork sleep 1000 &
+	unshare --uts --fork --kill-child sleep 1000 &
 	t=$!
 	wait_until 5 eval 'tpid=$(find_descendant "$t" sleep)'
 	write_policy "$POLICY" "${GOOD_POLICY[@]}" "permit $ALICE on pid:$tpid ns uts"

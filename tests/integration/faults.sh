@@ -16,11 +16,12 @@ tap_plan 5
 setup_tmpdir
 setup_users || exit 1
 netns_create || { diag "cannot create a network namespace"; exit 1; }
-unshare --pid --uts --fork sleep 1000 >/dev/null 2>&1 &
+unshare --pid --uts --fork --kill-child sleep 1000 >/dev/null 2>&1 &
 UPID=$!
 defer kill_wait "$UPID"
 TPID=
 wait_until 10 eval 'TPID=$(find_descendant "$UPID" sleep)' || { diag "no target"; exit 1; }
+defer kill_wait "$TPID"
 
 SOCK=$TESTDIR/io.nsctl
 LOG=$TESTDIR/nsctld.log
@@ -34,7 +35,7 @@ nsctl_as "$ALICE" run "$NT" --net -- sleep 101 2>"$TESTDIR/c1.err" &
 C1=$!
 nsctl_as "$ALICE" run "pid:$TPID" --pid --uts -- sleep 102 2>"$TESTDIR/c2.err" &
 C2=$!
-S1= S2=
+S1='' S2=''
 wait_until 10 eval 'S1=$(find_descendant "$D" sleep "sleep 101") &&
 	S2=$(find_descendant "$D" sleep "sleep 102")'
 check "two sessions run, one of them in the target's pid namespace" \
