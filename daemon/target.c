@@ -227,8 +227,11 @@ int target_pin_namespaces(struct target *t)
 		if (self[i].st_dev != 0 && self[i].st_dev == st.st_dev && self[i].st_ino == st.st_ino)
 			shared |= NS_BIT(i);
 	}
-	/* A zombie still has its pid and pidfd, but no namespaces: it is no target. */
-	if (available == 0)
+	/*
+	 * Every live process has a mount namespace; a zombie keeps its pid, its pidfd and its
+	 * user namespace (that one comes with its credentials) but not the others: no target.
+	 */
+	if (!(available & NS_BIT(NS_MNT)))
 		return -ESRCH;
 	/* Still alive, so the pid was not reused while we looked at /proc/PID: the pidfd pins it. */
 	if (syscall(SYS_pidfd_send_signal, t->pidfd, 0, NULL, 0) < 0)
