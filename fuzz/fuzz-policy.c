@@ -77,6 +77,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *error = (char *)&callers;
 	int r;
 
+	/*
+	 * "include" reads files relative to the fuzzer's working directory: not text, and not
+	 * the same on every run. The parser's include handling has its cases in test-policy.
+	 */
+	if (memmem(data, size, "include", 7))
+		return 0;
 	r = policy_parse_text(PATH, (const char *)data, size, &p, &error);
 	if (r < 0) {
 		/*

@@ -167,7 +167,8 @@ bad_case()
 	after_case
 }
 
-# session_case ARGS...: bad_case for a case that needs a session (a worker is forked).
+# session_case ARGS...: bad_case for a case that needs a session (a worker is forked) or a
+# pidfd (a pid: target is resolved before the policy decides).
 session_case()
 {
 	local i
@@ -286,7 +287,8 @@ bad_case "a glob as the target name" "$DENIED target=netns:*" \
 	abuse "$ALICE" run '{"target": "netns:*"}'
 bad_case "a path in a netns name" "io.nsctl.TargetNotFound target=netns:../../etc/passwd" \
 	abuse "$ALICE" run '{"target": "netns:../../etc/passwd"}'
-bad_case "the host's init (pid:1)" "$DENIED target=pid:1" abuse "$ALICE" run '{"target": "pid:1"}'
+# pid: targets are resolved (pidfd_open) before the policy decides: no pidfds, no case.
+session_case "the host's init (pid:1)" "$DENIED target=pid:1" abuse "$ALICE" run '{"target": "pid:1"}'
 bad_case "an unknown kind of target" "io.nsctl.TargetNotFound target=nosuchkind:x" \
 	abuse "$ALICE" run '{"target": "nosuchkind:x"}'
 # nsctl-bob signals a session of nsctl-alice: it does not exist for him.
@@ -314,7 +316,7 @@ bad_case "Kill of a session that never was" "io.nsctl.SessionNotFound session=99
 session_case "a pid that has exited" "io.nsctl.TargetNotFound target=pid:$GONE" \
 	abuse "$ALICE" run "{\"target\": \"pid:$GONE\"}"
 # pidfd_open() takes a zombie, but it has no namespaces left: not a target.
-bad_case "a zombie process" "io.nsctl.TargetNotFound target=pid:$ZPID" \
+session_case "a zombie process" "io.nsctl.TargetNotFound target=pid:$ZPID" \
 	abuse "$ALICE" run "{\"target\": \"pid:$ZPID\"}"
 bad_case "a file in /run/netns that is no namespace" "io.nsctl.TargetNotFound target=netns:$FAKE" \
 	abuse "$ALICE" run "{\"target\": \"netns:$FAKE\"}"
