@@ -16,7 +16,7 @@ require_tools ip unshare runuser useradd flock systemd-socket-activate timeout s
 require_binaries "$NSCTLD" "$NSCTL"
 [ -x "$PYTHON" ] || tap_skip_all "python3 is not installed"
 
-N_CASES=74
+N_CASES=75
 tap_plan $((N_CASES * 4 + 2))
 setup_tmpdir
 setup_users || exit 1
@@ -68,7 +68,7 @@ NT=netns:$NETNS
 PT=pid:$TARGET_PID
 GOOD_POLICY=(
 	"permit $ALICE on $NT ns net,uts"
-	"permit $ALICE on $PT ns net,uts,ipc"
+	"permit $ALICE as $BOB on $PT ns net,uts,ipc"
 	"permit $ALICE on pid:${ZPID:-0},pid:$GONE ns net"
 	"permit $ALICE on pid:$UPID ns user,net"
 	"permit $ALICE on netns:nsctl-fake-* ns net"
@@ -251,6 +251,10 @@ bad_case "an eventfd as stderr" \
 bad_case "/dev/zero as stdin" \
 	"$FR parameter=stdin reason=character device that is not a terminal or /dev/null" \
 	abuse "$ALICE" run '{}' zero std std
+# A rule runs nsctl-alice's commands on PT as nsctl-bob: her open files stay hers.
+session_case "a regular file for a command that runs as another user" \
+	"$FR parameter=stdout reason=regular file, and the command runs with more privilege than the caller" \
+	abuse "$ALICE" run "{\"target\": \"$PT\"}" std memfd std
 bad_case "SCM_CREDENTIALS from $BOB do not make him anyone else" "$DENIED target=$NT" \
 	abuse "$BOB" scm-credentials '{}'
 
