@@ -75,15 +75,6 @@ static void add_num(struct fields *fs, const char *key, int64_t v)
 	fs->n++;
 }
 
-static struct json_object *argv_to_json(char *const *argv)
-{
-	struct json_object *a = json_object_new_array();
-
-	for (size_t i = 0; a && argv && argv[i]; i++)
-		json_object_array_add(a, json_object_new_string(argv[i]));
-	return a;
-}
-
 /* Everything of r worth recording; strings point into r, ns, caps and argv_json. */
 static void collect(const struct audit_record *r, const char *ns, const char *caps,
 		    const char *argv_json, struct fields *fs)
@@ -190,7 +181,7 @@ static int log_journal(const struct fields *fs)
 
 void audit_log(const struct audit_record *r)
 {
-	_cleanup_json_ struct json_object *argv = r->argv ? argv_to_json(r->argv) : NULL;
+	_cleanup_json_ struct json_object *argv = r->argv ? strv_to_json(r->argv) : NULL;
 	struct fields fs = { .n = 0 };
 	char ns[128], caps[1024];
 

@@ -37,3 +37,6 @@ void method_describe_target(struct conn *c, const struct proto_call *call,
  * BackendUnavailable, or SystemError.
  */
 void method_error_resolve(struct conn *c, const char *name, const struct target_result *res);
+
+/* io.nsctl.SystemError {operation, errno} for a system call that failed with r (-errno). */
+void method_error_system(struct conn *c, const char *operation, int r);

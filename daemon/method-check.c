@@ -95,10 +95,7 @@ void method_check_access(struct conn *c, const struct proto_call *call,
 				  req.argv, req.env, req.tty, &d);
 	p = r >= 0 ? answer(&d, t, req.ns_mask, req.argv) : NULL;
 	if (!p) {
-		p = json_object_new_object();
-		json_object_object_add(p, "operation", json_object_new_string("check-access"));
-		json_object_object_add(p, "errno", json_object_new_int(r < 0 ? -r : ENOMEM));
-		conn_error(c, NSCTL_ERROR_SYSTEM, p);
+		method_error_system(c, "check-access", r < 0 ? r : -ENOMEM);
 		goto out;
 	}
 	conn_reply(c, p, false, NULL, 0);

@@ -54,15 +54,6 @@ static bool describe_filter(const char *canonical, const char *bare, void *userd
 	return access_filter_visible(canonical, bare, &dc->filter);
 }
 
-static void error_errno(struct conn *c, const char *operation, int r)
-{
-	struct json_object *p = json_object_new_object();
-
-	json_object_object_add(p, "operation", json_object_new_string(operation));
-	json_object_object_add(p, "errno", json_object_new_int(-r));
-	conn_error(c, NSCTL_ERROR_SYSTEM, p);
-}
-
 /* The answer for a target that is not there, or that the caller may not see. */
 static void answer_invisible(struct describe_call *dc)
 {
@@ -155,7 +146,7 @@ static void on_resolved(struct target_result *res, void *userdata)
 			if (r == -ESRCH)
 				answer_invisible(dc);
 			else if (r < 0)
-				error_errno(c, "describe-target", r);
+				method_error_system(c, "describe-target", r);
 			else
 				conn_reply(c, p, false, NULL, 0);
 		}
@@ -176,7 +167,7 @@ void method_describe_target(struct conn *c, const struct proto_call *call,
 	}
 	dc = calloc(1, sizeof(*dc));
 	if (!dc) {
-		error_errno(c, "allocate", -ENOMEM);
+		method_error_system(c, "allocate", -ENOMEM);
 		return;
 	}
 	dc->op.cancel = describe_call_cancel;
@@ -191,7 +182,7 @@ void method_describe_target(struct conn *c, const struct proto_call *call,
 	access_caller(c, &dc->filter.caller);
 	r = target_resolve(c->m, dc->req.target, describe_filter, dc, on_resolved, &dc->resolve);
 	if (r < 0) {
-		error_errno(c, "resolve-target", r);
+		method_error_system(c, "resolve-target", r);
 		describe_call_free(dc);
 		return;
 	}

@@ -7,9 +7,18 @@
 #include "daemon/target.h"
 #include "protocol/nsctl-protocol.h"
 
+void method_error_system(struct conn *c, const char *operation, int r)
+{
+	struct json_object *p = json_object_new_object();
+
+	json_object_object_add(p, "operation", json_object_new_string(operation));
+	json_object_object_add(p, "errno", json_object_new_int(-r));
+	conn_error(c, NSCTL_ERROR_SYSTEM, p);
+}
+
 void method_error_resolve(struct conn *c, const char *name, const struct target_result *res)
 {
-	struct json_object *p = json_object_new_object(), *a;
+	struct json_object *p = json_object_new_object();
 
 	switch (res->r) {
 	case -EINVAL:
@@ -17,11 +26,8 @@ void method_error_resolve(struct conn *c, const char *name, const struct target_
 		conn_error(c, NSCTL_ERROR_TARGET_NOT_FOUND, p);
 		return;
 	case -ENOTUNIQ:
-		a = json_object_new_array();
-		for (char **s = res->candidates; s && *s; s++)
-			json_object_array_add(a, json_object_new_string(*s));
 		json_object_object_add(p, "target", json_object_new_string(name));
-		json_object_object_add(p, "candidates", a);
+		json_object_object_add(p, "candidates", strv_to_json(res->candidates));
 		conn_error(c, NSCTL_ERROR_AMBIGUOUS_TARGET, p);
 		return;
 	}
@@ -31,8 +37,6 @@ void method_error_resolve(struct conn *c, const char *name, const struct target_
 		conn_error(c, NSCTL_ERROR_BACKEND_UNAVAILABLE, p);
 		return;
 	}
-	json_object_object_add(p, "operation", json_object_new_string(
-		res->r == -ENOMEM ? "resolve-target" : "open-target"));
-	json_object_object_add(p, "errno", json_object_new_int(-res->r));
-	conn_error(c, NSCTL_ERROR_SYSTEM, p);
+	json_object_put(p);
+	method_error_system(c, res->r == -ENOMEM ? "resolve-target" : "open-target", res->r);
 }

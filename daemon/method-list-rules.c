@@ -45,11 +45,7 @@ void method_list_rules(struct conn *c, const struct proto_call *call, struct pro
 	}
 	if (!ok || proto_json_add(p, "uid", json_object_new_int64(caller.uid)) < 0 ||
 	    proto_json_add(p, "rules", TAKE_PTR(rules)) < 0) {
-		struct json_object *e = json_object_new_object();
-
-		json_object_object_add(e, "operation", json_object_new_string("list-rules"));
-		json_object_object_add(e, "errno", json_object_new_int(ENOMEM));
-		conn_error(c, NSCTL_ERROR_SYSTEM, e);
+		method_error_system(c, "list-rules", -ENOMEM);
 		return;
 	}
 	conn_reply(c, TAKE_PTR(p), false, NULL, 0);

@@ -99,10 +99,7 @@ static void on_listed(struct target_entry *entries, size_t n, struct target_prob
 	if (p) {
 		conn_reply(c, p, false, NULL, 0);
 	} else {
-		p = json_object_new_object();
-		json_object_object_add(p, "operation", json_object_new_string("list-targets"));
-		json_object_object_add(p, "errno", json_object_new_int(ENOMEM));
-		conn_error(c, NSCTL_ERROR_SYSTEM, p);
+		method_error_system(c, "list-targets", -ENOMEM);
 	}
 	list_call_free(lc);
 }
@@ -112,7 +109,6 @@ void method_list_targets(struct conn *c, const struct proto_call *call,
 {
 	struct list_call *lc;
 	const char *bad = NULL;
-	struct json_object *p;
 	int r;
 
 	if (empty_request_from_json(call->parameters, &bad) < 0) {
@@ -134,10 +130,7 @@ void method_list_targets(struct conn *c, const struct proto_call *call,
 	}
 	if (r < 0) {
 		free(lc);
-		p = json_object_new_object();
-		json_object_object_add(p, "operation", json_object_new_string("list-targets"));
-		json_object_object_add(p, "errno", json_object_new_int(-r));
-		conn_error(c, NSCTL_ERROR_SYSTEM, p);
+		method_error_system(c, "list-targets", r);
 		return;
 	}
 	c->pending = &lc->op;

@@ -70,15 +70,6 @@ static void error_target(struct conn *c, const char *error, const char *target)
 	conn_error(c, error, p);
 }
 
-static void error_errno(struct conn *c, const char *operation, int r)
-{
-	struct json_object *p = json_object_new_object();
-
-	json_object_object_add(p, "operation", json_object_new_string(operation));
-	json_object_object_add(p, "errno", json_object_new_int(-r));
-	conn_error(c, NSCTL_ERROR_SYSTEM, p);
-}
-
 /*
  * The error for a request the policy refused: a variable the rule does not pass on, or
  * PermissionDenied, with what a permitting rule still refuses as its reason.
@@ -305,7 +296,7 @@ static void answer_not_found(struct conn *c, struct run_call *rc)
 	free(rd.canonical);
 	free(rd.bare);
 	if (r < 0)
-		error_errno(c, "decide", r);
+		method_error_system(c, "decide", r);
 	else if (d.action == POLICY_PERMIT)
 		error_target(c, NSCTL_ERROR_TARGET_NOT_FOUND, name);
 	else
@@ -327,7 +318,7 @@ static void run_start(struct conn *c, struct run_call *rc, struct target *t)
 
 	r = run_decide(rc, t->canonical, t->bare, &d);
 	if (r < 0) {
-		error_errno(c, "decide", r);
+		method_error_system(c, "decide", r);
 		goto out;
 	}
 	if (d.action != POLICY_PERMIT) {
@@ -345,7 +336,7 @@ static void run_start(struct conn *c, struct run_call *rc, struct target *t)
 				goto out;
 			}
 			if (r < 0) {
-				error_errno(c, "stdio", r);
+				method_error_system(c, "stdio", r);
 				goto out;
 			}
 		}
@@ -370,7 +361,7 @@ static void run_start(struct conn *c, struct run_call *rc, struct target *t)
 		goto out;
 	}
 	if (r < 0) {
-		error_errno(c, "target-cgroup", r);
+		method_error_system(c, "target-cgroup", r);
 		goto out;
 	}
 	/* Without argv (a terminal session): the run-as user's shell, as decided. */
@@ -395,7 +386,7 @@ static void run_start(struct conn *c, struct run_call *rc, struct target *t)
 	sp.ns_inodes = inodes;
 	r = session_start(m, &sp, &s);
 	if (r < 0) {
-		error_errno(c, "fork", r);
+		method_error_system(c, "fork", r);
 		goto out;
 	}
 	c->session = s;
@@ -454,7 +445,7 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 	}
 	rc = calloc(1, sizeof(*rc));
 	if (!rc) {
-		error_errno(c, "allocate", -ENOMEM);
+		method_error_system(c, "allocate", -ENOMEM);
 		return;
 	}
 	rc->op.cancel = run_call_cancel;
@@ -494,14 +485,14 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 		goto fail;
 	}
 	if (r < 0) {
-		error_errno(c, "stdio", r);
+		method_error_system(c, "stdio", r);
 		goto fail;
 	}
 	rc->filter.m = m;
 	access_caller(c, &rc->filter.caller);
 	r = target_resolve(m, rc->req.target, run_filter, rc, on_resolved, &rc->resolve);
 	if (r < 0) {
-		error_errno(c, "resolve-target", r);
+		method_error_system(c, "resolve-target", r);
 		goto fail;
 	}
 	c->pending = &rc->op;
