@@ -26,6 +26,8 @@ struct client_verb {
 int cmd_run(const struct client *c, int argc, char *argv[]);
 int cmd_ls(const struct client *c, int argc, char *argv[]);
 int cmd_ns(const struct client *c, int argc, char *argv[]);
+int cmd_ps(const struct client *c, int argc, char *argv[]);
+int cmd_kill(const struct client *c, int argc, char *argv[]);
 int cmd_check(const struct client *c, int argc, char *argv[]);
 int cmd_policy(const struct client *c, int argc, char *argv[]);
 
@@ -47,6 +49,7 @@ struct run_args {
 	enum tty_choice tty;
 	bool json_allowed; /* set by the caller: --json is an option of this verb */
 	bool json;
+	const char *reason; /* --reason TEXT (run), or NULL */
 };
 
 /*

@@ -10,6 +10,7 @@
 
 #include "client/client.h"
 #include "protocol/cleanup.h"
+#include "protocol/duration.h"
 #include "protocol/nsctl-protocol.h"
 #include "protocol/varlink.h"
 
@@ -27,6 +28,8 @@ struct check_reply {
 	char **env;
 	char *command;
 	bool tty, cgroup, log;
+	int64_t tasks, timeout;  /* the session's limits, 0: none */
+	bool reason_required;
 };
 
 struct run_as {
@@ -96,6 +99,9 @@ static const struct proto_field check_reply_fields[] = {
 	CF("tty", proto_field_bool, tty, false),
 	CF("cgroup", proto_field_bool, cgroup, false),
 	CF("log", proto_field_bool, log, false),
+	CF("tasks", proto_field_int64, tasks, false),
+	CF("timeout", proto_field_int64, timeout, false),
+	CF("reason_required", proto_field_bool, reason_required, false),
 	{},
 };
 
@@ -174,8 +180,18 @@ static int print_human(const struct check_reply *r, const struct run_as *as)
 	else
 		printf("  %-13s any\n", "command:");
 	printf("  %-13s %s\n", "terminal:", r->tty ? "may be requested" : "not allowed");
-	printf("  %-13s %s\n", "cgroup:", r->cgroup ? "joins the target's cgroups"
-						     : "stays in nsctld's");
+	printf("  %-13s %s\n", "cgroup:", r->cgroup ? "a child of the target's cgroup"
+						     : "the session's own, below nsctld's");
+	if (r->tasks > 0)
+		printf("  %-13s at most %lld in the session\n", "tasks:", (long long)r->tasks);
+	if (r->timeout > 0) {
+		char d[32];
+
+		printf("  %-13s %s, then SIGTERM (SIGKILL after the grace period)\n",
+		       "time limit:", duration_format((uint64_t)r->timeout * 1000000, d, sizeof(d)));
+	}
+	if (r->reason_required)
+		printf("  %-13s required (nsctl run --reason TEXT)\n", "reason:");
 	printf("  %-13s %s\n", "audit:", r->log ? "yes" : "no (nolog)");
 	printf("  environment:\n");
 	for (char **e = r->env; e && *e; e++)

@@ -16,6 +16,7 @@
 
 #include "client/client.h"
 #include "protocol/cleanup.h"
+#include "protocol/duration.h"
 #include "protocol/nsctl-protocol.h"
 #include "protocol/varlink.h"
 
@@ -43,6 +44,8 @@ struct run_reply {
 	int64_t exit_code;
 	int signal;
 	int terminal; /* index of the attached master */
+	int64_t timeout; /* final reply: the time limit (seconds) that ended the session */
+	char *rule;      /* ... and the rule that set it */
 };
 
 static const struct proto_field run_reply_fields[] = {
@@ -51,8 +54,15 @@ static const struct proto_field run_reply_fields[] = {
 	{ "terminal", proto_field_fd_index, offsetof(struct run_reply, terminal), false },
 	{ "exit_code", proto_field_int64, offsetof(struct run_reply, exit_code), false },
 	{ "signal", proto_field_signal, offsetof(struct run_reply, signal), false },
+	{ "timeout", proto_field_int64, offsetof(struct run_reply, timeout), false },
+	{ "rule", proto_field_string, offsetof(struct run_reply, rule), false },
 	{},
 };
+
+static void run_reply_done(struct run_reply *rr)
+{
+	free(rr->rule);
+}
 
 static void help(void)
 {
@@ -95,6 +105,9 @@ static void help(void)
 	       "                        target; nsctl relays between it and its own stdin and\n"
 	       "                        stdout, whose terminal it puts in raw mode\n"
 	       "      --no-tty          never use a terminal (no short form: -T is --time)\n"
+	       "      --reason TEXT     why you run it: recorded in the audit, shown by\n"
+	       "                        'nsctl ps' (default $NSCTL_REASON); some rules\n"
+	       "                        require one\n"
 	       "      --socket PATH     talk to nsctld at PATH\n"
 	       "  -h, --help            show this help and exit\n"
 	       "\n"
@@ -116,7 +129,8 @@ static void help(void)
 	       "\n"
 	       "Exit status:\n"
 	       "  N      the command exited with status N\n"
-	       "  128+N  the command was killed by signal N\n"
+	       "  128+N  the command was killed by signal N (nsctl kill too)\n"
+	       "  124    the rule's time limit ended the session\n"
 	       "  125    nsctl or nsctld failed: bad arguments, no connection, denied, ...\n"
 	       "  126    the command was found but could not be executed\n"
 	       "  127    the command was not found\n",
@@ -224,7 +238,7 @@ static int start_terminal(struct run *run, int master)
  */
 static int handle_message(struct run *run, struct proto_message *m)
 {
-	struct run_reply rr = { INT64_MIN, INT64_MIN, INT64_MIN, 0, -1 };
+	_cleanup_(run_reply_done) struct run_reply rr = { INT64_MIN, INT64_MIN, INT64_MIN, 0, -1, 0, NULL };
 	struct proto_reply reply = {};
 	_cleanup_close_ int master = -EBADF;
 	const char *bad = NULL;
@@ -284,7 +298,16 @@ static int handle_message(struct run *run, struct proto_message *m)
 		run->exit_status = NSCTL_EXIT_ERROR;
 		return 1;
 	}
-	if (rr.signal != 0) {
+	if (rr.timeout > 0) {
+		char d[32];
+
+		/* As timeout(1): the limit, not the command, decided how it ended. */
+		client_log("session %lld ended by the time limit (%s) of the rule %s",
+			   (long long)run->session,
+			   duration_format((uint64_t)rr.timeout * 1000000, d, sizeof(d)),
+			   rr.rule ? rr.rule : "?");
+		run->exit_status = NSCTL_EXIT_TIMEOUT;
+	} else if (rr.signal != 0) {
 		run->exit_status = 128 + rr.signal;
 	} else if (rr.exit_code < 0 || rr.exit_code > 255) {
 		client_log("invalid reply from nsctld: exit_code %lld out of range",
@@ -422,7 +445,7 @@ static int add_env(const char *verb, struct run_args *a, char *arg)
 
 int client_parse_run_args(int argc, char *argv[], struct run_args *a)
 {
-	enum { ARG_SOCKET = 0x100, ARG_NO_TTY, ARG_JSON };
+	enum { ARG_SOCKET = 0x100, ARG_NO_TTY, ARG_JSON, ARG_REASON };
 	const char *verb = argv[0];
 	static const struct option options[] = {
 		{ "net", no_argument, NULL, 'n' },
@@ -441,6 +464,7 @@ int client_parse_run_args(int argc, char *argv[], struct run_args *a)
 		{ "socket", required_argument, NULL, ARG_SOCKET },
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, ARG_JSON },
+		{ "reason", required_argument, NULL, ARG_REASON },
 		{},
 	};
 	int r;
@@ -514,6 +538,9 @@ int client_parse_run_args(int argc, char *argv[], struct run_args *a)
 			break;
 		case ARG_SOCKET:
 			a->socket_arg = optarg;
+			break;
+		case ARG_REASON:
+			a->reason = optarg;
 			break;
 		case ARG_JSON:
 			if (!a->json_allowed)
@@ -591,6 +618,14 @@ static int decide_tty(struct run_args *a, bool *ret)
 	return 0;
 }
 
+static bool reason_printable(const char *s)
+{
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			return false;
+	return true;
+}
+
 int cmd_run(const struct client *c, int argc, char *argv[])
 {
 	struct run_args a = { .socket_arg = c->socket_arg };
@@ -625,7 +660,16 @@ int cmd_run(const struct client *c, int argc, char *argv[])
 		.stdin_fd = run.tty ? -1 : STDIN_FILENO,
 		.stdout_fd = run.tty ? -1 : STDOUT_FILENO,
 		.stderr_fd = run.tty ? -1 : STDERR_FILENO,
+		.reason = (char *)a.reason,
 	};
+	if (!req.reason && getenv("NSCTL_REASON") && *getenv("NSCTL_REASON"))
+		req.reason = getenv("NSCTL_REASON");
+	if (req.reason && (strlen(req.reason) > RUN_REASON_MAX || !reason_printable(req.reason))) {
+		client_log_verb("run", "--reason: at most %d bytes without control characters",
+				RUN_REASON_MAX);
+		free(a.env);
+		return NSCTL_EXIT_ERROR;
+	}
 	if (run.tty && tty_window_get(&ws) == 0)
 		req.window = (struct run_window){ .rows = ws.ws_row, .columns = ws.ws_col };
 	params = run_request_to_json(&req);

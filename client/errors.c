@@ -132,6 +132,7 @@ static const struct proto_field fields_method[] = { F_STR("method", method), {} 
 static const struct proto_field fields_parameter[] = { F_STR("parameter", parameter), {} };
 static const struct proto_field fields_env[] = { F_STR("name", name), F_STR("rule", rule), {} };
 static const struct proto_field fields_message[] = { F_STR("message", message), {} };
+static const struct proto_field fields_rule[] = { F_STR("rule", rule), {} };
 static const struct proto_field fields_fd_refused[] = {
 	F_STR("parameter", parameter), F_STR("reason", reason), {}
 };
@@ -347,6 +348,12 @@ static int fmt_policy(const struct error_params *p, char **ret)
 	return format_alloc(ret, "the policy was not reloaded: %s", p->message);
 }
 
+static int fmt_reason_required(const struct error_params *p, char **ret)
+{
+	return format_alloc(ret, "the rule %s requires a reason: nsctl run --reason TEXT "
+			    "(or NSCTL_REASON)", p->rule);
+}
+
 static int fmt_denied(const struct error_params *p, char **ret)
 {
 	return format_alloc(ret, "permission denied");
@@ -390,6 +397,7 @@ static const struct error_desc {
 	{ NSCTL_ERROR_COMMAND_NOT_PERMITTED, fields_exe_errno, fmt_command,
 	  NSCTL_EXIT_CANNOT_EXECUTE, true },
 	{ NSCTL_ERROR_POLICY_INVALID, fields_message, fmt_policy, EXIT_ERR, false },
+	{ NSCTL_ERROR_REASON_REQUIRED, fields_rule, fmt_reason_required, EXIT_ERR, false },
 };
 
 static const struct error_desc *error_lookup(const char *name)

@@ -18,6 +18,8 @@ static const struct client_verb verbs[] = {
 	{ "policy", cmd_policy, "the rules of the policy that apply to you" },
 	{ "ls", cmd_ls, "list the targets you may enter" },
 	{ "ns", cmd_ns, "show a target's namespaces and which you may enter" },
+	{ "ps", cmd_ps, "list your running sessions" },
+	{ "kill", cmd_kill, "send a signal to a session" },
 };
 
 static void help(void)
@@ -44,6 +46,7 @@ static void help(void)
 	       "Exit status:\n"
 	       "  N      the command exited with status N\n"
 	       "  128+N  the command was killed by signal N\n"
+	       "  124    run: the rule's time limit ended the session\n"
 	       "  125    nsctl or nsctld failed: bad arguments, no connection, denied, ...\n"
 	       "  126    the command was found but could not be executed\n"
 	       "  127    the command was not found\n"

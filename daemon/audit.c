@@ -21,7 +21,7 @@
 #include "protocol/nsctl-protocol.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
-#define FIELDS_MAX (24 + _NS_COUNT)
+#define FIELDS_MAX (28 + _NS_COUNT)
 
 static enum audit_sink sink = AUDIT_STDERR;
 
@@ -120,6 +120,10 @@ static void collect(const struct audit_record *r, const char *ns, const char *ca
 	add_str(fs, "NSCTL_ERROR", r->error);
 	if (r->duration_usec)
 		add_num(fs, "NSCTL_DURATION_USEC", (int64_t)r->duration_usec);
+	add_str(fs, "NSCTL_REASON", r->reason);
+	add_str(fs, "NSCTL_ENDED_BY", r->ended_by);
+	if (r->killed)
+		add_num(fs, "NSCTL_KILLED_BY_UID", r->killed_by_uid);
 }
 
 static void log_stderr(const struct fields *fs)

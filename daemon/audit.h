@@ -40,6 +40,11 @@ struct audit_record {
 	gid_t run_as_gid;
 	uint64_t caps;
 	const uint64_t *ns_inodes;  /* [_NS_COUNT] target namespace inodes (0: unknown), or NULL */
+	/* Sessions as units (issue 13). */
+	const char *reason;         /* the caller's --reason, or NULL */
+	const char *ended_by;       /* session-end: "exit", "kill", "timeout", "disconnect", "stop" */
+	bool killed;                /* session-end through Kill: killed_by_uid sent the signal */
+	uid_t killed_by_uid;
 };
 
 void audit_log(const struct audit_record *r);

@@ -18,6 +18,7 @@ static const struct {
 	{ NSCTL_METHOD_CHECK_ACCESS, method_check_access },
 	{ NSCTL_METHOD_LIST_RULES, method_list_rules },
 	{ NSCTL_METHOD_RELOAD, method_reload },
+	{ NSCTL_METHOD_LIST_SESSIONS, method_list_sessions },
 	{ VARLINK_METHOD_GET_INFO, method_get_info },
 	{ VARLINK_METHOD_GET_INTERFACE, method_get_interface_description },
 };

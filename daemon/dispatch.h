@@ -23,6 +23,8 @@ void method_check_access(struct conn *c, const struct proto_call *call,
 			 struct proto_message *msg);
 void method_list_rules(struct conn *c, const struct proto_call *call, struct proto_message *msg);
 void method_reload(struct conn *c, const struct proto_call *call, struct proto_message *msg);
+void method_list_sessions(struct conn *c, const struct proto_call *call,
+			  struct proto_message *msg);
 void method_get_info(struct conn *c, const struct proto_call *call, struct proto_message *msg);
 void method_get_interface_description(struct conn *c, const struct proto_call *call,
 				      struct proto_message *msg);

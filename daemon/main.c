@@ -50,6 +50,13 @@ static void help(void)
 	       "      --max-connections-per-user N  (default 64)\n"
 	       "      --log auto|journal|stderr  where audit records go (default auto)\n"
 	       "\n"
+	       "Sessions (each one a cgroup, uid-U/session-N):\n"
+	       "      --max-tasks-per-user N all of one user's sessions together (default 512,\n"
+	       "                             0: no limit)\n"
+	       "      --cgroup-root DIR      the cgroup v2 directory to make the sessions'\n"
+	       "                             cgroups in (default: nsctld's delegated cgroup, or\n"
+	       "                             a child nsctld-PID of its own cgroup)\n"
+	       "\n"
 	       "Targets:\n"
 	       "      --backends LIST        the target kinds served, comma-separated, from\n"
 	       "                             pid,netns,docker,podman,machine,unit (default all);\n"
@@ -121,6 +128,7 @@ int main(int argc, char **argv)
 		ARG_CHECK_POLICY = 0x100, ARG_IDLE, ARG_GRACE, ARG_REQ_TIMEOUT, ARG_MAX_SESS,
 		ARG_MAX_CONN, ARG_MAX_CONN_UID, ARG_LOG, ARG_VERSION, ARG_RELOAD, ARG_BACKENDS,
 		ARG_DOCKER_SOCKET, ARG_PODMAN_SOCKET, ARG_BACKEND_TIMEOUT, ARG_TARGET_CACHE,
+		ARG_MAX_TASKS, ARG_CGROUP_ROOT,
 	};
 	static const struct option options[] = {
 		{ "listen", required_argument, NULL, 'l' },
@@ -141,6 +149,8 @@ int main(int argc, char **argv)
 		{ "podman-socket", required_argument, NULL, ARG_PODMAN_SOCKET },
 		{ "backend-timeout", required_argument, NULL, ARG_BACKEND_TIMEOUT },
 		{ "target-cache", required_argument, NULL, ARG_TARGET_CACHE },
+		{ "max-tasks-per-user", required_argument, NULL, ARG_MAX_TASKS },
+		{ "cgroup-root", required_argument, NULL, ARG_CGROUP_ROOT },
 		{ 0 },
 	};
 	struct manager_settings settings;
@@ -239,6 +249,28 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			break;
+		case ARG_MAX_TASKS:
+			if (parse_unsigned(optarg, 4194304, &settings.max_tasks_per_uid) < 0) {
+				fprintf(stderr, "nsctld: --max-tasks-per-user: not a number from 0 "
+					"to 4194304: '%s'\n", optarg);
+				manager_settings_done(&settings);
+				return 1;
+			}
+			break;
+		case ARG_CGROUP_ROOT:
+			if (optarg[0] != '/') {
+				fprintf(stderr, "nsctld: --cgroup-root: expected an absolute path: "
+					"'%s'\n", optarg);
+				manager_settings_done(&settings);
+				return 1;
+			}
+			free(settings.cgroup_root);
+			settings.cgroup_root = strdup(optarg);
+			if (!settings.cgroup_root) {
+				manager_settings_done(&settings);
+				return 1;
+			}
+			break;
 		case 'h':
 			help();
 			manager_settings_done(&settings);
@@ -284,6 +316,13 @@ int main(int argc, char **argv)
 	r = manager_load_policy(m, &error);
 	if (r < 0) {
 		fprintf(stderr, "nsctld: %s\n", error ? error : strerror(-r));
+		manager_free(m);
+		return 1;
+	}
+	r = manager_setup_cgroups(m, &error);
+	if (r < 0) {
+		fprintf(stderr, "nsctld: cannot set up the session cgroups: %s\n",
+			error ? error : strerror(-r));
 		manager_free(m);
 		return 1;
 	}

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
+#include "daemon/cgroup.h"
 #include "daemon/conn.h"
 #include "daemon/manager.h"
 #include "daemon/policy.h"
@@ -42,6 +43,7 @@ void manager_settings_init(struct manager_settings *s)
 		.max_connections = 512,
 		.max_connections_per_uid = 64,
 		.max_sessions_per_uid = 64,
+		.max_tasks_per_uid = 512,
 		.max_pipelined = 16,
 		.max_output = 1u << 20,
 		.limits = proto_limits_default,
@@ -58,6 +60,7 @@ void manager_settings_done(struct manager_settings *s)
 	free(s->listen_path);
 	free(s->docker_socket);
 	free(s->podman_socket);
+	free(s->cgroup_root);
 }
 
 int manager_load_policy(struct manager *m, char **ret_error)
@@ -246,6 +249,23 @@ void manager_stop(struct manager *m)
 	manager_check_idle(m);
 }
 
+int manager_setup_cgroups(struct manager *m, char **ret_error)
+{
+	const struct cgroup_settings cs = {
+		.root = m->settings.cgroup_root,
+		.max_tasks_per_uid = m->settings.max_tasks_per_uid,
+	};
+	int r;
+
+	r = cgroup_tree_new(m->base, &cs, &m->cgroups, ret_error);
+	if (r < 0)
+		return r;
+	if (!cgroup_tree_has_pids(m->cgroups))
+		manager_log("no pids controller for the session cgroups: task limits "
+			    "(--max-tasks-per-user, tasks) are not enforced");
+	return 0;
+}
+
 int manager_run(struct manager *m)
 {
 	int r;
@@ -276,6 +296,8 @@ void manager_free(struct manager *m)
 	}
 	while ((s = LIST_FIRST(&m->sessions)))
 		session_free(s);
+	/* After the sessions: their cgroups are killed and removed here at the latest. */
+	cgroup_tree_free(m->cgroups);
 	/* After the connections: their resolutions in flight are cancelled by then. */
 	target_state_free(m->targets);
 	listener_stop(m);

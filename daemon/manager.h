@@ -15,6 +15,7 @@ struct conn;
 struct session;
 struct policy;
 struct target_state;
+struct cgroup_tree;
 
 struct manager_settings {
 	char *policy_path;
@@ -34,6 +35,8 @@ struct manager_settings {
 	char *podman_socket;               /* Podman's Docker-compatible API */
 	unsigned backend_timeout_ms;       /* one request to a container engine or the bus */
 	unsigned target_cache_sec;         /* how long a resolved name is kept; 0: not at all */
+	unsigned max_tasks_per_uid;        /* pids.max of all of one uid's sessions; 0: none */
+	char *cgroup_root;                 /* --cgroup-root: the v2 subtree to use, or NULL */
 };
 
 void manager_settings_init(struct manager_settings *s);
@@ -47,6 +50,7 @@ struct manager {
 	struct event_base *base;
 	struct policy *policy;
 	struct target_state *targets;      /* target backends: cache, bus connection */
+	struct cgroup_tree *cgroups;       /* the sessions' cgroups (daemon/cgroup.c) */
 
 	int listen_fd;
 	bool socket_activated;
@@ -72,6 +76,9 @@ void manager_free(struct manager *m);
 
 /* Adopt the listening socket: the passed one (socket activation) or a bound --listen path. */
 int manager_listen(struct manager *m);
+
+/* Find and prepare the sessions' cgroup subtree. -errno, message in *ret_error. */
+int manager_setup_cgroups(struct manager *m, char **ret_error);
 
 /* Serve until stopped. Returns the exit status. */
 int manager_run(struct manager *m);

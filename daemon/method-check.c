@@ -57,6 +57,14 @@ static struct json_object *answer(const struct decision *d, const struct target 
 		return NULL;
 	if (g->cmd && proto_json_add(o, "command", json_object_new_string(g->cmd)) < 0)
 		return NULL;
+	if (g->tasks && proto_json_add(o, "tasks", json_object_new_int64(g->tasks)) < 0)
+		return NULL;
+	if (g->timeout_usec && proto_json_add(o, "timeout", json_object_new_int64(
+		    (int64_t)(g->timeout_usec / 1000000))) < 0)
+		return NULL;
+	if ((g->options & POLICY_OPT_REASON) &&
+	    proto_json_add(o, "reason_required", json_object_new_boolean(true)) < 0)
+		return NULL;
 	return TAKE_PTR(o);
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* io.nsctl.Kill: signal a running session, from any connection of the session's owner. */
+/* io.nsctl.Kill: signal a running session, from any connection of its owner, or root. */
 #include <errno.h>
 
+#include "daemon/audit.h"
 #include "daemon/conn.h"
 #include "daemon/dispatch.h"
 #include "daemon/manager.h"
@@ -19,13 +20,31 @@ void method_kill(struct conn *c, const struct proto_call *call, struct proto_mes
 		conn_error_invalid(c, bad);
 		return;
 	}
-	/* Another uid's session is reported as absent: ids reveal nothing across users. */
+	/*
+	 * Another uid's session is reported as absent: ids reveal nothing across users.
+	 * Root may signal any session; the audit's session-end says who did (NSCTL_KILLED_BY_UID).
+	 */
 	s = req.session > 0 ? session_find(c->m, (uint64_t)req.session) : NULL;
-	if (!s || s->caller.uid != c->cred.uid || session_signal(s, req.signal) < 0) {
+	if (!s || (s->caller.uid != c->cred.uid && c->cred.uid != 0) ||
+	    session_kill(s, c->cred.uid, req.signal) < 0) {
 		p = json_object_new_object();
 		json_object_object_add(p, "session", json_object_new_int64(req.session));
 		conn_error(c, NSCTL_ERROR_SESSION_NOT_FOUND, p);
 		return;
 	}
+	audit_log(&(struct audit_record){
+		.event = "kill",
+		.caller = &c->cred,
+		.target = s->target,
+		.ns_mask = s->ns_mask,
+		.argv = s->argv,
+		.rule = s->rule,
+		.session = s->id,
+		.pid = s->cmd_pid ? s->cmd_pid : s->worker_pid,
+		.exit_status = -1,
+		.signal = req.signal,
+		.message = s->caller.uid == c->cred.uid ? "session signalled by its owner"
+							: "session signalled by root",
+	});
 	conn_reply(c, NULL, false, NULL, 0);
 }

@@ -28,9 +28,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <unistd.h>
 
 #include "daemon/access.h"
+#include "daemon/cgroup.h"
 #include "daemon/conn.h"
 #include "daemon/decision.h"
 #include "daemon/dispatch.h"
@@ -45,6 +47,12 @@
 #include "daemon/worker.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
+
+static char *mfree_local(char *p)
+{
+	free(p);
+	return NULL;
+}
 
 /* stdio for a worker that will put a terminal there: /dev/null until it does. */
 static int null_stdio(int fds[3])
@@ -151,6 +159,39 @@ static int decide(struct conn *c, const struct run_request *req, const char *can
 		.run_as_gid = permit ? d->grant->gid : 0,
 		.caps = d->caps,
 	});
+	return 0;
+}
+
+/*
+ * The rule's "cgroup" option keeps the target's cgroups, but in the v2 hierarchy the
+ * session's own cgroup is made as a child of the target's (so the target's limits still
+ * hold, and the session can be found and killed as a unit): the target's v2 cgroup.procs
+ * is not joined but named as *ret_parent; its v1 hierarchies are joined as before.
+ */
+static int session_cgroup_option(const struct target *t, const struct decision *d, int *fds,
+				 size_t *n_fds, char **ret_parent)
+{
+	size_t k = 0;
+	int r;
+
+	*ret_parent = NULL;
+	if (!(d->grant->options & POLICY_OPT_CGROUP) || t->pidfd < 0)
+		return 0;
+	for (size_t i = 0; i < *n_fds; i++) {
+		if (cgroup_fd_is_v2(fds[i]))
+			fds[i] = safe_close(fds[i]);
+		else
+			fds[k++] = fds[i];
+	}
+	*n_fds = k;
+	r = cgroup_v2_dir_of_pid(t->pid, ret_parent);
+	if (r < 0)
+		return r;
+	/* The pid was read from /proc: the pidfd says whether it is still the target's. */
+	if (pidfd_send_signal(t->pidfd, 0, NULL, 0) < 0) {
+		*ret_parent = mfree_local(*ret_parent);
+		return -ESRCH;
+	}
 	return 0;
 }
 
@@ -313,12 +354,21 @@ static void run_start(struct conn *c, struct run_call *rc, struct target *t)
 	uint64_t inodes[_NS_COUNT];
 	int cgroup_fds[TARGET_CGROUPS_MAX];
 	size_t n_cgroup_fds = 0;
+	char *cgroup_parent = NULL;
 	struct session *s;
 	int r;
 
 	r = run_decide(rc, t->canonical, t->bare, &d);
 	if (r < 0) {
 		method_error_system(c, "decide", r);
+		goto out;
+	}
+	if (d.action == POLICY_PERMIT && (d.grant->options & POLICY_OPT_REASON) &&
+	    !rc->req.reason) {
+		struct json_object *p = json_object_new_object();
+
+		json_object_object_add(p, "rule", json_object_new_string(d.rule));
+		conn_error(c, NSCTL_ERROR_REASON_REQUIRED, p);
 		goto out;
 	}
 	if (d.action != POLICY_PERMIT) {
@@ -384,6 +434,19 @@ static void run_start(struct conn *c, struct run_call *rc, struct target *t)
 	sp.cgroup_fds = cgroup_fds;
 	sp.n_cgroup_fds = n_cgroup_fds;
 	sp.ns_inodes = inodes;
+	sp.reason = TAKE_PTR(rc->req.reason);
+	r = session_cgroup_option(t, &d, cgroup_fds, &n_cgroup_fds, &cgroup_parent);
+	if (r == -ESRCH) {
+		error_target(c, NSCTL_ERROR_TARGET_NOT_FOUND, rc->req.target);
+		goto out;
+	}
+	if (r < 0) {
+		method_error_system(c, "target-cgroup", r);
+		goto out;
+	}
+	sp.cgroup_fds = cgroup_fds;
+	sp.n_cgroup_fds = n_cgroup_fds;
+	sp.cgroup_parent = cgroup_parent;
 	r = session_start(m, &sp, &s);
 	if (r < 0) {
 		method_error_system(c, "fork", r);
@@ -397,6 +460,8 @@ out:
 	strv_free(sp.argv);
 	free(sp.cwd);
 	free(sp.rule);
+	free(sp.reason);
+	free(cgroup_parent);
 	close_many(cgroup_fds, n_cgroup_fds);
 	decision_done(&d);
 }

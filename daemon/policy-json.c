@@ -73,6 +73,7 @@ static struct json_object *options_to_json(unsigned options)
 		{ POLICY_OPT_NOTTY, "notty" },
 		{ POLICY_OPT_CGROUP, "cgroup" },
 		{ POLICY_OPT_NOLOG, "nolog" },
+		{ POLICY_OPT_REASON, "reason" },
 	};
 	_cleanup_json_ struct json_object *a = json_object_new_array();
 
@@ -113,6 +114,11 @@ struct json_object *policy_rule_to_json(const struct policy_rule *rule)
 	if (rule->cmd && proto_json_add(o, "command", json_object_new_string(rule->cmd)) < 0)
 		return NULL;
 	if (rule->cmd_args && proto_json_add(o, "args", strv_to_json(rule->cmd_args)) < 0)
+		return NULL;
+	if (rule->tasks && proto_json_add(o, "tasks", json_object_new_int64(rule->tasks)) < 0)
+		return NULL;
+	if (rule->timeout_usec && proto_json_add(o, "timeout", json_object_new_int64(
+		    (int64_t)(rule->timeout_usec / 1000000))) < 0)
 		return NULL;
 	return TAKE_PTR(o);
 }

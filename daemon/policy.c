@@ -74,6 +74,7 @@
 
 #include "daemon/policy.h"
 #include "protocol/cleanup.h"
+#include "protocol/duration.h"
 #include "protocol/nsctl-protocol.h"
 
 #define POLICY_LINE_MAX 4096 /* bytes, without the newline */
@@ -511,6 +512,7 @@ static const struct {
 	{ "notty", POLICY_OPT_NOTTY },
 	{ "cgroup", POLICY_OPT_CGROUP },
 	{ "nolog", POLICY_OPT_NOLOG },
+	{ "reason", POLICY_OPT_REASON },
 };
 
 static int parse_on(struct parser *ps, const struct token *arg, struct policy_rule *rule);
@@ -552,6 +554,10 @@ static unsigned option_bit(const char *word)
 	for (size_t i = 0; i < ELEMENTSOF(flag_options); i++)
 		if (strcmp(flag_options[i].keyword, word) == 0)
 			return flag_options[i].bit;
+	if (strcmp(word, "tasks") == 0)
+		return POLICY_OPT_TASKS;
+	if (strcmp(word, "timeout") == 0)
+		return POLICY_OPT_TIMEOUT;
 	return strcmp(word, "setenv") == 0 ? POLICY_OPT_SETENV : 0;
 }
 
@@ -780,6 +786,41 @@ static int parse_setenv(struct parser *ps, size_t *i, struct policy_rule *rule)
 	return 0;
 }
 
+/* "tasks N" (1..POLICY_TASKS_MAX) or "timeout DURATION" at tokens[*i]; leaves *i on the value. */
+static int parse_limit(struct parser *ps, size_t *i, unsigned bit, struct policy_rule *rule)
+{
+	const struct token *t = ps->tokens;
+	const char *v;
+
+	if (*i + 1 >= ps->n_tokens || t[*i + 1].kind != TOKEN_WORD)
+		return parse_error(ps, t[*i].line, "missing %s after '%s'",
+				   bit == POLICY_OPT_TASKS ? "number of tasks" : "duration",
+				   t[*i].text);
+	v = t[++*i].text;
+	if (bit == POLICY_OPT_TIMEOUT) {
+		int r = duration_parse(v, &rule->timeout_usec);
+
+		if (r == -ERANGE)
+			return parse_error(ps, t[*i].line, "timeout '%s' is longer than a year", v);
+		if (r < 0)
+			return parse_error(ps, t[*i].line, "invalid timeout '%s' (expected a number "
+					   "and a unit s, m, h or d, as 90s, 15m, 8h)", v);
+		return 0;
+	}
+	unsigned long n = 0;
+	bool ok = v[0] >= '1' && v[0] <= '9';
+
+	for (const char *c = v; ok && *c; c++) {
+		ok = *c >= '0' && *c <= '9' && n <= POLICY_TASKS_MAX;
+		n = n * 10 + (unsigned long)(*c - '0');
+	}
+	if (!ok || n > POLICY_TASKS_MAX)
+		return parse_error(ps, t[*i].line, "invalid number of tasks '%s' (1 to %u)", v,
+				   POLICY_TASKS_MAX);
+	rule->tasks = (unsigned)n;
+	return 0;
+}
+
 /* The options between the action and the identity; leaves *i on the first other token. */
 static int parse_options(struct parser *ps, size_t *i, struct policy_rule *rule)
 {
@@ -802,6 +843,11 @@ static int parse_options(struct parser *ps, size_t *i, struct policy_rule *rule)
 		rule->options |= bit;
 		if (bit == POLICY_OPT_SETENV) {
 			r = parse_setenv(ps, i, rule);
+			if (r < 0)
+				return r;
+		}
+		if (bit & (POLICY_OPT_TASKS | POLICY_OPT_TIMEOUT)) {
+			r = parse_limit(ps, i, bit, rule);
 			if (r < 0)
 				return r;
 		}
@@ -1447,6 +1493,8 @@ int policy_grant_new(const struct policy_rule *rule, const struct policy_caller 
 			goto nomem;
 	}
 	g->options = rule->options;
+	g->tasks = rule->tasks;
+	g->timeout_usec = rule->timeout_usec;
 	if (rule->setenv) {
 		g->setenv = strv_copy(rule->setenv);
 		if (!g->setenv)

@@ -27,6 +27,12 @@ enum policy_identity_kind {
 #define POLICY_OPT_CGROUP  (1u << 3) /* the command joins the target's cgroups */
 #define POLICY_OPT_NOLOG   (1u << 4) /* no audit records for what this rule permits */
 #define POLICY_OPT_SETENV  (1u << 5) /* "setenv { ... }" was given (rule->setenv) */
+/* Sessions as units (the bits kept apart from other additions). */
+#define POLICY_OPT_TASKS   (1u << 12) /* "tasks N": at most N tasks in the session */
+#define POLICY_OPT_TIMEOUT (1u << 13) /* "timeout DURATION": the session's time limit */
+#define POLICY_OPT_REASON  (1u << 14) /* a reason (nsctl run --reason) is required */
+
+#define POLICY_TASKS_MAX 4194304u     /* the kernel's PID_MAX_LIMIT */
 
 /* "caps" of "as root" without a caps clause: whatever nsctld itself holds. */
 #define POLICY_CAPS_ALL UINT64_MAX
@@ -55,6 +61,8 @@ struct policy_rule {
 	char *cmd;          /* NULL: any command; else an absolute, normalized path */
 	char **cmd_args;    /* NULL: any arguments; else argv[1..] must be exactly these */
 	char *text;         /* the rule's words joined by one space, for listings */
+	unsigned tasks;          /* "tasks N", 0: none */
+	uint64_t timeout_usec;   /* "timeout DURATION", 0: none */
 };
 
 struct policy {
@@ -132,6 +140,8 @@ struct policy_grant {
 	char *cmd;              /* NULL: any command */
 	unsigned options;       /* POLICY_OPT_* */
 	char **setenv;          /* NULL: none */
+	unsigned tasks;         /* the session's task limit, 0: none */
+	uint64_t timeout_usec;  /* the session's time limit, 0: none */
 };
 
 /* 0 and a new grant for rule (a permit) and caller, or -ENOMEM. */

@@ -24,15 +24,18 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include <linux/sched.h>
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
 
+#include "daemon/cgroup.h"
 #include "daemon/conn.h"
 #include "daemon/manager.h"
 #include "daemon/policy.h"
@@ -95,6 +98,7 @@ static void audit_session(const struct session *s, const char *event, const char
 		.run_as_gid = s->run_as_gid,
 		.caps = s->caps,
 		.ns_inodes = s->ns_inodes,
+		.reason = s->reason,
 	};
 
 	/* nolog silences what the rule permitted, never a failure. */
@@ -106,6 +110,11 @@ static void audit_session(const struct session *s, const char *event, const char
 			r.exit_status = s->signal ? -1 : s->exit_code;
 			r.signal = s->signal;
 		}
+		r.ended_by = s->timed_out ? "timeout" : s->ended_by_kill && s->signal ? "kill"
+			   : s->m->stopping && s->hung_up ? "stop" : s->hung_up ? "disconnect"
+			   : "exit";
+		r.killed = s->ended_by_kill;
+		r.killed_by_uid = s->ended_by_uid;
 	}
 	audit_log(&r);
 }
@@ -263,23 +272,47 @@ static void reap(struct session *s)
 	}
 }
 
-static void send_hangup(struct session *s)
+/*
+ * The end of a session the command did not choose (client gone, nsctld stopping, time
+ * limit): sig to the command and to everything else in the session's cgroup, SIGKILL to
+ * all of it after the grace period.
+ */
+static void send_end_signal(struct session *s, int sig)
 {
 	int fd = command_pidfd(s);
 	struct timeval grace = { .tv_sec = s->m->settings.kill_grace_sec };
 
+	if (fd >= 0)
+		(void)pidfd_send_signal(fd, sig, NULL, 0);
+	(void)cgroup_session_signal(s->cgroup, sig);
+	if (!evtimer_pending(s->ev_grace, NULL))
+		evtimer_add(s->ev_grace, &grace);
+}
+
+static void send_hangup(struct session *s)
+{
 	if (s->hung_up)
 		return;
 	s->hung_up = true;
-	if (fd >= 0)
-		(void)pidfd_send_signal(fd, SIGHUP, NULL, 0);
-	evtimer_add(s->ev_grace, &grace);
+	send_end_signal(s, SIGHUP);
+}
+
+/* The rule's time limit: SIGTERM now, SIGKILL after the grace period. */
+static void on_timeout(evutil_socket_t fd, short what, void *userdata)
+{
+	struct session *s = userdata;
+
+	if (s->state == SESSION_ENDING || s->timed_out)
+		return;
+	s->timed_out = true;
+	send_end_signal(s, SIGTERM);
 }
 
 static void on_grace(evutil_socket_t fd, short what, void *userdata)
 {
 	struct session *s = userdata;
 
+	(void)cgroup_session_kill(s->cgroup);
 	if (!s->worker_reaped)
 		(void)pidfd_send_signal(s->worker_pidfd, SIGKILL, NULL, 0);
 	if (s->cmd_pidfd >= 0 && !s->cmd_reaped)
@@ -299,6 +332,13 @@ static void reply_started(struct session *s, int *fds, size_t n_fds)
 	struct json_object *p = json_object_new_object();
 
 	s->state = SESSION_RUNNING;
+	if (s->timeout_usec > 0) {
+		struct timeval tv = {
+			.tv_sec = (time_t)(s->timeout_usec / 1000000u),
+			.tv_usec = (suseconds_t)(s->timeout_usec % 1000000u),
+		};
+		evtimer_add(s->ev_timeout, &tv);
+	}
 	json_object_object_add(p, "session", json_object_new_int64((int64_t)s->id));
 	json_object_object_add(p, "pid", json_object_new_int64(
 		s->cmd_pid ? s->cmd_pid : s->worker_pid));
@@ -365,6 +405,8 @@ static void advance(struct session *s)
 	}
 	if (s->state == SESSION_RUNNING && command_done(s)) {
 		s->state = SESSION_ENDING;
+		/* The command is gone: nothing it left behind outlives it. */
+		(void)cgroup_session_kill(s->cgroup);
 		if (s->conn) {
 			struct json_object *p = json_object_new_object();
 
@@ -372,6 +414,11 @@ static void advance(struct session *s)
 				json_object_object_add(p, "signal", json_object_new_int(s->signal));
 			else
 				json_object_object_add(p, "exit_code", json_object_new_int(s->exit_code));
+			if (s->timed_out) {
+				json_object_object_add(p, "timeout", json_object_new_int64(
+					(int64_t)(s->timeout_usec / 1000000u)));
+				json_object_object_add(p, "rule", json_object_new_string(s->rule));
+			}
 			conn_reply(s->conn, p, false, NULL, 0);
 		}
 	}
@@ -417,25 +464,29 @@ static int make_spec_and_fork(struct session *s, struct session_params *p, int w
 		.n_cgroup_fds = p->n_cgroup_fds,
 		.tty = p->tty,
 		.window = { .ws_row = p->rows, .ws_col = p->columns },
+		.pids_procs_fd = s->cgroup->v1_procs_fd,
 	};
-	pid_t pid;
+	int pidfd = -EBADF;
+	/*
+	 * The worker is born in the session's cgroup (CLONE_INTO_CGROUP): no moment in which
+	 * it, or anything it starts, is in nsctld's own. Its pidfd comes from the same call.
+	 */
+	struct clone_args args = {
+		.flags = CLONE_PIDFD | CLONE_INTO_CGROUP,
+		.pidfd = (uint64_t)(uintptr_t)&pidfd,
+		.exit_signal = SIGCHLD,
+		.cgroup = (uint64_t)s->cgroup->v2_fd,
+	};
+	long pid;
 
 	s->join_pid = spec.join_pid;
-	pid = fork();
+	pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
 		worker_run(&spec);
-	s->worker_pid = pid;
-	/* Our own unreaped child: its pid cannot be reused, so this pidfd is the worker's. */
-	s->worker_pidfd = pidfd_open(pid, 0);
-	if (s->worker_pidfd < 0) {
-		int r = -errno;
-		(void)kill(pid, SIGKILL);
-		(void)waitpid(pid, NULL, 0);
-		s->worker_reaped = true;
-		return r;
-	}
+	s->worker_pid = (pid_t)pid;
+	s->worker_pidfd = pidfd;
 	return 0;
 }
 
@@ -468,6 +519,15 @@ int session_start(struct manager *m, struct session_params *p, struct session **
 	s->run_as_uid = p->grant ? p->grant->uid : s->caller.uid;
 	s->run_as_gid = p->grant ? p->grant->gid : s->caller.gid;
 	s->caps = p->caps;
+	s->reason = TAKE_PTR(p->reason);
+	s->timeout_usec = p->grant ? p->grant->timeout_usec : 0;
+	{
+		struct timespec rt;
+
+		clock_gettime(CLOCK_REALTIME, &rt);
+		s->start_realtime_usec = (uint64_t)rt.tv_sec * 1000000u +
+					 (uint64_t)rt.tv_nsec / 1000u;
+	}
 	if (p->ns_inodes)
 		memcpy(s->ns_inodes, p->ns_inodes, sizeof(s->ns_inodes));
 	LIST_INSERT_HEAD(&m->sessions, s, entry);
@@ -475,10 +535,15 @@ int session_start(struct manager *m, struct session_params *p, struct session **
 	s->worker_reaped = true; /* until there is a worker */
 
 	s->ev_grace = evtimer_new(m->base, on_grace, s);
-	if (!s->target || !s->ev_grace) {
+	s->ev_timeout = evtimer_new(m->base, on_timeout, s);
+	if (!s->target || !s->ev_grace || !s->ev_timeout) {
 		r = -ENOMEM;
 		goto fail;
 	}
+	r = cgroup_session_new(m->cgroups, s->caller.uid, s->id,
+			       p->grant ? p->grant->tasks : 0, p->cgroup_parent, &s->cgroup);
+	if (r < 0)
+		goto fail;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
 		r = -errno;
 		goto fail;
@@ -549,6 +614,17 @@ void session_hangup(struct session *s)
 		send_hangup(s);
 }
 
+int session_kill(struct session *s, uid_t by, int sig)
+{
+	int r = session_signal(s, sig);
+
+	if (r >= 0 && !s->ended_by_kill) {
+		s->ended_by_kill = true;
+		s->ended_by_uid = by;
+	}
+	return r;
+}
+
 int session_signal(struct session *s, int sig)
 {
 	int fd;
@@ -613,6 +689,10 @@ void session_free(struct session *s)
 		event_free(s->ev_cmd);
 	if (s->ev_grace)
 		event_free(s->ev_grace);
+	if (s->ev_timeout)
+		event_free(s->ev_timeout);
+	/* Everything the session started is killed; its cgroup goes once empty. */
+	cgroup_session_release(s->cgroup);
 	safe_close(s->status_fd);
 	safe_close(s->tty_master);
 	safe_close(s->worker_pidfd);
@@ -624,6 +704,7 @@ void session_free(struct session *s)
 	strv_free(s->argv);
 	free(s->cwd);
 	free(s->rule);
+	free(s->reason);
 	manager_check_idle(s->m);
 	free(s);
 	if (c)

@@ -15,6 +15,7 @@ struct manager;
 struct conn;
 struct target;
 struct policy_grant;
+struct cgroup_session;
 
 enum session_state {
 	SESSION_STARTING,  /* worker set up, exec not yet confirmed */
@@ -62,6 +63,16 @@ struct session {
 	gid_t run_as_gid;
 	uint64_t caps;
 	uint64_t ns_inodes[_NS_COUNT]; /* of the target's namespaces entered; 0: unknown */
+
+	/* The session as a unit (daemon/cgroup.c): its cgroup, limits, reason. */
+	struct cgroup_session *cgroup; /* everything the session started is in it */
+	uint64_t start_realtime_usec;  /* for listings */
+	uint64_t timeout_usec;       /* the rule's "timeout"; 0: none */
+	struct event *ev_timeout;
+	bool timed_out;              /* the time limit ended it: SIGTERM, SIGKILL after the grace */
+	char *reason;                /* nsctl run --reason, or NULL */
+	uid_t ended_by_uid;          /* who sent the signal through Kill */
+	bool ended_by_kill;
 };
 
 struct session_params {
@@ -81,6 +92,8 @@ struct session_params {
 	const uint64_t *ns_inodes;   /* [_NS_COUNT] for the audit, or NULL */
 	bool tty;                    /* open a terminal in the target for the command's stdio */
 	unsigned short rows, columns; /* its initial size, 0 x 0 when not given */
+	const char *cgroup_parent;   /* the target's v2 cgroup ("cgroup" option), or NULL */
+	char *reason;                /* taken, may be NULL */
 };
 
 /* Fork the worker and start watching it. Takes what params says; -errno on failure. */
@@ -100,6 +113,9 @@ void session_output_flushed(struct session *s);
 
 /* Signal the running command. -ESRCH when it is not running. */
 int session_signal(struct session *s, int sig);
+
+/* Kill: signal the command on behalf of uid (recorded for the audit). */
+int session_kill(struct session *s, uid_t by, int sig);
 
 struct session *session_find(struct manager *m, uint64_t id);
 unsigned session_count_uid(const struct manager *m, uid_t uid);

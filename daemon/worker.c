@@ -545,6 +545,21 @@ static int exec_verified(const struct worker_spec *spec)
 	return errno == ENOENT ? ENOEXEC : errno;
 }
 
+/*
+ * Hybrid cgroups: the session's task limits live in the v1 pids hierarchy, which
+ * CLONE_INTO_CGROUP cannot reach. The worker writes itself into its session's cgroup
+ * there before anything else: it is the session's only process and has started none, so
+ * every process of the session is born inside the limit (children inherit the cgroup).
+ */
+static int join_session_pids(const struct worker_spec *spec)
+{
+	if (spec->pids_procs_fd < 0)
+		return 0;
+	if (write(spec->pids_procs_fd, "0", 1) != 1)
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
 /* Move the worker into the target's cgroups: "0" names the writer. */
 static int join_cgroups(const struct worker_spec *spec)
 {
@@ -560,6 +575,9 @@ _Noreturn void worker_run(const struct worker_spec *spec)
 	size_t n_keep = 0;
 	int r, ns;
 
+	r = join_session_pids(spec);
+	if (r < 0)
+		fail(spec, WORKER_STAGE_CGROUP, -r, -1);
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		fail(spec, WORKER_STAGE_SETUP, errno, -1);
 	r = join_cgroups(spec);

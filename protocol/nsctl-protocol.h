@@ -17,6 +17,7 @@
 #define NSCTL_METHOD_CHECK_ACCESS "io.nsctl.CheckAccess"
 #define NSCTL_METHOD_LIST_RULES "io.nsctl.ListRules"
 #define NSCTL_METHOD_RELOAD "io.nsctl.Reload"
+#define NSCTL_METHOD_LIST_SESSIONS "io.nsctl.ListSessions"
 #define VARLINK_METHOD_GET_INFO "org.varlink.service.GetInfo"
 #define VARLINK_METHOD_GET_INTERFACE "org.varlink.service.GetInterfaceDescription"
 
@@ -49,8 +50,10 @@
 #define NSCTL_ERROR_POLICY_INVALID "io.nsctl.PolicyInvalid"
 #define NSCTL_ERROR_TERMINAL_FAILED "io.nsctl.TerminalFailed"
 #define NSCTL_ERROR_FD_REFUSED "io.nsctl.FileDescriptorRefused"
+#define NSCTL_ERROR_REASON_REQUIRED "io.nsctl.ReasonRequired"
 
 /* Client exit statuses for its own and the daemon's errors. */
+#define NSCTL_EXIT_TIMEOUT 124 /* the rule's time limit ended the session (as timeout(1)) */
 #define NSCTL_EXIT_ERROR 125
 #define NSCTL_EXIT_CANNOT_EXECUTE 126
 #define NSCTL_EXIT_NOT_FOUND 127
@@ -112,11 +115,16 @@ struct run_request {
 	bool tty;          /* optional: run on a new terminal whose master goes to the client */
 	struct run_window window; /* optional (tty only); 0 x 0 when absent */
 	int stdin_fd, stdout_fd, stderr_fd; /* fd indexes; -1 with tty */
+	char *reason;      /* optional: why (nsctl run --reason), 1..RUN_REASON_MAX bytes */
 };
 
 #define RUN_ARGV_MAX 4096
 #define RUN_ENV_MAX 64
 #define RUN_WINDOW_MAX 65535 /* rows and columns are 1..RUN_WINDOW_MAX */
+#define RUN_REASON_MAX 256   /* bytes of a reason */
+
+/* "reason": a string of 1..RUN_REASON_MAX bytes without control characters. */
+int run_field_reason(struct json_object *v, void *field);
 
 /* Decode Run parameters; -EINVAL with *ret_bad_field naming the parameter. */
 int run_request_from_json(struct json_object *params, struct run_request *ret,
@@ -198,6 +206,33 @@ struct json_object *namespace_info_to_json(const struct namespace_info *n);
 int namespace_info_from_json(struct json_object *o, struct namespace_info *ret,
 			     const char **ret_bad_field);
 void namespace_info_done(struct namespace_info *n);
+
+/* io.nsctl.ListSessions parameters: {"all": true} asks for every user's (root only). */
+struct list_sessions_request {
+	bool all;
+};
+int list_sessions_request_from_json(struct json_object *params,
+				    struct list_sessions_request *ret, const char **ret_bad_field);
+struct json_object *list_sessions_request_to_json(const struct list_sessions_request *req);
+
+/* A Session of a ListSessions reply (see the interface). */
+struct session_info {
+	int64_t session;
+	int64_t uid;          /* the caller who started it */
+	char *target;
+	char **namespaces;
+	int64_t pid;          /* the command; 0 before it runs */
+	int64_t start_usec;   /* CLOCK_REALTIME */
+	int64_t elapsed_usec;
+	char *state;          /* "starting", "running", "ending" */
+	char *reason;         /* NULL: none given */
+	char **argv;
+	int64_t timeout;      /* seconds, 0: none */
+};
+struct json_object *session_info_to_json(const struct session_info *s);
+int session_info_from_json(struct json_object *o, struct session_info *ret,
+			   const char **ret_bad_field);
+void session_info_done(struct session_info *s);
 
 /* The Varlink interface description text (protocol/io.nsctl.varlink). */
 extern const char nsctl_interface_description[];

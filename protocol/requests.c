@@ -99,6 +99,26 @@ static int field_cwd(struct json_object *v, void *field)
 	return 0;
 }
 
+/* "reason": 1..RUN_REASON_MAX bytes of printable text (no control characters). */
+int run_field_reason(struct json_object *v, void *field)
+{
+	_cleanup_free_ char *s = NULL;
+	char **p = field;
+	int r;
+
+	r = proto_field_string(v, &s);
+	if (r < 0)
+		return r;
+	if (strlen(s) > RUN_REASON_MAX)
+		return -EINVAL;
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			return -EINVAL;
+	free(*p);
+	*p = TAKE_PTR(s);
+	return 0;
+}
+
 /* One side of "window": a JSON int in 1..RUN_WINDOW_MAX. */
 static int field_window_side(struct json_object *v, void *field)
 {
@@ -173,6 +193,7 @@ int run_request_from_json(struct json_object *params, struct run_request *ret,
 		{ "stdin", proto_field_fd_index, offsetof(struct run_request, stdin_fd), false },
 		{ "stdout", proto_field_fd_index, offsetof(struct run_request, stdout_fd), false },
 		{ "stderr", proto_field_fd_index, offsetof(struct run_request, stderr_fd), false },
+		{ "reason", run_field_reason, offsetof(struct run_request, reason), false },
 		{}
 	};
 	struct run_request req = { .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1 };
@@ -201,6 +222,7 @@ void run_request_done(struct run_request *req)
 	strv_free(req->argv);
 	strv_free(req->env);
 	free(req->cwd);
+	free(req->reason);
 	*req = (struct run_request){ .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1 };
 }
 
@@ -295,6 +317,8 @@ struct json_object *run_request_to_json(const struct run_request *req)
 		return NULL;
 	if (req->stderr_fd >= 0 &&
 	    proto_json_add(o, "stderr", json_object_new_int(req->stderr_fd)) < 0)
+		return NULL;
+	if (req->reason && proto_json_add(o, "reason", json_object_new_string(req->reason)) < 0)
 		return NULL;
 	return TAKE_PTR(o);
 }

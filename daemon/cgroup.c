@@ -1,0 +1,720 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A cgroup per session: nsctld's subtree, uid-U/session-N, task limits, kill and removal. */
+
+/*
+ * Layout, in the cgroup v2 hierarchy wherever it is mounted:
+ *
+ *   BASE/supervisor            nsctld itself (delegated mode only)
+ *   BASE/uid-U                 pids.max = --max-tasks-per-user, all of U's sessions
+ *   BASE/uid-U/session-N       pids.max = the rule's "tasks"; the worker is created here
+ *
+ * BASE is, in this order: --cgroup-root; nsctld's own cgroup when it was delegated to it
+ * (systemd marks that with the xattr trusted.delegate, Delegate=yes), in which case nsctld
+ * moves into the leaf "supervisor" so that its cgroup may enable controllers for its
+ * children ("no internal processes"); else a child "nsctld-PID" of nsctld's cgroup, made
+ * and removed by this daemon alone, so that daemons started side by side from one shell
+ * never touch each other's sessions. nsctld itself stays where it was started then.
+ *
+ * Where the pids controller lives in a v1 hierarchy (hybrid mounts), the same uid-U/
+ * session-N is mirrored below "nsctld-PID" of nsctld's v1 pids cgroup, and the worker
+ * writes itself into its session's cgroup.procs before it does anything else.
+ *
+ * Nothing here blocks the loop: a released session's cgroup is killed (cgroup.kill) and
+ * removed once empty, retried on a timer while rmdir says EBUSY.
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include "daemon/cgroup.h"
+#include "protocol/cleanup.h"
+
+#define RETRY_FAST_USEC 20000u     /* the first retries of a removal */
+#define RETRY_SLOW_USEC 1000000u   /* after RETRY_FAST_COUNT of them */
+#define RETRY_FAST_COUNT 50u
+#define TEARDOWN_WAIT_USEC 3000000u /* at exit, for killed tasks to be gone */
+
+static char *mfree_str(char *p)
+{
+	free(p);
+	return NULL;
+}
+
+/* --- pure helpers ------------------------------------------------------------------- */
+
+/* Is item among the comma-separated items of list? */
+static bool list_has(const char *list, size_t len, const char *item)
+{
+	size_t il = strlen(item);
+
+	for (const char *p = list, *end = list + len; p < end;) {
+		const char *c = memchr(p, ',', (size_t)(end - p));
+		size_t l = c ? (size_t)(c - p) : (size_t)(end - p);
+
+		if (l == il && strncmp(p, item, il) == 0)
+			return true;
+		p += l + 1;
+	}
+	return false;
+}
+
+int cgroup_path_from_proc(const char *text, const char *controller, char **ret)
+{
+	for (const char *line = text; line && *line;) {
+		const char *nl = strchr(line, '\n'), *end = nl ? nl : line + strlen(line);
+		const char *c1 = memchr(line, ':', (size_t)(end - line));
+		const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(end - c1 - 1)) : NULL;
+
+		if (c2 && c2[1] == '/') {
+			bool match = controller
+				? list_has(c1 + 1, (size_t)(c2 - c1 - 1), controller)
+				: c1 - line == 1 && line[0] == '0' && c2 == c1 + 1;
+			if (match) {
+				char *p = strndup(c2 + 1, (size_t)(end - c2 - 1));
+
+				if (!p)
+					return -ENOMEM;
+				*ret = p;
+				return 0;
+			}
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return -ENOENT;
+}
+
+/* Undo mountinfo's octal escapes (\040 for a space) in place. */
+static void unescape(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r; r++) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+		    r[3] >= '0' && r[3] <= '7') {
+			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+			r += 3;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+}
+
+int cgroup_dir_from_mountinfo(const char *mountinfo, const char *controller, const char *path,
+			      char **ret)
+{
+	_cleanup_free_ char *copy = strdup(mountinfo);
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *line = copy, *next; line && *line; line = next) {
+		char *sep, *f[5], *fstype, *opts, *save = NULL;
+		const char *rest = path;
+		size_t n = 0;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPT...] - FSTYPE SOURCE SUPEROPTS" */
+		sep = strstr(line, " - ");
+		if (!sep)
+			continue;
+		*sep = '\0';
+		for (char *t = strtok_r(line, " ", &save); t && n < ELEMENTSOF(f);
+		     t = strtok_r(NULL, " ", &save))
+			f[n++] = t;
+		save = NULL;
+		fstype = strtok_r(sep + 3, " ", &save);
+		(void)strtok_r(NULL, " ", &save);
+		opts = strtok_r(NULL, " ", &save);
+		if (n < 5 || !fstype || !opts)
+			continue;
+		if (controller ? strcmp(fstype, "cgroup") != 0 ||
+				 !list_has(opts, strlen(opts), controller)
+			       : strcmp(fstype, "cgroup2") != 0)
+			continue;
+		unescape(f[3]);
+		unescape(f[4]);
+		/* A mount of a subtree: the path must be inside it. */
+		if (strcmp(f[3], "/") != 0) {
+			size_t rl = strlen(f[3]);
+
+			if (strncmp(path, f[3], rl) != 0 || (path[rl] != '/' && path[rl] != '\0'))
+				continue;
+			rest = path + rl;
+		}
+		if (strcmp(rest, "/") == 0)
+			rest = "";
+		if (asprintf(ret, "%s%s", strcmp(f[4], "/") == 0 && *rest ? "" : f[4], rest) < 0)
+			return -ENOMEM;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int cgroup_session_paths(const char *base, const char *parent, pid_t daemon_pid, uid_t uid,
+			 uint64_t id, char **ret_uid_dir, char **ret_dir)
+{
+	_cleanup_free_ char *u = NULL, *d = NULL;
+
+	if (parent) {
+		if (asprintf(&d, "%s/nsctl-%d-session-%llu", parent, (int)daemon_pid,
+			     (unsigned long long)id) < 0)
+			return -ENOMEM;
+	} else {
+		if (asprintf(&u, "%s/uid-%u", base, (unsigned)uid) < 0) {
+			u = NULL;
+			return -ENOMEM;
+		}
+		if (asprintf(&d, "%s/session-%llu", u, (unsigned long long)id) < 0)
+			d = NULL;
+	}
+	if (!d)
+		return -ENOMEM;
+	*ret_uid_dir = TAKE_PTR(u);
+	*ret_dir = TAKE_PTR(d);
+	return 0;
+}
+
+/* --- small file operations ---------------------------------------------------------- */
+
+static int read_file(const char *path, char **ret)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n;
+
+		if (cap - len < 4096) {
+			char *b;
+
+			if (cap >= (16u << 20))
+				return -EFBIG;
+			cap = cap ? cap * 2 : 8192;
+			b = realloc(buf, cap);
+			if (!b)
+				return -ENOMEM;
+			buf = b;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
+static int write_file_at(const char *dir, const char *name, const char *value)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	size_t len = strlen(value);
+
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		return -ENOMEM;
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, value, len) != (ssize_t)len)
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+/* Does DIR/cgroup.controllers (or, with v1 false, nothing) list controller? */
+static bool has_controller(const char *dir, const char *controller)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+
+	if (asprintf(&path, "%s/cgroup.controllers", dir) < 0)
+		return false;
+	if (read_file(path, &text) < 0)
+		return false;
+	text[strcspn(text, "\n")] = '\0';
+	for (char *save = NULL, *w = strtok_r(text, " ", &save); w; w = strtok_r(NULL, " ", &save))
+		if (strcmp(w, controller) == 0)
+			return true;
+	return false;
+}
+
+static int make_dir(const char *path)
+{
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int set_pids_max(const char *dir, unsigned n)
+{
+	char v[32];
+
+	if (n == 0)
+		snprintf(v, sizeof(v), "max");
+	else
+		snprintf(v, sizeof(v), "%u", n);
+	return write_file_at(dir, "pids.max", v);
+}
+
+static bool is_cgroup2(const char *dir)
+{
+	struct statfs sf;
+
+	return statfs(dir, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+static bool is_delegated(const char *dir)
+{
+	char v[8] = "";
+	ssize_t n = getxattr(dir, "trusted.delegate", v, sizeof(v) - 1);
+
+	if (n < 0)
+		n = getxattr(dir, "user.delegate", v, sizeof(v) - 1);
+	return n == 1 && v[0] == '1';
+}
+
+bool cgroup_fd_is_v2(int fd)
+{
+	struct statfs sf;
+
+	return fstatfs(fd, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+int cgroup_v2_dir_of_pid(pid_t pid, char **ret)
+{
+	_cleanup_free_ char *proc = NULL, *mountinfo = NULL, *path = NULL;
+	char file[64];
+	int r;
+
+	snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)pid);
+	r = read_file(file, &proc);
+	if (r == -ENOENT)
+		return -ESRCH;
+	if (r == 0)
+		r = read_file("/proc/self/mountinfo", &mountinfo);
+	if (r == 0)
+		r = cgroup_path_from_proc(proc, NULL, &path);
+	if (r == 0)
+		r = cgroup_dir_from_mountinfo(mountinfo, NULL, path, ret);
+	return r;
+}
+
+/* --- the tree ----------------------------------------------------------------------- */
+
+static void on_retry(evutil_socket_t fd, short what, void *userdata);
+
+bool cgroup_tree_has_pids(const struct cgroup_tree *t)
+{
+	return t->v2_pids || t->v1_pids_base;
+}
+
+/* nsctld's v2 base: --cgroup-root, its delegated cgroup, or a child of its own. */
+static int find_v2_base(struct cgroup_tree *t, const struct cgroup_settings *settings,
+			const char *proc, const char *mountinfo, char **ret_error)
+{
+	_cleanup_free_ char *path = NULL, *own = NULL, *leaf = NULL;
+	char pid[32];
+	int r;
+
+	if (settings->root) {
+		if (!is_cgroup2(settings->root)) {
+			(void)asprintf(ret_error, "--cgroup-root %s: not a cgroup v2 directory",
+				       settings->root);
+			return -ENOTDIR;
+		}
+		t->v2_base = strdup(settings->root);
+		return t->v2_base ? 0 : -ENOMEM;
+	}
+	r = cgroup_path_from_proc(proc, NULL, &path);
+	if (r == 0)
+		r = cgroup_dir_from_mountinfo(mountinfo, NULL, path, &own);
+	if (r < 0) {
+		(void)asprintf(ret_error, "no cgroup v2 hierarchy is mounted for nsctld's cgroup "
+			       "(/proc/self/cgroup \"0::\", /proc/self/mountinfo): %s",
+			       strerror(-r));
+		return r;
+	}
+	if (strcmp(path, "/") != 0 && is_delegated(own)) {
+		if (asprintf(&leaf, "%s/supervisor", own) < 0)
+			return -ENOMEM;
+		snprintf(pid, sizeof(pid), "%d", (int)getpid());
+		r = make_dir(leaf);
+		if (r == 0)
+			r = write_file_at(leaf, "cgroup.procs", pid);
+		if (r < 0) {
+			(void)asprintf(ret_error, "cannot move nsctld into %s: %s", leaf,
+				       strerror(-r));
+			return r;
+		}
+		t->v2_base = TAKE_PTR(own);
+		return 0;
+	}
+	if (asprintf(&t->v2_base, "%s/nsctld-%d", own, (int)getpid()) < 0) {
+		t->v2_base = NULL;
+		return -ENOMEM;
+	}
+	r = make_dir(t->v2_base);
+	if (r < 0) {
+		(void)asprintf(ret_error, "cannot make the session cgroup %s: %s", t->v2_base,
+			       strerror(-r));
+		return r;
+	}
+	t->v2_own = strdup(t->v2_base);
+	return t->v2_own ? 0 : -ENOMEM;
+}
+
+/* Where the v1 pids controller is mounted (hybrid): nsctld-PID below nsctld's pids cgroup. */
+static int find_v1_pids(struct cgroup_tree *t, const char *proc, const char *mountinfo)
+{
+	_cleanup_free_ char *path = NULL, *own = NULL;
+	int r;
+
+	if (cgroup_path_from_proc(proc, "pids", &path) < 0 ||
+	    cgroup_dir_from_mountinfo(mountinfo, "pids", path, &own) < 0)
+		return 0;
+	if (asprintf(&t->v1_pids_base, "%s/nsctld-%d", own, (int)getpid()) < 0) {
+		t->v1_pids_base = NULL;
+		return -ENOMEM;
+	}
+	r = make_dir(t->v1_pids_base);
+	if (r < 0)
+		t->v1_pids_base = mfree_str(t->v1_pids_base);
+	return 0;
+}
+
+int cgroup_tree_new(struct event_base *base, const struct cgroup_settings *settings,
+		    struct cgroup_tree **ret, char **ret_error)
+{
+	_cleanup_free_ char *proc = NULL, *mountinfo = NULL;
+	struct cgroup_tree *t;
+	int r;
+
+	*ret_error = NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->base = base;
+	t->max_tasks_per_uid = settings->max_tasks_per_uid;
+	LIST_INIT(&t->removing);
+	t->ev_retry = evtimer_new(base, on_retry, t);
+	if (!t->ev_retry) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	r = read_file("/proc/self/cgroup", &proc);
+	if (r == 0)
+		r = read_file("/proc/self/mountinfo", &mountinfo);
+	if (r < 0) {
+		(void)asprintf(ret_error, "cannot read /proc/self: %s", strerror(-r));
+		goto fail;
+	}
+	r = find_v2_base(t, settings, proc, mountinfo, ret_error);
+	if (r < 0)
+		goto fail;
+	/* Possible only where the parent has it and nsctld's base holds no process. */
+	if (has_controller(t->v2_base, "pids") &&
+	    write_file_at(t->v2_base, "cgroup.subtree_control", "+pids") == 0)
+		t->v2_pids = true;
+	else {
+		r = find_v1_pids(t, proc, mountinfo);
+		if (r < 0)
+			goto fail;
+	}
+	*ret = t;
+	return 0;
+fail:
+	cgroup_tree_free(t);
+	return r;
+}
+
+/* rmdir that tolerates absence; -EBUSY while tasks or children remain. */
+static int remove_dir(const char *path)
+{
+	if (!path || rmdir(path) == 0 || errno == ENOENT)
+		return 0;
+	return -errno;
+}
+
+/* Remove the session's cgroups if they are empty; 1 when all of them are gone. */
+static int try_remove(struct cgroup_session *cs)
+{
+	if (remove_dir(cs->v2_dir) < 0)
+		return 0;
+	cs->v2_dir = mfree_str(cs->v2_dir);
+	if (remove_dir(cs->v1_dir) < 0)
+		return 0;
+	cs->v1_dir = mfree_str(cs->v1_dir);
+	/* Another session of the uid keeps its uid-U (EBUSY): that one removes it later. */
+	for (size_t i = 0; i < ELEMENTSOF(cs->uid_dirs); i++)
+		(void)remove_dir(cs->uid_dirs[i]);
+	return 1;
+}
+
+static void session_cgroup_free(struct cgroup_session *cs)
+{
+	safe_close(cs->v2_fd);
+	safe_close(cs->v1_procs_fd);
+	free(cs->v2_dir);
+	free(cs->v1_dir);
+	for (size_t i = 0; i < ELEMENTSOF(cs->uid_dirs); i++)
+		free(cs->uid_dirs[i]);
+	free(cs);
+}
+
+static void schedule_retry(struct cgroup_tree *t)
+{
+	struct timeval tv = { 0 };
+	unsigned usec = t->retries < RETRY_FAST_COUNT ? RETRY_FAST_USEC : RETRY_SLOW_USEC;
+
+	if (LIST_EMPTY(&t->removing)) {
+		t->retries = 0;
+		evtimer_del(t->ev_retry);
+		return;
+	}
+	tv.tv_sec = usec / 1000000u;
+	tv.tv_usec = usec % 1000000u;
+	evtimer_add(t->ev_retry, &tv);
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *userdata)
+{
+	struct cgroup_tree *t = userdata;
+	struct cgroup_session *cs, *next;
+
+	t->retries++;
+	for (cs = LIST_FIRST(&t->removing); cs; cs = next) {
+		next = LIST_NEXT(cs, entry);
+		/* A process forked while the kill was under way: kill again. */
+		(void)cgroup_session_kill(cs);
+		if (try_remove(cs)) {
+			LIST_REMOVE(cs, entry);
+			session_cgroup_free(cs);
+		}
+	}
+	schedule_retry(t);
+}
+
+void cgroup_tree_free(struct cgroup_tree *t)
+{
+	struct cgroup_session *cs;
+	struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
+
+	if (!t)
+		return;
+	/* Teardown only: the tasks were sent SIGKILL, so this wait is bounded. */
+	for (unsigned waited = 0; !LIST_EMPTY(&t->removing) && waited < TEARDOWN_WAIT_USEC;
+	     waited += 10000) {
+		struct cgroup_session *next;
+
+		for (cs = LIST_FIRST(&t->removing); cs; cs = next) {
+			next = LIST_NEXT(cs, entry);
+			(void)cgroup_session_kill(cs);
+			if (try_remove(cs)) {
+				LIST_REMOVE(cs, entry);
+				session_cgroup_free(cs);
+			}
+		}
+		if (!LIST_EMPTY(&t->removing))
+			nanosleep(&pause, NULL);
+	}
+	while ((cs = LIST_FIRST(&t->removing))) {
+		LIST_REMOVE(cs, entry);
+		session_cgroup_free(cs);
+	}
+	(void)remove_dir(t->v1_pids_base);
+	(void)remove_dir(t->v2_own);
+	if (t->ev_retry)
+		event_free(t->ev_retry);
+	free(t->v2_base);
+	free(t->v2_own);
+	free(t->v1_pids_base);
+	free(t);
+}
+
+/* --- sessions ----------------------------------------------------------------------- */
+
+int cgroup_session_new(struct cgroup_tree *t, uid_t uid, uint64_t id, unsigned tasks,
+		       const char *parent_v2, struct cgroup_session **ret)
+{
+	struct cgroup_session *cs;
+	_cleanup_free_ char *v1_uid = NULL, *procs = NULL;
+	int r;
+
+	cs = calloc(1, sizeof(*cs));
+	if (!cs)
+		return -ENOMEM;
+	cs->tree = t;
+	cs->v2_fd = -EBADF;
+	cs->v1_procs_fd = -EBADF;
+	r = cgroup_session_paths(t->v2_base, parent_v2, getpid(), uid, id, &cs->uid_dirs[0],
+				 &cs->v2_dir);
+	if (r < 0)
+		goto fail;
+	if (cs->uid_dirs[0]) {
+		r = make_dir(cs->uid_dirs[0]);
+		if (r < 0)
+			goto fail;
+		if (t->v2_pids) {
+			r = set_pids_max(cs->uid_dirs[0], t->max_tasks_per_uid);
+			if (r == 0)
+				r = write_file_at(cs->uid_dirs[0], "cgroup.subtree_control", "+pids");
+			if (r < 0)
+				goto fail;
+		}
+	}
+	if (mkdir(cs->v2_dir, 0755) < 0) {
+		r = -errno;
+		cs->v2_dir = mfree_str(cs->v2_dir); /* not ours to remove */
+		goto fail;
+	}
+	if (t->v2_pids && !parent_v2 && tasks > 0) {
+		r = set_pids_max(cs->v2_dir, tasks);
+		if (r < 0)
+			goto fail;
+	}
+	cs->v2_fd = open(cs->v2_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cs->v2_fd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	/* Hybrid: the limits live in the v1 pids hierarchy; a "cgroup" session joins the target's. */
+	if (t->v1_pids_base && !parent_v2) {
+		r = cgroup_session_paths(t->v1_pids_base, NULL, 0, uid, id, &cs->uid_dirs[1],
+					 &cs->v1_dir);
+		if (r < 0)
+			goto fail;
+		r = make_dir(cs->uid_dirs[1]);
+		if (r == 0)
+			r = set_pids_max(cs->uid_dirs[1], t->max_tasks_per_uid);
+		if (r < 0)
+			goto fail;
+		if (mkdir(cs->v1_dir, 0755) < 0 && errno != EEXIST) {
+			r = -errno;
+			cs->v1_dir = mfree_str(cs->v1_dir);
+			goto fail;
+		}
+		r = set_pids_max(cs->v1_dir, tasks);
+		if (r < 0)
+			goto fail;
+		if (asprintf(&procs, "%s/cgroup.procs", cs->v1_dir) < 0) {
+			procs = NULL;
+			r = -ENOMEM;
+			goto fail;
+		}
+		cs->v1_procs_fd = open(procs, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+		if (cs->v1_procs_fd < 0) {
+			r = -errno;
+			goto fail;
+		}
+	}
+	*ret = cs;
+	return 0;
+fail:
+	(void)try_remove(cs);
+	session_cgroup_free(cs);
+	return r;
+}
+
+/*
+ * Signal each process listed in dir/cgroup.procs through a pidfd. Between the read and
+ * pidfd_open() a listed process may exit and its pid be reused: only within that window,
+ * and only for signals other than SIGKILL, which cgroup.kill delivers without pids.
+ */
+static int signal_procs(const char *dir, int sig)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	int n = 0, r;
+
+	if (!dir)
+		return 0;
+	if (asprintf(&path, "%s/cgroup.procs", dir) < 0)
+		return -ENOMEM;
+	r = read_file(path, &text);
+	if (r < 0)
+		return r;
+	for (char *save = NULL, *w = strtok_r(text, "\n", &save); w; w = strtok_r(NULL, "\n", &save)) {
+		long pid = strtol(w, NULL, 10);
+		int fd;
+
+		if (pid <= 0 || pid == getpid())
+			continue;
+		fd = pidfd_open((pid_t)pid, 0);
+		if (fd < 0)
+			continue;
+		if (pidfd_send_signal(fd, sig, NULL, 0) == 0)
+			n++;
+		safe_close(fd);
+	}
+	return n;
+}
+
+int cgroup_session_signal(struct cgroup_session *cs, int sig)
+{
+	if (!cs)
+		return 0;
+	return signal_procs(cs->v2_dir, sig);
+}
+
+int cgroup_session_kill(struct cgroup_session *cs)
+{
+	int r;
+
+	if (!cs || !cs->v2_dir)
+		return 0;
+	r = write_file_at(cs->v2_dir, "cgroup.kill", "1");
+	if (r == -ENOENT) /* before Linux 5.14: one process at a time */
+		r = signal_procs(cs->v2_dir, SIGKILL);
+	return r < 0 ? r : 0;
+}
+
+bool cgroup_session_populated(struct cgroup_session *cs)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+
+	if (!cs || !cs->v2_dir || asprintf(&path, "%s/cgroup.events", cs->v2_dir) < 0)
+		return false;
+	if (read_file(path, &text) < 0)
+		return false;
+	return strstr(text, "populated 1") != NULL;
+}
+
+void cgroup_session_release(struct cgroup_session *cs)
+{
+	struct cgroup_tree *t;
+
+	if (!cs)
+		return;
+	t = cs->tree;
+	cs->v2_fd = safe_close(cs->v2_fd);
+	cs->v1_procs_fd = safe_close(cs->v1_procs_fd);
+	(void)cgroup_session_kill(cs);
+	if (try_remove(cs)) {
+		session_cgroup_free(cs);
+		return;
+	}
+	LIST_INSERT_HEAD(&t->removing, cs, entry);
+	if (!evtimer_pending(t->ev_retry, NULL)) {
+		t->retries = 0;
+		schedule_retry(t);
+	}
+}
