@@ -20,6 +20,7 @@ struct rule_reply {
 	char **options, **setenv, **targets, **namespaces, **caps, **args;
 	struct json_object *run_as;
 	char *command;
+	int64_t tasks, timeout; /* shown in the rule's text already */
 };
 
 static void rule_reply_done(struct rule_reply *r)
@@ -53,6 +54,8 @@ static const struct proto_field rule_fields[] = {
 	RF("caps", proto_field_strv, caps, false),
 	RF("command", proto_field_string, command, false),
 	RF("args", proto_field_strv, args, false),
+	RF("tasks", proto_field_int64, tasks, false),
+	RF("timeout", proto_field_int64, timeout, false),
 	{},
 };
 
