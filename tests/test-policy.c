@@ -39,6 +39,7 @@ static char *describe(const struct policy *p)
 		{ POLICY_OPT_NOTTY, "notty" },
 		{ POLICY_OPT_CGROUP, "cgroup" },
 		{ POLICY_OPT_NOLOG, "nolog" },
+		{ POLICY_OPT_REASON, "reason" },
 	};
 	char *s = NULL;
 	size_t n = 0;
@@ -55,6 +56,14 @@ static char *describe(const struct policy *p)
 		for (size_t k = 0; k < ELEMENTSOF(opts); k++)
 			if (r->options & opts[k].bit)
 				fprintf(f, " %s", opts[k].name);
+		if (r->options & POLICY_OPT_TASKS)
+			fprintf(f, " tasks=%u", r->tasks);
+		else
+			assert_int_equal(r->tasks, 0);
+		if (r->options & POLICY_OPT_TIMEOUT)
+			fprintf(f, " timeout=%llus", (unsigned long long)(r->timeout_usec / 1000000));
+		else
+			assert_true(r->timeout_usec == 0);
 		if (r->options & POLICY_OPT_SETENV) {
 			fputs(" setenv{", f);
 			for (char **e = r->setenv; e && *e; e++)
@@ -268,6 +277,35 @@ static const struct parse_case parse_cases[] = {
 	ERR("deny notty root", "test:1: 'notty' is not allowed in a deny rule"),
 	ERR("deny setenv { A=1 } root", "test:1: 'setenv' is not allowed in a deny rule"),
 	ERR("permit root tty", "test:1: option 'tty' must come before the identity"),
+	/* Sessions' limits: tasks N, timeout DURATION, reason. */
+	OK("permit tasks 64 timeout 15m reason root",
+	   "1 permit reason tasks=64 timeout=900s root=uid:0"),
+	OK("permit timeout 90s root\npermit timeout 8h tasks 1 nobody",
+	   "1 permit timeout=90s root=uid:0; 2 permit tasks=1 timeout=28800s nobody=uid:65534"),
+	OK("permit tasks 4194304 timeout 366d root",
+	   "1 permit tasks=4194304 timeout=31622400s root=uid:0"),
+	ERR("permit tasks 0 root", "test:1: invalid number of tasks '0' (1 to 4194304)"),
+	ERR("permit tasks 4194305 root", "test:1: invalid number of tasks '4194305' (1 to 4194304)"),
+	ERR("permit tasks 012 root", "test:1: invalid number of tasks '012' (1 to 4194304)"),
+	ERR("permit tasks -1 root", "test:1: invalid number of tasks '-1' (1 to 4194304)"),
+	ERR("permit tasks 99999999999999999999 root",
+	    "test:1: invalid number of tasks '99999999999999999999' (1 to 4194304)"),
+	ERR("permit timeout 15 root", "test:1: invalid timeout '15' (expected a number and a "
+	    "unit s, m, h or d, as 90s, 15m, 8h)"),
+	ERR("permit timeout 0s root", "test:1: invalid timeout '0s' (expected a number and a "
+	    "unit s, m, h or d, as 90s, 15m, 8h)"),
+	ERR("permit timeout 367d root", "test:1: timeout '367d' is longer than a year"),
+	ERR("permit timeout 1m timeout 2m root", "test:1: 'timeout' given twice"),
+	ERR("permit tasks 1 tasks 2 root", "test:1: 'tasks' given twice"),
+	ERR("permit reason reason root", "test:1: 'reason' given twice"),
+	ERR("deny timeout 1m root", "test:1: 'timeout' is not allowed in a deny rule"),
+	ERR("deny tasks 5 root", "test:1: 'tasks' is not allowed in a deny rule"),
+	ERR("deny reason root", "test:1: 'reason' is not allowed in a deny rule"),
+	ERR("permit timeout", "test:1: missing duration after 'timeout'"),
+	ERR("permit tasks", "test:1: missing number of tasks after 'tasks'"),
+	ERR("permit timeout 5m", "test:1: missing identity after '5m'"),
+	ERR("permit root timeout 5m", "test:1: option 'timeout' must come before the identity"),
+	ERR("permit root on c1 reason", "test:1: option 'reason' must come before the identity"),
 	ERR("permit root on blue keepenv",
 	    "test:1: option 'keepenv' must come before the identity"),
 	ERR("permit keepenv", "test:1: missing identity after 'keepenv'"),
