@@ -48,6 +48,9 @@
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 
+/* The denial of a request without a reason that its rule requires (io.nsctl.ReasonRequired). */
+static const char reason_required[] = "the rule requires a reason (nsctl run --reason TEXT)";
+
 static char *mfree_local(char *p)
 {
 	free(p);
@@ -134,6 +137,12 @@ static int decide(struct conn *c, const struct run_request *req, const char *can
 		d->reason = "the command runs as another user: your terminal cannot be passed to "
 			    "it (use a terminal session, --tty)";
 	}
+	/* The rule's "reason" option: a request without one is a denial, audited as such. */
+	if (d->action == POLICY_PERMIT && (d->grant->options & POLICY_OPT_REASON) &&
+	    !req->reason) {
+		d->action = POLICY_DENY;
+		d->reason = reason_required;
+	}
 	permit = d->action == POLICY_PERMIT;
 	if (permit && (d->grant->options & POLICY_OPT_NOLOG))
 		return 0;
@@ -152,7 +161,9 @@ static int decide(struct conn *c, const struct run_request *req, const char *can
 		.decision = permit ? "permit" : "deny",
 		.rule = d->rule,
 		.exit_status = -1,
-		.error = d->refused_env ? NSCTL_ERROR_ENVIRONMENT_NOT_PERMITTED : NULL,
+		.error = d->refused_env ? NSCTL_ERROR_ENVIRONMENT_NOT_PERMITTED
+		       : d->reason == reason_required ? NSCTL_ERROR_REASON_REQUIRED : NULL,
+		.reason = req->reason,
 		.message = permit ? "request permitted" : message ? message : "request denied",
 		.granted = permit,
 		.run_as_uid = permit ? d->grant->uid : 0,
@@ -363,8 +374,7 @@ static void run_start(struct conn *c, struct run_call *rc, struct target *t)
 		method_error_system(c, "decide", r);
 		goto out;
 	}
-	if (d.action == POLICY_PERMIT && (d.grant->options & POLICY_OPT_REASON) &&
-	    !rc->req.reason) {
+	if (d.action != POLICY_PERMIT && d.reason == reason_required) {
 		struct json_object *p = json_object_new_object();
 
 		json_object_object_add(p, "rule", json_object_new_string(d.rule));

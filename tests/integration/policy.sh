@@ -11,7 +11,7 @@ require_tools ip unshare runuser useradd flock systemd-socket-activate timeout s
 require_binaries "$NSCTLD" "$NSCTL"
 [ -x "$PYTHON" ] || tap_skip_all "python3 is not installed"
 
-tap_plan 77
+tap_plan 79
 setup_tmpdir
 setup_users || exit 1
 netns_create || { diag "cannot create a network namespace"; exit 1; }
@@ -201,11 +201,18 @@ cgroup_cleanup()
 if [ -n "$CG2" ] && mkdir "$CG2/$CGNAME" && echo "$TARGET_PID" >"$CG2/$CGNAME/cgroup.procs"; then
 	defer cgroup_cleanup "$CG2/$CGNAME"
 	out=$(nsctl_as "$ALICE" run "$PT" --ipc -- cat /proc/self/cgroup 2>&1)
-	check "cgroup: the command is in the target's unified cgroup" \
-		expect_match "$out" "^0::/$CGNAME\$"
+	check "cgroup: the command is in a session cgroup below the target's unified cgroup" \
+		expect_match "$out" "^0::/$CGNAME/nsctl-$D-session-[0-9]+\$"
+	bg=$(nsctl_as "$ALICE" run "$PT" --ipc -- \
+		sh -c 'setsid nohup sleep 4799 </dev/null >/dev/null 2>&1 & echo $!' 2>&1)
+	check "cgroup: a child the session left in the target's cgroup is killed with it" \
+		wait_until 5 pid_gone "${bg:-0}"
+	check "cgroup: and the session's cgroup below the target's is removed" \
+		wait_until 5 eval "! ls -d '$CG2/$CGNAME'/nsctl-* 2>/dev/null | grep -q ."
 	out=$(nsctl_as "$ALICE" run "$PT" --uts -- cat /proc/self/cgroup 2>&1)
-	check "without cgroup: it stays in nsctld's" \
-		expect_match "$out" "^$(grep '^0::' "/proc/$D/cgroup")\$"
+	nsctld_cg=$(sed -n 's/^0:://p' "/proc/$D/cgroup")
+	check "without cgroup: its session's own cgroup below nsctld's" \
+		expect_match "$out" "^0::${nsctld_cg%/}/nsctld-$D/uid-$ALICE_UID/session-[0-9]+\$"
 	MEM=/sys/fs/cgroup/memory
 	if [ "$(stat -f -c %T "$MEM" 2>/dev/null)" = cgroupfs ] && mkdir "$MEM/$CGNAME" &&
 	   echo "$TARGET_PID" >"$MEM/$CGNAME/cgroup.procs"; then
@@ -218,7 +225,9 @@ if [ -n "$CG2" ] && mkdir "$CG2/$CGNAME" && echo "$TARGET_PID" >"$CG2/$CGNAME/cg
 	fi
 else
 	skip "cgroup: the target's unified cgroup" "no cgroup2 hierarchy to make a cgroup in"
-	skip "without cgroup: nsctld's" "no cgroup2 hierarchy to make a cgroup in"
+	skip "cgroup: a child the session left is killed" "no cgroup2 hierarchy"
+	skip "cgroup: the session's cgroup is removed" "no cgroup2 hierarchy"
+	skip "without cgroup: its session's own cgroup below nsctld's" "no cgroup2 hierarchy to make a cgroup in"
 	skip "cgroup (hybrid): the target's v1 memory cgroup" "no cgroup2 hierarchy"
 fi
 
