@@ -328,6 +328,75 @@ bool cgroup_tree_has_pids(const struct cgroup_tree *t)
 	return t->v2_pids || t->v1_pids_base;
 }
 
+/* Remove dir and every cgroup below it, depth first; empty ones only (EBUSY otherwise). */
+static void remove_tree(int parent_fd, const char *name, unsigned depth)
+{
+	int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	DIR *d;
+
+	if (fd < 0)
+		return;
+	d = depth < 4 ? fdopendir(fd) : NULL;
+	if (!d) {
+		safe_close(fd);
+	} else {
+		for (struct dirent *e; (e = readdir(d));)
+			if (e->d_type == DT_DIR && strcmp(e->d_name, ".") != 0 &&
+			    strcmp(e->d_name, "..") != 0)
+				remove_tree(dirfd(d), e->d_name, depth + 1);
+		closedir(d);
+	}
+	(void)unlinkat(parent_fd, name, AT_REMOVEDIR);
+}
+
+/* Does process pid exist? (A reused pid keeps a stale subtree until the next start.) */
+static bool pid_exists(long pid)
+{
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+/*
+ * A daemon that died without cleaning up (SIGKILL, a crash) left DIR/nsctld-PID behind,
+ * perhaps with processes its sessions started: kill them and remove the cgroups. Only
+ * siblings whose daemon is gone; a running nsctld's subtree is never touched. With
+ * kill false (a v1 mirror: no cgroup.kill there) only the removal.
+ */
+static void remove_stale(const char *dir, bool kill)
+{
+	struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	for (struct dirent *e; (e = readdir(d));) {
+		char *end;
+		long pid;
+
+		if (e->d_type != DT_DIR || strncmp(e->d_name, "nsctld-", 7) != 0)
+			continue;
+		pid = strtol(e->d_name + 7, &end, 10);
+		if (*end || pid <= 0 || pid == getpid() || pid_exists(pid))
+			continue;
+		if (kill) {
+			_cleanup_free_ char *sub = NULL;
+
+			if (asprintf(&sub, "%s/%s", dir, e->d_name) < 0)
+				continue;
+			(void)write_file_at(sub, "cgroup.kill", "1");
+			/* Bounded: killed tasks take a moment to leave their cgroups. */
+			for (int i = 0; i < 100; i++) {
+				remove_tree(dirfd(d), e->d_name, 0);
+				if (access(sub, F_OK) < 0)
+					break;
+				nanosleep(&pause, NULL);
+			}
+		} else {
+			remove_tree(dirfd(d), e->d_name, 0);
+		}
+	}
+	closedir(d);
+}
+
 /* nsctld's v2 base: --cgroup-root, its delegated cgroup, or a child of its own. */
 static int find_v2_base(struct cgroup_tree *t, const struct cgroup_settings *settings,
 			const char *proc, const char *mountinfo, char **ret_error)
@@ -369,6 +438,7 @@ static int find_v2_base(struct cgroup_tree *t, const struct cgroup_settings *set
 		t->v2_base = TAKE_PTR(own);
 		return 0;
 	}
+	remove_stale(own, true);
 	if (asprintf(&t->v2_base, "%s/nsctld-%d", own, (int)getpid()) < 0) {
 		t->v2_base = NULL;
 		return -ENOMEM;
@@ -392,6 +462,7 @@ static int find_v1_pids(struct cgroup_tree *t, const char *proc, const char *mou
 	if (cgroup_path_from_proc(proc, "pids", &path) < 0 ||
 	    cgroup_dir_from_mountinfo(mountinfo, "pids", path, &own) < 0)
 		return 0;
+	remove_stale(own, false);
 	if (asprintf(&t->v1_pids_base, "%s/nsctld-%d", own, (int)getpid()) < 0) {
 		t->v1_pids_base = NULL;
 		return -ENOMEM;

@@ -34,4 +34,4 @@ build()
 }
 
 build fuzz-framing fuzz/fuzz-framing.c "${proto[@]}"
-build fuzz-policy fuzz/fuzz-policy.c daemon/policy.c protocol/namespaces.c -lcap
+build fuzz-policy fuzz/fuzz-policy.c daemon/policy.c protocol/namespaces.c protocol/duration.c -lcap

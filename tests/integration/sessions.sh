@@ -15,7 +15,7 @@ require_binaries "$NSCTLD" "$NSCTL"
 CG2=$(findmnt -t cgroup2 -n -o TARGET 2>/dev/null | head -n 1)
 [ -n "$CG2" ] || tap_skip_all "no cgroup v2 hierarchy is mounted"
 
-tap_plan 43
+tap_plan 46
 setup_tmpdir
 setup_users || exit 1
 netns_create || { diag "cannot create a network namespace"; exit 1; }
@@ -218,5 +218,22 @@ check "SIGTERM: the daemon exits 0" expect_eq "$WAIT_STATUS" 0
 check "SIGTERM: the session's child (immune to SIGHUP) is gone" pid_gone "${bg:-0}"
 check "SIGTERM: the daemon's cgroup subtree is removed" test ! -e "$BASE"
 wait "$CLIENT" 2>/dev/null
+
+# -- a daemon killed outright: the next one cleans up after it ---------------------------------
+SOCK=$TESTDIR/io.nsctl2
+daemon_start "$SOCK" "$TESTDIR/nsctld2.log" --policy "$POLICY" --idle-timeout 0 ||
+	diag "the second nsctld does not start"
+D2=$DAEMON_PID
+start_bg "$ALICE" crash "$NT" --net -- sh -c "$(leave_child 4706 crash); sleep 1000"
+bg=$(bg_pid crash)
+kill -KILL "$D2"
+wait "$D2" 2>/dev/null
+wait "$CLIENT" 2>/dev/null
+check "SIGKILL: the child of a session of a killed daemon is still there" pid_alive "${bg:-0}"
+SOCK=$TESTDIR/io.nsctl3
+daemon_start "$SOCK" "$TESTDIR/nsctld3.log" --policy "$POLICY" --idle-timeout 0 ||
+	diag "the third nsctld does not start"
+check "SIGKILL: the next nsctld started there kills it" wait_until 5 pid_gone "${bg:-0}"
+check "SIGKILL: and removes the dead daemon's cgroups" test ! -e "${BASE%-*}-$D2"
 
 tap_done
