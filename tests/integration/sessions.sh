@@ -15,7 +15,7 @@ require_binaries "$NSCTLD" "$NSCTL"
 CG2=$(findmnt -t cgroup2 -n -o TARGET 2>/dev/null | head -n 1)
 [ -n "$CG2" ] || tap_skip_all "no cgroup v2 hierarchy is mounted"
 
-tap_plan 46
+tap_plan 48
 setup_tmpdir
 setup_users || exit 1
 netns_create || { diag "cannot create a network namespace"; exit 1; }
@@ -101,6 +101,17 @@ else
 fi
 check "the session's cgroup is removed after it ended" \
 	wait_until 5 eval "! ls -d $BASE/uid-$ALICE_UID/session-* 2>/dev/null | grep -q ."
+
+# An unprivileged session cannot leave its cgroup or raise its limits.
+out=$(nsctl_as "$BOB" run "$NT" --net -- sh -c "
+	echo \$\$ >$CG2/cgroup.procs && echo moved-root
+	echo \$\$ >$BASE/cgroup.procs && echo moved-base
+	d=\$(ls -d $(pids_dir "uid-$BOB_UID")/session-* | head -n 1)
+	echo max >\$d/pids.max && echo raised
+	sed -n 's/^0:://p' /proc/self/cgroup" 2>&1)
+check "a session cannot move itself out of its cgroup, nor raise its pids.max" \
+	expect_no_match "$out" 'moved-root|moved-base|raised'
+check "and stays in its session's cgroup" expect_match "$out" "^/.*nsctld-$D/uid-$BOB_UID/session-[0-9]+\$"
 
 # -- nothing a session started outlives it ------------------------------------------------
 out=$(nsctl_as "$ALICE" run "$NT" --net -- sh -c "$(leave_child 4701 exit)" 2>&1)
