@@ -773,6 +773,32 @@ static const struct grant_case grant_cases[] = {
 	{ "deny root\npermit :8 as nobody", 65534, 65534, "65534", false, 0, NULL, 0, NULL, true },
 };
 
+/* The sessions' limits travel with the grant, so that a reload cannot change a running one. */
+static void test_grant_limits(void **state)
+{
+	const struct policy_caller caller = { .uid = 0, .gid = 0 };
+	struct policy *p = NULL;
+	struct policy_grant *g = NULL;
+	char *error = NULL;
+	const char *text = "permit tasks 64 timeout 15m reason root\npermit nobody";
+
+	assert_int_equal(policy_parse_text("test", text, strlen(text), &p, &error), 0);
+	assert_int_equal(policy_grant_new(&p->rules[0], &caller, &g), 0);
+	policy_free(p);
+	assert_int_equal(g->tasks, 64);
+	assert_true(g->timeout_usec == UINT64_C(900) * 1000000);
+	assert_true(g->options & POLICY_OPT_REASON);
+	policy_grant_free(g);
+	g = NULL;
+	assert_int_equal(policy_parse_text("test", text, strlen(text), &p, &error), 0);
+	assert_int_equal(policy_grant_new(&p->rules[1], &caller, &g), 0);
+	assert_int_equal(g->tasks, 0);
+	assert_true(g->timeout_usec == 0);
+	assert_false(g->options & (POLICY_OPT_REASON | POLICY_OPT_TASKS | POLICY_OPT_TIMEOUT));
+	policy_grant_free(g);
+	policy_free(p);
+}
+
 static void test_grant_table(void **state)
 {
 	static const gid_t caller_groups[] = { 9, 10 };
@@ -1307,6 +1333,7 @@ int main(void)
 		cmocka_unit_test(test_match_doc_examples),
 		cmocka_unit_test(test_match_no_policy),
 		cmocka_unit_test(test_grant_table),
+		cmocka_unit_test(test_grant_limits),
 		cmocka_unit_test(test_rule_text),
 		cmocka_unit_test(test_caps_to_string),
 		cmocka_unit_test(test_load_table),
