@@ -459,7 +459,7 @@ static void run_start(struct conn *c, struct run_call *rc, struct target *t)
 	sp.cgroup_parent = cgroup_parent;
 	r = session_start(m, &sp, &s);
 	if (r < 0) {
-		method_error_system(c, "fork", r);
+		method_error_system(c, sp.failed ? sp.failed : "fork", r);
 		goto out;
 	}
 	c->session = s;

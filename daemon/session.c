@@ -542,8 +542,10 @@ int session_start(struct manager *m, struct session_params *p, struct session **
 	}
 	r = cgroup_session_new(m->cgroups, s->caller.uid, s->id,
 			       p->grant ? p->grant->tasks : 0, p->cgroup_parent, &s->cgroup);
-	if (r < 0)
+	if (r < 0) {
+		p->failed = "session-cgroup";
 		goto fail;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
 		r = -errno;
 		goto fail;

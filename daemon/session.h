@@ -94,6 +94,7 @@ struct session_params {
 	unsigned short rows, columns; /* its initial size, 0 x 0 when not given */
 	const char *cgroup_parent;   /* the target's v2 cgroup ("cgroup" option), or NULL */
 	char *reason;                /* taken, may be NULL */
+	const char *failed;          /* set by session_start() on failure: what failed */
 };
 
 /* Fork the worker and start watching it. Takes what params says; -errno on failure. */
