@@ -19,11 +19,20 @@ int duration_parse(const char *s, uint64_t *ret_usec)
 		n = n * 10 + (uint64_t)(*p - '0');
 	}
 	switch (*p) {
-	case 's': unit = 1; break;
-	case 'm': unit = 60; break;
-	case 'h': unit = 3600; break;
-	case 'd': unit = 86400; break;
-	default: return -EINVAL;
+	case 's':
+		unit = 1;
+		break;
+	case 'm':
+		unit = 60;
+		break;
+	case 'h':
+		unit = 3600;
+		break;
+	case 'd':
+		unit = 86400;
+		break;
+	default:
+		return -EINVAL;
 	}
 	if (p[1] != '\0')
 		return -EINVAL;
