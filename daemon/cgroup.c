@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +191,17 @@ int cgroup_session_paths(const char *base, const char *parent, pid_t daemon_pid,
 
 /* --- small file operations ---------------------------------------------------------- */
 
+/* A message for *ret (NULL when it cannot be had). */
+__attribute__((format(printf, 2, 3))) static void set_error(char **ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(ret, fmt, ap) < 0)
+		*ret = NULL;
+	va_end(ap);
+}
+
 static int read_file(const char *path, char **ret)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -242,7 +254,7 @@ static int write_file_at(const char *dir, const char *name, const char *value)
 	return 0;
 }
 
-/* Does DIR/cgroup.controllers (or, with v1 false, nothing) list controller? */
+/* Does DIR/cgroup.controllers list controller? */
 static bool has_controller(const char *dir, const char *controller)
 {
 	_cleanup_free_ char *path = NULL, *text = NULL;
@@ -356,14 +368,17 @@ static bool pid_exists(long pid)
 }
 
 /*
- * A daemon that died without cleaning up (SIGKILL, a crash) left DIR/nsctld-PID behind,
- * perhaps with processes its sessions started: kill them and remove the cgroups. Only
- * siblings whose daemon is gone; a running nsctld's subtree is never touched. With
- * kill false (a v1 mirror: no cgroup.kill there) only the removal.
+ * A daemon that died without cleaning up (SIGKILL, a crash) left cgroups behind, perhaps
+ * with processes its sessions started: kill them and remove the cgroups. prefix "nsctld-":
+ * the subtrees DIR/nsctld-PID whose daemon is gone (a running nsctld's is never touched);
+ * prefix "uid-": a base that is this daemon's alone (--cgroup-root, delegated), where any
+ * uid-U left is a predecessor's. With kill false (a v1 mirror: no cgroup.kill there) only
+ * the removal.
  */
-static void remove_stale(const char *dir, bool kill)
+static void remove_stale(const char *dir, const char *prefix, bool kill)
 {
 	struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
+	size_t pl = strlen(prefix);
 	DIR *d = opendir(dir);
 
 	if (!d)
@@ -372,10 +387,12 @@ static void remove_stale(const char *dir, bool kill)
 		char *end;
 		long pid;
 
-		if (e->d_type != DT_DIR || strncmp(e->d_name, "nsctld-", 7) != 0)
+		if (e->d_type != DT_DIR || strncmp(e->d_name, prefix, pl) != 0)
 			continue;
-		pid = strtol(e->d_name + 7, &end, 10);
-		if (*end || pid <= 0 || pid == getpid() || pid_exists(pid))
+		pid = strtol(e->d_name + pl, &end, 10);
+		if (*end || pid <= 0)
+			continue;
+		if (strcmp(prefix, "nsctld-") == 0 && (pid == getpid() || pid_exists(pid)))
 			continue;
 		if (kill) {
 			_cleanup_free_ char *sub = NULL;
@@ -407,18 +424,21 @@ static int find_v2_base(struct cgroup_tree *t, const struct cgroup_settings *set
 
 	if (settings->root) {
 		if (!is_cgroup2(settings->root)) {
-			(void)asprintf(ret_error, "--cgroup-root %s: not a cgroup v2 directory",
+			set_error(ret_error, "--cgroup-root %s: not a cgroup v2 directory",
 				       settings->root);
 			return -ENOTDIR;
 		}
 		t->v2_base = strdup(settings->root);
-		return t->v2_base ? 0 : -ENOMEM;
+		if (!t->v2_base)
+			return -ENOMEM;
+		remove_stale(t->v2_base, "uid-", true);
+		return 0;
 	}
 	r = cgroup_path_from_proc(proc, NULL, &path);
 	if (r == 0)
 		r = cgroup_dir_from_mountinfo(mountinfo, NULL, path, &own);
 	if (r < 0) {
-		(void)asprintf(ret_error, "no cgroup v2 hierarchy is mounted for nsctld's cgroup "
+		set_error(ret_error, "no cgroup v2 hierarchy is mounted for nsctld's cgroup "
 			       "(/proc/self/cgroup \"0::\", /proc/self/mountinfo): %s",
 			       strerror(-r));
 		return r;
@@ -431,21 +451,22 @@ static int find_v2_base(struct cgroup_tree *t, const struct cgroup_settings *set
 		if (r == 0)
 			r = write_file_at(leaf, "cgroup.procs", pid);
 		if (r < 0) {
-			(void)asprintf(ret_error, "cannot move nsctld into %s: %s", leaf,
+			set_error(ret_error, "cannot move nsctld into %s: %s", leaf,
 				       strerror(-r));
 			return r;
 		}
 		t->v2_base = TAKE_PTR(own);
+		remove_stale(t->v2_base, "uid-", true);
 		return 0;
 	}
-	remove_stale(own, true);
+	remove_stale(own, "nsctld-", true);
 	if (asprintf(&t->v2_base, "%s/nsctld-%d", own, (int)getpid()) < 0) {
 		t->v2_base = NULL;
 		return -ENOMEM;
 	}
 	r = make_dir(t->v2_base);
 	if (r < 0) {
-		(void)asprintf(ret_error, "cannot make the session cgroup %s: %s", t->v2_base,
+		set_error(ret_error, "cannot make the session cgroup %s: %s", t->v2_base,
 			       strerror(-r));
 		return r;
 	}
@@ -462,7 +483,7 @@ static int find_v1_pids(struct cgroup_tree *t, const char *proc, const char *mou
 	if (cgroup_path_from_proc(proc, "pids", &path) < 0 ||
 	    cgroup_dir_from_mountinfo(mountinfo, "pids", path, &own) < 0)
 		return 0;
-	remove_stale(own, false);
+	remove_stale(own, "nsctld-", false);
 	if (asprintf(&t->v1_pids_base, "%s/nsctld-%d", own, (int)getpid()) < 0) {
 		t->v1_pids_base = NULL;
 		return -ENOMEM;
@@ -496,7 +517,7 @@ int cgroup_tree_new(struct event_base *base, const struct cgroup_settings *setti
 	if (r == 0)
 		r = read_file("/proc/self/mountinfo", &mountinfo);
 	if (r < 0) {
-		(void)asprintf(ret_error, "cannot read /proc/self: %s", strerror(-r));
+		set_error(ret_error, "cannot read /proc/self: %s", strerror(-r));
 		goto fail;
 	}
 	r = find_v2_base(t, settings, proc, mountinfo, ret_error);
@@ -756,17 +777,6 @@ int cgroup_session_kill(struct cgroup_session *cs)
 	if (r == -ENOENT) /* before Linux 5.14: one process at a time */
 		r = signal_procs(cs->v2_dir, SIGKILL);
 	return r < 0 ? r : 0;
-}
-
-bool cgroup_session_populated(struct cgroup_session *cs)
-{
-	_cleanup_free_ char *path = NULL, *text = NULL;
-
-	if (!cs || !cs->v2_dir || asprintf(&path, "%s/cgroup.events", cs->v2_dir) < 0)
-		return false;
-	if (read_file(path, &text) < 0)
-		return false;
-	return strstr(text, "populated 1") != NULL;
 }
 
 void cgroup_session_release(struct cgroup_session *cs)

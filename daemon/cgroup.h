@@ -85,8 +85,6 @@ int cgroup_session_new(struct cgroup_tree *t, uid_t uid, uint64_t id, unsigned t
 int cgroup_session_signal(struct cgroup_session *cs, int sig);
 /* SIGKILL every process in the session's cgroup (cgroup.kill). */
 int cgroup_session_kill(struct cgroup_session *cs);
-/* Are processes left in the session's cgroup? */
-bool cgroup_session_populated(struct cgroup_session *cs);
 /*
  * The session is over: kill what is left and remove the cgroups, from the loop once they
  * are empty (rmdir fails with EBUSY until then). Takes cs; NULL is fine.

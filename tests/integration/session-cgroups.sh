@@ -15,7 +15,7 @@ CG2=$(findmnt -t cgroup2 -n -o TARGET 2>/dev/null | head -n 1)
 OWN=$CG2$(sed -n 's/^0:://p' /proc/self/cgroup)
 OWN=${OWN%/}
 
-tap_plan 12
+tap_plan 14
 setup_tmpdir
 setup_users || exit 1
 netns_create || { diag "cannot create a network namespace"; exit 1; }
@@ -34,10 +34,19 @@ rm_cgroup()
 # -- --cgroup-root ------------------------------------------------------------------------
 ROOT=$OWN/nsctl-test-root-$$
 mkdir "$ROOT" && defer rm_cgroup "$ROOT"
+# What a killed predecessor left there: a session's cgroup with a process in it.
+mkdir -p "$ROOT/uid-4242/session-1"
+sleep 1001 &
+STALE=$!
+defer kill_wait "$STALE"
+echo "$STALE" >"$ROOT/uid-4242/session-1/cgroup.procs"
 SOCK=$TESTDIR/io.nsctl
 daemon_start "$SOCK" "$TESTDIR/root.log" --policy "$POLICY" --idle-timeout 0 \
 	--cgroup-root "$ROOT" || diag "nsctld does not start with --cgroup-root"
 D=$DAEMON_PID
+check "--cgroup-root: a predecessor's session left in the root is killed at start" \
+	wait_until 5 pid_gone "$STALE"
+check "--cgroup-root: and its cgroups removed" test ! -e "$ROOT/uid-4242"
 out=$(nsctl_as "$ALICE" run "$NT" --net -- cat /proc/self/cgroup 2>&1)
 check "--cgroup-root: the session's cgroup is ROOT/uid-U/session-N" \
 	expect_match "$out" "^0::${ROOT#"$CG2"}/uid-$ALICE_UID/session-[0-9]+\$"
