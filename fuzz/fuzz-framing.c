@@ -90,6 +90,7 @@ static void check_run_roundtrip(const struct run_request *req, unsigned max_dept
 	check(strv_equal(req->argv, again.argv));
 	check(strv_equal(req->env, again.env));
 	check(str_equal(req->cwd, again.cwd));
+	check(str_equal(req->reason, again.reason));
 	check(req->stdin_fd == again.stdin_fd && req->stdout_fd == again.stdout_fd &&
 	      req->stderr_fd == again.stderr_fd);
 	run_request_done(&again);
@@ -125,6 +126,16 @@ static void handle_message(struct proto_message *m, const struct proto_limits *l
 
 		if (kill_request_from_json(call.parameters, &k, &bad) == 0)
 			check(k.signal >= 1);
+	} else if (strcmp(call.method, NSCTL_METHOD_LIST_SESSIONS) == 0) {
+		struct list_sessions_request l;
+		struct session_info si;
+
+		(void)list_sessions_request_from_json(call.parameters, &l, &bad);
+		/* The client decodes Session records of the same shape. */
+		if (session_info_from_json(call.parameters, &si, &bad) == 0) {
+			check(si.target && si.state);
+			session_info_done(&si);
+		}
 	} else {
 		struct run_request req;
 
