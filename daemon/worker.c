@@ -51,8 +51,9 @@
  * No allocation happens here: the daemon prepared argv, envp and the groups before fork.
  *
  * Before all of this, with the rule's "cgroup" option, the worker moves itself into the
- * target's cgroups (the files were opened by the daemon); its children, the command
- * among them, are born there. It still runs in nsctld's cgroup namespace then, which is
+ * target's v1 cgroups (the files were opened by the daemon; in v2 it was created in a
+ * child of the target's cgroup, see daemon/cgroup.c); its children, the command among
+ * them, are born there. It still runs in nsctld's cgroup namespace then, which is
  * what the kernel's migration check wants.
  */
 
