@@ -16,6 +16,7 @@
 #include "daemon/manager.h"
 #include "daemon/policy.h"
 #include "daemon/reload-client.h"
+#include "daemon/runtime-state.h"
 #include "daemon/target.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
@@ -52,12 +53,17 @@ static void help(void)
 	       "\n"
 	       "Targets:\n"
 	       "      --backends LIST        the target kinds served, comma-separated, from\n"
-	       "                             pid,netns,docker,podman,machine,unit (default all);\n"
-	       "                             bare names are tried in that order\n"
+	       "                             pid,netns,docker,podman,machine,unit,k8s,\n"
+	       "                             containerd,crio (default all); bare names are\n"
+	       "                             tried in that order (not k8s, containerd, crio)\n"
 	       "      --docker-socket PATH   the Docker Engine API\n"
 	       "                             (default " TARGET_DOCKER_SOCKET ")\n"
 	       "      --podman-socket PATH   Podman's Docker-compatible API\n"
 	       "                             (default " TARGET_PODMAN_SOCKET ")\n"
+	       "      --containerd-state DIR containerd's state, for k8s: and containerd:\n"
+	       "                             (default " RUNTIME_CONTAINERD_DEFAULT_STATE ")\n"
+	       "      --crio-state DIR       CRI-O's storage run root, for k8s: and crio:\n"
+	       "                             (default " RUNTIME_CRIO_DEFAULT_STATE ")\n"
 	       "      --backend-timeout SEC  for one answer of a container engine or the bus\n"
 	       "                             (default 2)\n"
 	       "      --target-cache SEC     keep resolved container, machine and unit names for\n"
@@ -121,6 +127,7 @@ int main(int argc, char **argv)
 		ARG_CHECK_POLICY = 0x100, ARG_IDLE, ARG_GRACE, ARG_REQ_TIMEOUT, ARG_MAX_SESS,
 		ARG_MAX_CONN, ARG_MAX_CONN_UID, ARG_LOG, ARG_VERSION, ARG_RELOAD, ARG_BACKENDS,
 		ARG_DOCKER_SOCKET, ARG_PODMAN_SOCKET, ARG_BACKEND_TIMEOUT, ARG_TARGET_CACHE,
+		ARG_CONTAINERD_STATE, ARG_CRIO_STATE,
 	};
 	static const struct option options[] = {
 		{ "listen", required_argument, NULL, 'l' },
@@ -141,6 +148,8 @@ int main(int argc, char **argv)
 		{ "podman-socket", required_argument, NULL, ARG_PODMAN_SOCKET },
 		{ "backend-timeout", required_argument, NULL, ARG_BACKEND_TIMEOUT },
 		{ "target-cache", required_argument, NULL, ARG_TARGET_CACHE },
+		{ "containerd-state", required_argument, NULL, ARG_CONTAINERD_STATE },
+		{ "crio-state", required_argument, NULL, ARG_CRIO_STATE },
 		{ 0 },
 	};
 	struct manager_settings settings;
@@ -196,7 +205,8 @@ int main(int argc, char **argv)
 		case ARG_BACKENDS:
 			if (target_kinds_from_string(optarg, &settings.backends) < 0) {
 				fprintf(stderr, "nsctld: --backends: expected a comma-separated "
-					"list of pid, netns, docker, podman, machine, unit: "
+					"list of pid, netns, docker, podman, machine, unit, "
+					"k8s, containerd, crio: "
 					"'%s'\n", optarg);
 				manager_settings_done(&settings);
 				return 1;
@@ -215,6 +225,24 @@ int main(int argc, char **argv)
 			}
 			spath = c == ARG_DOCKER_SOCKET ? &settings.docker_socket
 						       : &settings.podman_socket;
+			free(*spath);
+			*spath = strdup(optarg);
+			if (!*spath) {
+				manager_settings_done(&settings);
+				return 1;
+			}
+			break;
+		case ARG_CONTAINERD_STATE:
+		case ARG_CRIO_STATE:
+			if (optarg[0] != '/' || strlen(optarg) >= PATH_MAX) {
+				fprintf(stderr, "nsctld: --%s: expected an absolute path: '%s'\n",
+					c == ARG_CRIO_STATE ? "crio-state" : "containerd-state",
+					optarg);
+				manager_settings_done(&settings);
+				return 1;
+			}
+			spath = c == ARG_CRIO_STATE ? &settings.crio_state
+						    : &settings.containerd_state;
 			free(*spath);
 			*spath = strdup(optarg);
 			if (!*spath) {

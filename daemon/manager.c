@@ -16,6 +16,7 @@
 #include "daemon/conn.h"
 #include "daemon/manager.h"
 #include "daemon/policy.h"
+#include "daemon/runtime-state.h"
 #include "daemon/session.h"
 #include "daemon/target.h"
 #include "protocol/cleanup.h"
@@ -58,6 +59,8 @@ void manager_settings_done(struct manager_settings *s)
 	free(s->listen_path);
 	free(s->docker_socket);
 	free(s->podman_socket);
+	free(s->containerd_state);
+	free(s->crio_state);
 }
 
 int manager_load_policy(struct manager *m, char **ret_error)
@@ -132,7 +135,12 @@ int manager_new(struct manager_settings *settings, struct manager **ret)
 		m->settings.docker_socket = strdup(TARGET_DOCKER_SOCKET);
 	if (!m->settings.podman_socket)
 		m->settings.podman_socket = strdup(TARGET_PODMAN_SOCKET);
+	if (!m->settings.containerd_state)
+		m->settings.containerd_state = strdup(RUNTIME_CONTAINERD_DEFAULT_STATE);
+	if (!m->settings.crio_state)
+		m->settings.crio_state = strdup(RUNTIME_CRIO_DEFAULT_STATE);
 	if (!m->settings.docker_socket || !m->settings.podman_socket ||
+	    !m->settings.containerd_state || !m->settings.crio_state ||
 	    target_state_new(m, &m->targets) < 0)
 		goto nomem;
 	m->ev_sigterm = evsignal_new(m->base, SIGTERM, on_stop_signal, m);

@@ -32,6 +32,8 @@ struct manager_settings {
 	uint32_t backends;                 /* TARGET_KIND_BIT()s of the enabled target backends */
 	char *docker_socket;               /* the Docker Engine API */
 	char *podman_socket;               /* Podman's Docker-compatible API */
+	char *containerd_state;            /* containerd's state directory (k8s, containerd) */
+	char *crio_state;                  /* CRI-O's storage run root (k8s, crio) */
 	unsigned backend_timeout_ms;       /* one request to a container engine or the bus */
 	unsigned target_cache_sec;         /* how long a resolved name is kept; 0: not at all */
 };

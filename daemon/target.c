@@ -24,6 +24,9 @@ static const struct target_backend *const backends[_TARGET_KIND_COUNT] = {
 	[TARGET_PODMAN] = &target_backend_podman,
 	[TARGET_MACHINE] = &target_backend_machine,
 	[TARGET_UNIT] = &target_backend_unit,
+	[TARGET_K8S] = &target_backend_k8s,
+	[TARGET_CONTAINERD] = &target_backend_containerd,
+	[TARGET_CRIO] = &target_backend_crio,
 };
 
 void target_op_cancel(struct target_op *op)
