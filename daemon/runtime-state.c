@@ -137,8 +137,15 @@ static int open_checked(int dir, const char *name, bool want_dir, int *ret_fd)
 	fd = (int)syscall(SYS_openat2, dir, name, &how, sizeof(how));
 	if (fd < 0 && errno == ENOSYS)
 		fd = openat(dir, name, (int)how.flags);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		int e = errno;
+
+		/* O_DIRECTORY on a link says ENOTDIR: say what it is. */
+		if (e == ENOTDIR && fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISLNK(st.st_mode))
+			e = ELOOP;
+		return -e;
+	}
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	if (want_dir && !S_ISDIR(st.st_mode))
