@@ -35,3 +35,4 @@ build()
 
 build fuzz-framing fuzz/fuzz-framing.c "${proto[@]}"
 build fuzz-policy fuzz/fuzz-policy.c daemon/policy.c protocol/namespaces.c -lcap
+build fuzz-runtime-state fuzz/fuzz-runtime-state.c daemon/runtime-state.c protocol/json-strict.c
