@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -64,6 +67,9 @@ static void help(void)
 	       "                             (default " RUNTIME_CONTAINERD_DEFAULT_STATE ")\n"
 	       "      --crio-state DIR       CRI-O's storage run root, for k8s: and crio:\n"
 	       "                             (default " RUNTIME_CRIO_DEFAULT_STATE ")\n"
+	       "      --host-mount-ns PATH   a mount namespace (/proc/1/ns/mnt) that commands\n"
+	       "                             join before the target's namespaces: the node's,\n"
+	       "                             for an nsctld that runs in a pod\n"
 	       "      --backend-timeout SEC  for one answer of a container engine or the bus\n"
 	       "                             (default 2)\n"
 	       "      --target-cache SEC     keep resolved container, machine and unit names for\n"
@@ -75,6 +81,24 @@ static void help(void)
 	       "\n"
 	       "SIGHUP reloads the policy too (the log says how it went); SIGTERM ends running\n"
 	       "sessions and exits.\n");
+}
+
+/* A mount namespace file (/proc/1/ns/mnt), pinned open; -EMEDIUMTYPE for anything else. */
+static int open_mount_ns(const char *path, int *ret_fd)
+{
+	_cleanup_close_ int fd = -EBADF;
+	int type;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	type = ioctl(fd, NS_GET_NSTYPE);
+	if (type < 0)
+		return errno == ENOTTY ? -EMEDIUMTYPE : -errno;
+	if (type != CLONE_NEWNS)
+		return -EMEDIUMTYPE;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
 }
 
 static int parse_unsigned(const char *s, unsigned max, unsigned *ret)
@@ -127,7 +151,7 @@ int main(int argc, char **argv)
 		ARG_CHECK_POLICY = 0x100, ARG_IDLE, ARG_GRACE, ARG_REQ_TIMEOUT, ARG_MAX_SESS,
 		ARG_MAX_CONN, ARG_MAX_CONN_UID, ARG_LOG, ARG_VERSION, ARG_RELOAD, ARG_BACKENDS,
 		ARG_DOCKER_SOCKET, ARG_PODMAN_SOCKET, ARG_BACKEND_TIMEOUT, ARG_TARGET_CACHE,
-		ARG_CONTAINERD_STATE, ARG_CRIO_STATE,
+		ARG_CONTAINERD_STATE, ARG_CRIO_STATE, ARG_HOST_MOUNT_NS,
 	};
 	static const struct option options[] = {
 		{ "listen", required_argument, NULL, 'l' },
@@ -150,6 +174,7 @@ int main(int argc, char **argv)
 		{ "target-cache", required_argument, NULL, ARG_TARGET_CACHE },
 		{ "containerd-state", required_argument, NULL, ARG_CONTAINERD_STATE },
 		{ "crio-state", required_argument, NULL, ARG_CRIO_STATE },
+		{ "host-mount-ns", required_argument, NULL, ARG_HOST_MOUNT_NS },
 		{ 0 },
 	};
 	struct manager_settings settings;
@@ -246,6 +271,16 @@ int main(int argc, char **argv)
 			free(*spath);
 			*spath = strdup(optarg);
 			if (!*spath) {
+				manager_settings_done(&settings);
+				return 1;
+			}
+			break;
+		case ARG_HOST_MOUNT_NS:
+			settings.host_mntns_fd = safe_close(settings.host_mntns_fd);
+			r = open_mount_ns(optarg, &settings.host_mntns_fd);
+			if (r < 0) {
+				fprintf(stderr, "nsctld: --host-mount-ns: %s: %s\n", optarg,
+					r == -EMEDIUMTYPE ? "not a mount namespace" : strerror(-r));
 				manager_settings_done(&settings);
 				return 1;
 			}

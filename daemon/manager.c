@@ -50,6 +50,7 @@ void manager_settings_init(struct manager_settings *s)
 		.backends = TARGET_KINDS_ALL,
 		.backend_timeout_ms = 2000,
 		.target_cache_sec = 5,
+		.host_mntns_fd = -EBADF,
 	};
 }
 
@@ -61,6 +62,7 @@ void manager_settings_done(struct manager_settings *s)
 	free(s->podman_socket);
 	free(s->containerd_state);
 	free(s->crio_state);
+	s->host_mntns_fd = safe_close(s->host_mntns_fd);
 }
 
 int manager_load_policy(struct manager *m, char **ret_error)
@@ -125,6 +127,7 @@ int manager_new(struct manager_settings *settings, struct manager **ret)
 		return -ENOMEM;
 	m->settings = *settings;
 	memset(settings, 0, sizeof(*settings));
+	settings->host_mntns_fd = -EBADF; /* moved: the caller's copy has none to close */
 	m->listen_fd = -EBADF;
 	LIST_INIT(&m->conns);
 	LIST_INIT(&m->sessions);

@@ -34,6 +34,7 @@ struct manager_settings {
 	char *podman_socket;               /* Podman's Docker-compatible API */
 	char *containerd_state;            /* containerd's state directory (k8s, containerd) */
 	char *crio_state;                  /* CRI-O's storage run root (k8s, crio) */
+	int host_mntns_fd;                 /* --host-mount-ns: workers join it first, else -EBADF */
 	unsigned backend_timeout_ms;       /* one request to a container engine or the bus */
 	unsigned target_cache_sec;         /* how long a resolved name is kept; 0: not at all */
 };

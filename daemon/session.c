@@ -417,6 +417,7 @@ static int make_spec_and_fork(struct session *s, struct session_params *p, int w
 		.n_cgroup_fds = p->n_cgroup_fds,
 		.tty = p->tty,
 		.window = { .ws_row = p->rows, .ws_col = p->columns },
+		.host_mntns_fd = s->m->settings.host_mntns_fd,
 	};
 	pid_t pid;
 

@@ -60,6 +60,7 @@ struct worker_spec {
 	size_t n_cgroup_fds;
 	bool tty;               /* open a terminal in the target; it replaces stdio */
 	struct winsize window;  /* its initial size; 0 x 0: leave the kernel's */
+	int host_mntns_fd;      /* nsctld --host-mount-ns: joined before the target, else -1 */
 };
 
 /* Run in the forked child; never returns. */
