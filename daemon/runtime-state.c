@@ -236,15 +236,22 @@ static int read_bounded(int fd, size_t max, char **ret, size_t *ret_len)
 	return 0;
 }
 
-int runtime_state_read_file(int dir, const char *name, size_t max, char **ret, size_t *ret_len)
+int runtime_state_read_file(int dir, const char *name, size_t max, char **ret, size_t *ret_len,
+			    struct timespec *ret_mtime)
 {
 	_cleanup_close_ int fd = -EBADF;
+	struct stat st;
 	int r;
 
 	r = open_checked(dir, name, false, &fd);
 	if (r < 0)
 		return r;
-	return read_bounded(fd, max, ret, ret_len);
+	if (ret_mtime && fstat(fd, &st) < 0)
+		return -errno;
+	r = read_bounded(fd, max, ret, ret_len);
+	if (r >= 0 && ret_mtime)
+		*ret_mtime = st.st_mtim;
+	return r;
 }
 
 int runtime_state_parse_pid(const char *text, size_t len, pid_t *ret)
@@ -463,7 +470,46 @@ bool runtime_state_cgroup_names(const char *text, size_t len, const char *id)
 	return false;
 }
 
-int runtime_state_pin(pid_t pid, const char *id, int *ret_pidfd)
+int runtime_state_started_by(pid_t pid, const struct timespec *t)
+{
+	_cleanup_close_ int fd = -EBADF;
+	_cleanup_free_ char *text = NULL;
+	struct timespec real, boot;
+	unsigned long long start_ticks = 0;
+	long ticks = sysconf(_SC_CLK_TCK);
+	double started;
+	const char *p;
+	char path[64];
+	size_t len;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return errno == ENOENT || errno == ESRCH ? -ESRCH : -errno;
+	r = read_bounded(fd, 4096, &text, &len);
+	if (r < 0)
+		return r;
+	/* "PID (COMM) STATE ..." with starttime the 22nd field; COMM may hold ") ". */
+	p = strrchr(text, ')');
+	if (!p)
+		return -EBADMSG;
+	for (int field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%llu", &start_ticks) != 1 || ticks <= 0)
+		return -EBADMSG;
+	/* starttime counts from boot (CLOCK_BOOTTIME); the mtime is realtime. */
+	if (clock_gettime(CLOCK_REALTIME, &real) < 0 || clock_gettime(CLOCK_BOOTTIME, &boot) < 0)
+		return -errno;
+	started = (double)real.tv_sec + real.tv_nsec / 1e9 - (double)boot.tv_sec -
+		  boot.tv_nsec / 1e9 + (double)start_ticks / (double)ticks;
+	if (started > (double)t->tv_sec + t->tv_nsec / 1e9 + RUNTIME_STATE_START_SLACK_SEC)
+		return -ESTALE;
+	return 0;
+}
+
+int runtime_state_pin(pid_t pid, const char *id, const struct timespec *started_by,
+		      int *ret_pidfd)
 {
 	_cleanup_close_ int pidfd = -EBADF, fd = -EBADF;
 	_cleanup_free_ char *text = NULL;
@@ -481,10 +527,13 @@ int runtime_state_pin(pid_t pid, const char *id, int *ret_pidfd)
 	r = read_bounded(fd, RUNTIME_STATE_CGROUP_MAX, &text, &len);
 	if (r < 0)
 		return r == -ESRCH ? r : r == -EFBIG ? -ESTALE : r;
+	r = started_by ? runtime_state_started_by(pid, started_by) : 0;
+	if (r < 0 && r != -ESTALE)
+		return r;
 	/* Still alive after the read: /proc/PID was the pidfd's process, not a successor. */
 	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
 		return errno == ESRCH ? -ESRCH : -errno;
-	if (!runtime_state_cgroup_names(text, len, id))
+	if (r == -ESTALE || !runtime_state_cgroup_names(text, len, id))
 		return -ESTALE;
 	*ret_pidfd = TAKE_FD(pidfd);
 	return 0;
@@ -541,13 +590,14 @@ static int scan_bundle(struct scan *s, int bundle_fd, const char *ns, const char
 	const char *sub = s->runtime == RUNTIME_CONTAINERD ? "" : "/userdata";
 	_cleanup_free_ char *config = NULL, *pidtext = NULL;
 	struct runtime_bundle *e;
+	struct timespec written;
 	char file[64];
 	size_t len;
 	pid_t pid = 0;
 	int r;
 
 	r = runtime_state_read_file(bundle_fd, "config.json", RUNTIME_STATE_CONFIG_MAX, &config,
-				    &len);
+				    &len, NULL);
 	if (r == -ENOENT)
 		return 0; /* being created or removed */
 	snprintf(file, sizeof(file), "%s/config.json", sub);
@@ -572,14 +622,15 @@ static int scan_bundle(struct scan *s, int bundle_fd, const char *ns, const char
 	if (!e->id || (ns && !(e->ns = strdup(ns))))
 		return -ENOMEM;
 	snprintf(file, sizeof(file), "%s/%s", sub, pidfile);
-	r = runtime_state_read_file(bundle_fd, pidfile, RUNTIME_STATE_PIDFILE_MAX, &pidtext, &len);
+	r = runtime_state_read_file(bundle_fd, pidfile, RUNTIME_STATE_PIDFILE_MAX, &pidtext, &len,
+				    &written);
 	if (r == -ENOENT)
 		return 0; /* created, not started (or CRI-O's sandbox without infra) */
 	if (r >= 0)
 		r = runtime_state_parse_pid(pidtext, len, &pid);
 	if (r < 0)
 		return scan_fail(s, r, ns, id, file);
-	r = runtime_state_pin(pid, id, &e->pidfd);
+	r = runtime_state_pin(pid, id, &written, &e->pidfd);
 	if (r == -ESTALE) {
 		e->state = "stale";
 		return 0;

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 /*
  * What the k8s, containerd and crio backends know of a container comes from files the
@@ -15,9 +16,11 @@
  *  2. sizes are bounded (-EFBIG), the JSON is strict (protocol/json-strict.c: duplicate
  *     keys, NUL, bad UTF-8 refused) and every name in it is checked (-EBADMSG);
  *  3. the pid a pid file names is pinned with a pidfd, and only trusted while that process
- *     lives and its /proc/PID/cgroup names the container's ID: otherwise the container is
- *     not running (-ESRCH: no process; -ESTALE: the pid is someone else's now). A pid is
- *     never taken on the file's word alone.
+ *     lives, its /proc/PID/cgroup names the container's ID, and it started before the pid
+ *     file was written (the runtime writes it after creating the process; a process that
+ *     got the pid later, even in a cgroup named like the container's, started after):
+ *     otherwise the container is not running (-ESRCH: no process; -ESTALE: the pid is
+ *     someone else's now). A pid is never taken on the file's word alone.
  */
 
 #define RUNTIME_STATE_CONFIG_MAX (1u << 20)   /* config.json */
@@ -25,6 +28,9 @@
 #define RUNTIME_STATE_CGROUP_MAX 65536        /* /proc/PID/cgroup */
 #define RUNTIME_STATE_BUNDLES_MAX 4096        /* bundles read in one scan */
 #define RUNTIME_STATE_ID_MAX 76               /* containerd's identifier limit */
+/* How much later than its pid file's mtime a process may seem to have started: clock
+ * granularity, and the realtime clock slewed or stepped since (boot time is not). */
+#define RUNTIME_STATE_START_SLACK_SEC 10
 
 #define RUNTIME_CONTAINERD_TASKS "io.containerd.runtime.v2.task"
 #define RUNTIME_CRIO_CONTAINERS "overlay-containers"
@@ -74,8 +80,10 @@ int runtime_state_open_root(const char *path, int *ret_fd);
 /* Open the directory name in dir (one component), rule 1. */
 int runtime_state_open_dir(int dir, const char *name, int *ret_fd);
 /* Read the regular file name in dir (rule 1), at most max bytes (-EFBIG beyond). The
- * result is NUL-terminated; *ret_len excludes the NUL. */
-int runtime_state_read_file(int dir, const char *name, size_t max, char **ret, size_t *ret_len);
+ * result is NUL-terminated; *ret_len excludes the NUL; ret_mtime (may be NULL) gets its
+ * modification time. */
+int runtime_state_read_file(int dir, const char *name, size_t max, char **ret, size_t *ret_len,
+			    struct timespec *ret_mtime);
 /* A pid file's pid: decimal digits, an optional final newline. -EBADMSG otherwise. */
 int runtime_state_parse_pid(const char *text, size_t len, pid_t *ret);
 /* config.json -> the CRI annotations of the runtime (rule 2). -EBADMSG: malformed. */
@@ -85,8 +93,12 @@ void runtime_meta_done(struct runtime_meta *m);
 /* Does the text of a /proc/PID/cgroup name the container id (a path component id,
  * cri-containerd-ID.scope, crio-ID or crio-ID.scope)? */
 bool runtime_state_cgroup_names(const char *text, size_t len, const char *id);
-/* Rule 3: a pidfd for pid if it is the container id's process; -ESRCH, -ESTALE, -errno. */
-int runtime_state_pin(pid_t pid, const char *id, int *ret_pidfd);
+/* Did process pid start no later than t (plus the slack)? 0, -ESTALE, -ESRCH, -errno. */
+int runtime_state_started_by(pid_t pid, const struct timespec *t);
+/* Rule 3: a pidfd for pid if it is the container id's process, started by started_by (the
+ * pid file's mtime; NULL: not checked). -ESRCH, -ESTALE, -errno. */
+int runtime_state_pin(pid_t pid, const char *id, const struct timespec *started_by,
+		      int *ret_pidfd);
 
 /*
  * Read the bundles of a runtime under the state directory root: containerd's namespace ns

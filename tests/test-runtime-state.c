@@ -306,21 +306,23 @@ static void test_files(void **state)
 
 	assert_int_equal(runtime_state_open_root(tree, &root), 0);
 	assert_int_equal(runtime_state_open_dir(root, "d", &d), 0);
-	assert_int_equal(runtime_state_read_file(d, "ok", 32, &text, &len), 0);
+	assert_int_equal(runtime_state_read_file(d, "ok", 32, &text, &len, NULL), 0);
 	assert_int_equal(len, 3);
 	assert_string_equal(text, "12\n");
-	assert_int_equal(runtime_state_read_file(d, "gw", 32, &text, &len), -EPERM);
-	assert_int_equal(runtime_state_read_file(d, "ow", 32, &text, &len), -EPERM);
-	assert_int_equal(runtime_state_read_file(d, "user", 32, &text, &len), -EPERM);
-	assert_int_equal(runtime_state_read_file(d, "link", 32, &text, &len), -ELOOP);
-	assert_int_equal(runtime_state_read_file(d, "fifo", 32, &text, &len), -EINVAL);
-	assert_int_equal(runtime_state_read_file(d, "sub", 32, &text, &len), -EINVAL);
-	assert_int_equal(runtime_state_read_file(d, "big", 32, &text, &len), -EFBIG);
-	assert_int_equal(runtime_state_read_file(d, "big", 99, &text, &len), 0);
+	free(text);
+	text = NULL;
+	assert_int_equal(runtime_state_read_file(d, "gw", 32, &text, &len, NULL), -EPERM);
+	assert_int_equal(runtime_state_read_file(d, "ow", 32, &text, &len, NULL), -EPERM);
+	assert_int_equal(runtime_state_read_file(d, "user", 32, &text, &len, NULL), -EPERM);
+	assert_int_equal(runtime_state_read_file(d, "link", 32, &text, &len, NULL), -ELOOP);
+	assert_int_equal(runtime_state_read_file(d, "fifo", 32, &text, &len, NULL), -EINVAL);
+	assert_int_equal(runtime_state_read_file(d, "sub", 32, &text, &len, NULL), -EINVAL);
+	assert_int_equal(runtime_state_read_file(d, "big", 32, &text, &len, NULL), -EFBIG);
+	assert_int_equal(runtime_state_read_file(d, "big", 99, &text, &len, NULL), 0);
 	assert_int_equal(len, 99);
-	assert_int_equal(runtime_state_read_file(d, "none", 32, &text, &len), -ENOENT);
-	assert_int_equal(runtime_state_read_file(d, "../d/ok", 32, &text, &len), -EINVAL);
-	assert_int_equal(runtime_state_read_file(d, "..", 32, &text, &len), -EINVAL);
+	assert_int_equal(runtime_state_read_file(d, "none", 32, &text, &len, NULL), -ENOENT);
+	assert_int_equal(runtime_state_read_file(d, "../d/ok", 32, &text, &len, NULL), -EINVAL);
+	assert_int_equal(runtime_state_read_file(d, "..", 32, &text, &len, NULL), -EINVAL);
 	{
 		_cleanup_close_ int s = -EBADF;
 
@@ -464,12 +466,22 @@ static void test_scan(void **state)
 
 static void test_pin(void **state)
 {
+	struct timespec now, hour_ago;
 	int pidfd = -EBADF;
 
 	/* Our own process does not run in a cgroup named after a container. */
-	assert_int_equal(runtime_state_pin(getpid(), "sb1-not-ours", &pidfd), -ESTALE);
-	assert_int_equal(runtime_state_pin(999999999, "sb1", &pidfd), -ESRCH);
+	/* Our own process does not run in a cgroup named after a container. */
+	assert_int_equal(runtime_state_pin(getpid(), "sb1-not-ours", NULL, &pidfd), -ESTALE);
+	assert_int_equal(runtime_state_pin(999999999, "sb1", NULL, &pidfd), -ESRCH);
 	assert_int_equal(pidfd, -EBADF);
+
+	/* Started before now, not an hour ago: a pid file written an hour ago is not ours. */
+	assert_int_equal(clock_gettime(CLOCK_REALTIME, &now), 0);
+	hour_ago = (struct timespec){ .tv_sec = now.tv_sec - 3600 };
+	assert_int_equal(runtime_state_started_by(getpid(), &now), 0);
+	assert_int_equal(runtime_state_started_by(getpid(), &hour_ago), -ESTALE);
+	assert_int_equal(runtime_state_started_by(1, &now), 0);
+	assert_int_equal(runtime_state_started_by(999999999, &now), -ESRCH);
 }
 
 int main(void)

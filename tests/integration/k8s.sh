@@ -15,7 +15,7 @@ require_binaries "$NSCTLD" "$NSCTL"
 [ -d /sys/fs/cgroup/unified ] || [ -f /sys/fs/cgroup/cgroup.procs ] ||
 	tap_skip_all "no cgroup v2 hierarchy to put CRI-O's processes in"
 
-tap_plan 34
+tap_plan 36
 setup_tmpdir
 setup_users || exit 1
 target_start || exit 1
@@ -258,6 +258,22 @@ check "init.pid names another process: TargetNotFound, no command run" \
 	expect_match "$err" "TargetNotFound"
 got=$(nsctl_as "$BOB" ls --json | listing | grep "$A2")
 check "... listed as stale, without a pid" expect_eq "$got" "containerd:k8s.io/$A2 - stale"
+# An attacker with a delegated cgroup names one like the container's and gets the pid a
+# stale init.pid (written a minute ago) names: it started after the file, so it is not it.
+mkdir "$CG/cri-containerd-$A2.scope"
+sleep 1000 &
+ATK=$!
+defer kill_wait "$ATK"
+echo "$ATK" >"$CG/cri-containerd-$A2.scope/cgroup.procs"
+printf '%s' "$ATK" >"$PIDF"
+touch -d '-1 min' "$PIDF"
+err=$(nsctl_as "$BOB" run "containerd:$A2" --net -- true 2>&1)
+check "a later process in a cgroup named like the container's: TargetNotFound" \
+	expect_match "$err" "TargetNotFound"
+touch "$PIDF"
+out=$(nsctl_as "$BOB" ns "containerd:$A2" --json | json_get pid)
+check "... which the cgroup check alone would have taken (pid file made new: $ATK)" \
+	expect_eq "$out" "$ATK"
 cp -p "$ST/init.pid.saved" "$PIDF"
 out=$(nsctl_as "$BOB" run "containerd:$A2" --net -- readlink /proc/self/ns/net 2>&1)
 check "the right pid again: it runs" expect_eq "$out" "$(netns_of "$A2P")"
