@@ -15,7 +15,7 @@ require_binaries "$NSCTLD" "$NSCTL"
 [ -d /sys/fs/cgroup/unified ] || [ -f /sys/fs/cgroup/cgroup.procs ] ||
 	tap_skip_all "no cgroup v2 hierarchy to put CRI-O's processes in"
 
-tap_plan 36
+tap_plan 38
 setup_tmpdir
 setup_users || exit 1
 target_start || exit 1
@@ -248,6 +248,12 @@ check "ns: the pod's net namespace may be entered" \
 n=$(audit_records "$LOG" NSCTL_EVENT=decision NSCTL_TARGET=k8s:staging/web \
 	NSCTL_DECISION=permit | wc -l)
 check "the decisions name k8s:staging/web" expect_eq "$n" 2
+
+json=$(nsctl_as "$ALICE" check --json k8s:staging/web/app --net -- true 2>&1)
+check "check: permitted by the k8s:staging/* rule" \
+	expect_eq "$?:$(json_get allowed <<<"$json") $(json_get rule <<<"$json")" "0:true $POLICY:2"
+nsctl_as "$ALICE" check k8s:prod/db --net -- true >/dev/null 2>&1
+check "check: k8s:prod/db is denied (exit 1)" expect_eq "$?" 1
 
 # -- a pid that is not the container's: not running, never someone else ---------------------
 PIDF=$ST/state/io.containerd.runtime.v2.task/k8s.io/$A2/init.pid
