@@ -590,10 +590,8 @@ static int scan_bundle(struct scan *s, int bundle_fd, const char *ns, const char
 	const char *sub = s->runtime == RUNTIME_CONTAINERD ? "" : "/userdata";
 	_cleanup_free_ char *config = NULL, *pidtext = NULL;
 	struct runtime_bundle *e;
-	struct timespec written;
 	char file[64];
 	size_t len;
-	pid_t pid = 0;
 	int r;
 
 	r = runtime_state_read_file(bundle_fd, "config.json", RUNTIME_STATE_CONFIG_MAX, &config,
@@ -613,7 +611,7 @@ static int scan_bundle(struct scan *s, int bundle_fd, const char *ns, const char
 		s->alloc = na;
 	}
 	e = &s->b[s->n];
-	*e = (struct runtime_bundle){ .runtime = s->runtime, .pidfd = -EBADF, .state = "exited" };
+	*e = (struct runtime_bundle){ .runtime = s->runtime, .pidfd = -EBADF };
 	r = runtime_state_parse_config(s->runtime, config, len, &e->meta);
 	if (r < 0)
 		return scan_fail(s, r, ns, id, file);
@@ -623,28 +621,40 @@ static int scan_bundle(struct scan *s, int bundle_fd, const char *ns, const char
 		return -ENOMEM;
 	snprintf(file, sizeof(file), "%s/%s", sub, pidfile);
 	r = runtime_state_read_file(bundle_fd, pidfile, RUNTIME_STATE_PIDFILE_MAX, &pidtext, &len,
-				    &written);
+				    &e->written);
 	if (r == -ENOENT)
 		return 0; /* created, not started (or CRI-O's sandbox without infra) */
 	if (r >= 0)
-		r = runtime_state_parse_pid(pidtext, len, &pid);
+		r = runtime_state_parse_pid(pidtext, len, &e->pid_file);
 	if (r < 0)
 		return scan_fail(s, r, ns, id, file);
-	r = runtime_state_pin(pid, id, &written, &e->pidfd);
+	return 0;
+}
+
+int runtime_bundle_pin(struct runtime_bundle *b)
+{
+	int r;
+
+	if (b->state)
+		return 0;
+	b->state = "exited";
+	if (b->pid_file <= 0)
+		return 0;
+	r = runtime_state_pin(b->pid_file, b->id, &b->written, &b->pidfd);
 	if (r == -ESTALE) {
-		e->state = "stale";
+		b->state = "stale";
 		return 0;
 	}
 	if (r == -ESRCH)
 		return 0;
 	if (r < 0)
-		return scan_fail(s, r, ns, id, file);
-	if (pid_is_zombie(pid)) {
-		e->pidfd = safe_close(e->pidfd);
+		return r;
+	if (pid_is_zombie(b->pid_file)) {
+		b->pidfd = safe_close(b->pidfd);
 		return 0;
 	}
-	e->pid = pid;
-	e->state = "running";
+	b->pid = b->pid_file;
+	b->state = "running";
 	return 0;
 }
 

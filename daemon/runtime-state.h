@@ -64,9 +64,12 @@ struct runtime_bundle {
 	char *ns;                 /* containerd's namespace ("k8s.io"); NULL for CRI-O */
 	char *id;
 	struct runtime_meta meta;
+	pid_t pid_file;           /* what the pid file says, 0: none (not started) */
+	struct timespec written;  /* the pid file's mtime */
+	/* Set by runtime_bundle_pin(): */
 	pid_t pid;                /* > 0 with pidfd when running */
 	int pidfd;                /* pinned and cross-checked, else -EBADF */
-	const char *state;        /* static: "running", "exited", "stale" */
+	const char *state;        /* static: "running", "exited", "stale"; NULL: not pinned */
 };
 
 /* Syntax checks, also used for names from the state: [A-Za-z0-9] then [A-Za-z0-9_.-]. */
@@ -103,7 +106,7 @@ int runtime_state_pin(pid_t pid, const char *id, const struct timespec *started_
 /*
  * Read the bundles of a runtime under the state directory root: containerd's namespace ns
  * (NULL: every namespace), CRI-O's containers (ns ignored); only IDs starting with
- * id_prefix (NULL: all). Each is pinned when its pid file names its live process.
+ * id_prefix (NULL: all). Not pinned yet: see runtime_bundle_pin().
  * -EHOSTDOWN: no state directory (the runtime is not there: no containers). Other -errno:
  * *ret_reason (when not NULL) says which file and why.
  */
@@ -111,6 +114,9 @@ int runtime_state_scan(enum runtime_kind runtime, const char *root, const char *
 		       const char *id_prefix, struct runtime_bundle **ret, size_t *ret_n,
 		       char **ret_reason);
 void runtime_bundles_free(struct runtime_bundle *b, size_t n);
+/* Rule 3 for a scanned bundle: pid and pidfd when its pid file names its live process;
+ * state says which. 0, or -errno of a failure other than "not running". */
+int runtime_bundle_pin(struct runtime_bundle *b);
 
 /* What a reader error means, for reasons: "is not owned by root or is writable by ...". */
 const char *runtime_state_strerror(int r);

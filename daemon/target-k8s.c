@@ -148,7 +148,11 @@ static int k8s_lookup(struct manager *m, const char *rest, target_lookup_fn cb, 
 			_cleanup_free_ char *name = NULL;
 
 			r = bundle_name(b, &name);
-			if (r < 0 || !name || strcmp(name, rest) != 0 || b->pidfd < 0)
+			if (r < 0 || !name || strcmp(name, rest) != 0)
+				continue;
+			/* Pinned only when it has the name: the others' pids are not looked at. */
+			r = runtime_bundle_pin(b);
+			if (r < 0 || b->pidfd < 0)
 				continue;
 			if (found)
 				r = -ENOTUNIQ;

@@ -114,6 +114,10 @@ int target_runtime_answer_list(struct manager *m, int r, struct target_entry *en
 int target_runtime_pin(const struct target_backend *b, const char *name,
 		       struct runtime_bundle *bundle, struct target **ret)
 {
+	int r = runtime_bundle_pin(bundle);
+
+	if (r < 0)
+		return r;
 	if (bundle->pidfd < 0)
 		return -ENOENT;
 	/* A zombie or an exit since the scan: target_new_pinned() says -ENOENT. */
@@ -121,16 +125,21 @@ int target_runtime_pin(const struct target_backend *b, const char *name,
 }
 
 int target_runtime_list_add(struct target_runtime_list *l, const char *name,
-			    const struct runtime_bundle *bundle)
+			    struct runtime_bundle *bundle)
 {
 	_cleanup_free_ char *canonical = NULL;
 	struct target_entry *e;
-	bool running = bundle->pidfd >= 0;
+	bool running;
+	int r;
 
 	if (asprintf(&canonical, "%s:%s", l->b->prefix, name) < 0)
 		return -ENOMEM;
 	if (l->filter && !l->filter(canonical, name, l->filter_userdata))
 		return 0;
+	r = runtime_bundle_pin(bundle);
+	if (r < 0)
+		return r;
+	running = bundle->pidfd >= 0;
 	for (size_t i = 0; i < l->n; i++) {
 		if (strcmp(l->entries[i].canonical, canonical) != 0)
 			continue;

@@ -16,8 +16,8 @@ int target_runtime_answer_list(struct manager *m, int r, struct target_entry *en
 			       size_t n, char *reason, target_list_fn cb, void *userdata,
 			       struct target_op **ret);
 
-/* A target named "PREFIX:name" for the running bundle (its pidfd is taken); -ENOENT when
- * it is not running or has exited meanwhile. */
+/* A target named "PREFIX:name" for the bundle, pinned now (its pidfd is taken); -ENOENT
+ * when it is not running or has exited meanwhile. */
 int target_runtime_pin(const struct target_backend *b, const char *name,
 		       struct runtime_bundle *bundle, struct target **ret);
 
@@ -30,9 +30,10 @@ struct target_runtime_list {
 	size_t n, alloc;
 };
 
-/* Add "PREFIX:name"; one entry a name, a running bundle's over another's. 0 or -ENOMEM. */
+/* Add "PREFIX:name" if the filter lets it through, pinning the bundle for its state; one
+ * entry a name, a running bundle's over another's. 0 or -errno. */
 int target_runtime_list_add(struct target_runtime_list *l, const char *name,
-			    const struct runtime_bundle *bundle);
+			    struct runtime_bundle *bundle);
 
 /* The failure of a scan as a lookup's or listing's error and reason (taken). */
 int target_runtime_scan_error(const char *runtime, const char *root, int r, char **reason);

@@ -388,6 +388,8 @@ static void test_scan(void **state)
 	assert_int_equal(n, 2);
 	for (size_t i = 0; i < n; i++) {
 		assert_null(b[i].ns);
+		assert_null(b[i].state); /* not pinned by the scan */
+		assert_int_equal(runtime_bundle_pin(&b[i]), 0);
 		assert_true(b[i].pidfd < 0);
 		if (strcmp(b[i].id, SB64) == 0) {
 			assert_int_equal(b[i].meta.role, RUNTIME_ROLE_SANDBOX);
@@ -448,6 +450,8 @@ static void test_scan(void **state)
 	assert_int_equal(n, 1);
 	assert_string_equal(b[0].ns, "k8s.io");
 	assert_string_equal(b[0].id, "sb1");
+	assert_int_equal(b[0].pid_file, 999999999);
+	assert_int_equal(runtime_bundle_pin(&b[0]), 0);
 	assert_string_equal(b[0].state, "exited"); /* no such process */
 	runtime_bundles_free(b, n);
 	assert_int_equal(runtime_state_scan(RUNTIME_CONTAINERD, root, NULL, NULL, &b, &n, &reason),
