@@ -104,15 +104,24 @@ int runtime_state_pin(pid_t pid, const char *id, const struct timespec *started_
 		      int *ret_pidfd);
 
 /*
+ * What config.json files said, by file: (device, inode, size, ctime), which no write or
+ * touch can keep (ctime is the kernel's). A scan then opens and checks every file as
+ * always, and parses only the new ones. Bounded; NULL is no cache.
+ */
+struct runtime_cache;
+int runtime_cache_new(struct runtime_cache **ret);
+void runtime_cache_free(struct runtime_cache *c);
+
+/*
  * Read the bundles of a runtime under the state directory root: containerd's namespace ns
  * (NULL: every namespace), CRI-O's containers (ns ignored); only IDs starting with
  * id_prefix (NULL: all). Not pinned yet: see runtime_bundle_pin().
  * -EHOSTDOWN: no state directory (the runtime is not there: no containers). Other -errno:
  * *ret_reason (when not NULL) says which file and why.
  */
-int runtime_state_scan(enum runtime_kind runtime, const char *root, const char *ns,
-		       const char *id_prefix, struct runtime_bundle **ret, size_t *ret_n,
-		       char **ret_reason);
+int runtime_state_scan(struct runtime_cache *cache, enum runtime_kind runtime,
+		       const char *root, const char *ns, const char *id_prefix,
+		       struct runtime_bundle **ret, size_t *ret_n, char **ret_reason);
 void runtime_bundles_free(struct runtime_bundle *b, size_t n);
 /* Rule 3 for a scanned bundle: pid and pidfd when its pid file names its live process;
  * state says which. 0, or -errno of a failure other than "not running". */

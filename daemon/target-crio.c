@@ -34,7 +34,8 @@ static int crio_lookup(struct manager *m, const char *rest, target_lookup_fn cb,
 
 	if (!runtime_id_valid(rest))
 		return -EINVAL;
-	r = runtime_state_scan(RUNTIME_CRIO, root, NULL, rest, &b, &n, &reason);
+	r = runtime_state_scan(m->targets->runtime_cache, RUNTIME_CRIO, root, NULL, rest, &b, &n,
+			       &reason);
 	if (r < 0)
 		r = target_runtime_scan_error("CRI-O", root, r, &reason);
 	for (size_t i = 0; r >= 0 && i < n; i++) {
@@ -69,7 +70,8 @@ static int crio_list(struct manager *m, target_filter_fn filter, void *filter_us
 	size_t n = 0;
 	int r;
 
-	r = runtime_state_scan(RUNTIME_CRIO, root, NULL, NULL, &b, &n, &reason);
+	r = runtime_state_scan(m->targets->runtime_cache, RUNTIME_CRIO, root, NULL, NULL, &b, &n,
+			       &reason);
 	if (r < 0)
 		r = target_runtime_scan_error("CRI-O", root, r, &reason);
 	for (size_t i = 0; r >= 0 && i < n; i++)

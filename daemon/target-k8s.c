@@ -106,13 +106,14 @@ static int scan_both(struct manager *m, struct both *s, char **reason)
 	int r1, r2;
 
 	*s = (struct both){ 0 };
-	r1 = runtime_state_scan(RUNTIME_CONTAINERD, m->settings.containerd_state,
-				RUNTIME_CONTAINERD_K8S_NAMESPACE, NULL, &s->b[0], &s->n[0], reason);
+	r1 = runtime_state_scan(m->targets->runtime_cache, RUNTIME_CONTAINERD,
+				m->settings.containerd_state, RUNTIME_CONTAINERD_K8S_NAMESPACE, NULL,
+				&s->b[0], &s->n[0], reason);
 	if (r1 < 0 && r1 != -EHOSTDOWN)
 		return target_runtime_scan_error("containerd", m->settings.containerd_state, r1,
 						 reason);
-	r2 = runtime_state_scan(RUNTIME_CRIO, m->settings.crio_state, NULL, NULL, &s->b[1],
-				&s->n[1], reason);
+	r2 = runtime_state_scan(m->targets->runtime_cache, RUNTIME_CRIO, m->settings.crio_state,
+				NULL, NULL, &s->b[1], &s->n[1], reason);
 	if (r2 < 0 && r2 != -EHOSTDOWN) {
 		both_done(s);
 		*s = (struct both){ 0 };

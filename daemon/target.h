@@ -269,12 +269,14 @@ void target_lister_finish(struct target_lister *l, int r, const char *reason);
 
 struct target_cache;
 struct bus;
+struct runtime_cache;
 
 /* The daemon-wide state of the backends; owned by the manager. */
 struct target_state {
 	struct manager *m;
 	struct target_cache *cache;
 	struct bus *bus;            /* the system bus, connected on first use */
+	struct runtime_cache *runtime_cache; /* k8s, containerd, crio: parsed config.json */
 };
 
 int target_state_new(struct manager *m, struct target_state **ret);

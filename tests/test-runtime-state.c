@@ -383,7 +383,7 @@ static void test_scan(void **state)
 	dir("crio/overlay-containers/not-an-id!", 0700);
 
 	snprintf(root, sizeof(root), "%s/crio", tree);
-	assert_int_equal(runtime_state_scan(RUNTIME_CRIO, root, NULL, NULL, &b, &n, &reason), 0);
+	assert_int_equal(runtime_state_scan(NULL, RUNTIME_CRIO, root, NULL, NULL, &b, &n, &reason), 0);
 	assert_null(reason);
 	assert_int_equal(n, 2);
 	for (size_t i = 0; i < n; i++) {
@@ -403,14 +403,45 @@ static void test_scan(void **state)
 	}
 	runtime_bundles_free(b, n);
 	/* An ID prefix. */
-	assert_int_equal(runtime_state_scan(RUNTIME_CRIO, root, NULL, "fed", &b, &n, &reason), 0);
+	assert_int_equal(runtime_state_scan(NULL, RUNTIME_CRIO, root, NULL, "fed", &b, &n, &reason), 0);
 	assert_int_equal(n, 1);
 	runtime_bundles_free(b, n);
+
+	/* With a cache: the same answer, and a rewritten config.json is read again. */
+	{
+		struct runtime_cache *cache = NULL;
+
+		assert_int_equal(runtime_cache_new(&cache), 0);
+		for (int round = 0; round < 3; round++) {
+			if (round == 2)
+				put("crio/overlay-containers/" SB64 "/userdata/config.json",
+				    "{\"annotations\":{\"io.container.manager\":\"cri-o\","
+				    "\"io.kubernetes.cri-o.ContainerType\":\"sandbox\","
+				    "\"io.kubernetes.cri-o.KubeName\":\"db-1\","
+				    "\"io.kubernetes.cri-o.Namespace\":\"prod\"}}", 0600);
+			assert_int_equal(runtime_state_scan(cache, RUNTIME_CRIO, root, NULL, SB64,
+							    &b, &n, &reason), 0);
+			assert_int_equal(n, 1);
+			assert_int_equal(b[0].meta.role, RUNTIME_ROLE_SANDBOX);
+			assert_string_equal(b[0].meta.pod_name, round < 2 ? "db-0" : "db-1");
+			runtime_bundles_free(b, n);
+		}
+		/* The cache does not spare the checks of the files. */
+		snprintf(path, sizeof(path),
+			 "%s/crio/overlay-containers/" SB64 "/userdata/config.json", tree);
+		assert_int_equal(chmod(path, 0666), 0);
+		assert_int_equal(runtime_state_scan(cache, RUNTIME_CRIO, root, NULL, SB64, &b, &n,
+						    &reason), -EPERM);
+		free(reason);
+		reason = NULL;
+		assert_int_equal(chmod(path, 0600), 0);
+		runtime_cache_free(cache);
+	}
 
 	/* Unsafe: the scan fails and says where. */
 	snprintf(path, sizeof(path), "%s/crio/overlay-containers/" ID64 "/userdata", tree);
 	assert_int_equal(chown(path, 65534, 65534), 0);
-	assert_int_equal(runtime_state_scan(RUNTIME_CRIO, root, NULL, NULL, &b, &n, &reason),
+	assert_int_equal(runtime_state_scan(NULL, RUNTIME_CRIO, root, NULL, NULL, &b, &n, &reason),
 			 -EPERM);
 	assert_non_null(reason);
 	assert_non_null(strstr(reason, ID64 "/userdata: not owned by root"));
@@ -418,7 +449,7 @@ static void test_scan(void **state)
 	reason = NULL;
 	assert_int_equal(chown(path, 0, 0), 0);
 	put("crio/overlay-containers/" ID64 "/userdata/pidfile", "x", 0644);
-	assert_int_equal(runtime_state_scan(RUNTIME_CRIO, root, NULL, NULL, &b, &n, &reason),
+	assert_int_equal(runtime_state_scan(NULL, RUNTIME_CRIO, root, NULL, NULL, &b, &n, &reason),
 			 -EBADMSG);
 	assert_non_null(strstr(reason, ID64 "/userdata/pidfile: malformed"));
 	free(reason);
@@ -426,12 +457,12 @@ static void test_scan(void **state)
 
 	/* No state directory: the runtime is not there. */
 	snprintf(path, sizeof(path), "%s/none", tree);
-	assert_int_equal(runtime_state_scan(RUNTIME_CONTAINERD, path, NULL, NULL, &b, &n, &reason),
+	assert_int_equal(runtime_state_scan(NULL, RUNTIME_CONTAINERD, path, NULL, NULL, &b, &n, &reason),
 			 -EHOSTDOWN);
 	/* containerd: namespaces, then tasks; a state directory without tasks has none. */
 	dir("ctrd", 0711);
 	snprintf(root, sizeof(root), "%s/ctrd", tree);
-	assert_int_equal(runtime_state_scan(RUNTIME_CONTAINERD, root, NULL, NULL, &b, &n, &reason),
+	assert_int_equal(runtime_state_scan(NULL, RUNTIME_CONTAINERD, root, NULL, NULL, &b, &n, &reason),
 			 0);
 	assert_int_equal(n, 0);
 	dir("ctrd/io.containerd.runtime.v2.task", 0711);
@@ -445,7 +476,7 @@ static void test_scan(void **state)
 	put("ctrd/io.containerd.runtime.v2.task/k8s.io/sb1/init.pid", "999999999", 0644);
 	dir("ctrd/io.containerd.runtime.v2.task/moby/c1", 0700);
 	put("ctrd/io.containerd.runtime.v2.task/moby/c1/config.json", "{}", 0644);
-	assert_int_equal(runtime_state_scan(RUNTIME_CONTAINERD, root, "k8s.io", NULL, &b, &n,
+	assert_int_equal(runtime_state_scan(NULL, RUNTIME_CONTAINERD, root, "k8s.io", NULL, &b, &n,
 					    &reason), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(b[0].ns, "k8s.io");
@@ -454,12 +485,12 @@ static void test_scan(void **state)
 	assert_int_equal(runtime_bundle_pin(&b[0]), 0);
 	assert_string_equal(b[0].state, "exited"); /* no such process */
 	runtime_bundles_free(b, n);
-	assert_int_equal(runtime_state_scan(RUNTIME_CONTAINERD, root, NULL, NULL, &b, &n, &reason),
+	assert_int_equal(runtime_state_scan(NULL, RUNTIME_CONTAINERD, root, NULL, NULL, &b, &n, &reason),
 			 0);
 	assert_int_equal(n, 2);
 	runtime_bundles_free(b, n);
 	put("ctrd/io.containerd.runtime.v2.task/moby/c1/config.json", "{\"a\":1,\"a\":2}", 0644);
-	assert_int_equal(runtime_state_scan(RUNTIME_CONTAINERD, root, NULL, NULL, &b, &n, &reason),
+	assert_int_equal(runtime_state_scan(NULL, RUNTIME_CONTAINERD, root, NULL, NULL, &b, &n, &reason),
 			 -EBADMSG);
 	assert_non_null(strstr(reason, "/moby/c1/config.json: malformed"));
 	free(reason);
