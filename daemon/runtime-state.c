@@ -822,10 +822,17 @@ static int scan_dir(struct scan *s, int dir, const char *ns)
 	if (!d)
 		return -errno;
 	dup = -EBADF;
-	while ((errno = 0, de = readdir(d))) {
+	for (;;) {
 		_cleanup_close_ int bundle = -EBADF, userdata = -EBADF;
-		const char *id = de->d_name;
+		const char *id;
 
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			r = -errno; /* 0 at the end */
+			break;
+		}
+		id = de->d_name;
 		if (!runtime_id_valid(id))
 			continue;
 		if (s->id_prefix && strncmp(id, s->id_prefix, strlen(s->id_prefix)) != 0)
@@ -856,8 +863,6 @@ static int scan_dir(struct scan *s, int dir, const char *ns)
 		if (r < 0)
 			break;
 	}
-	if (r == 0 && errno != 0)
-		r = -errno;
 	closedir(d);
 	return r;
 }
@@ -886,15 +891,19 @@ static int scan_namespaces(struct scan *s, int tasks, const char *ns)
 	if (!d)
 		return -errno;
 	dup = -EBADF;
-	while ((errno = 0, de = readdir(d))) {
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			r = -errno; /* 0 at the end */
+			break;
+		}
 		if (!runtime_id_valid(de->d_name))
 			continue;
 		r = scan_namespaces(s, dirfd(d), de->d_name);
 		if (r < 0)
 			break;
 	}
-	if (r == 0 && errno != 0)
-		r = -errno;
 	closedir(d);
 	return r;
 }
