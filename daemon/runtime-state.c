@@ -289,7 +289,8 @@ static bool all_strings(struct json_object *o)
 {
 	if (!json_object_is_type(o, json_type_object))
 		return false;
-	json_object_object_foreach(o, key, v) {
+	json_object_object_foreach(o, key, v)
+	{
 		(void)key;
 		if (!json_object_is_type(v, json_type_string))
 			return false;
@@ -338,13 +339,12 @@ static int containerd_meta(struct json_object *ann, struct runtime_meta *m)
 	r = role_of(member(ann, CTRD_TYPE), &m->role);
 	if (r < 0 || m->role == RUNTIME_ROLE_NONE)
 		return r;
-	m->pod_namespace = name_copy(member(ann, CTRD_SANDBOX_NAMESPACE),
-				     runtime_k8s_label_valid, &r);
-	m->pod_name = name_copy(member(ann, CTRD_SANDBOX_NAME),
-				runtime_k8s_subdomain_valid, &r);
+	m->pod_namespace =
+		name_copy(member(ann, CTRD_SANDBOX_NAMESPACE), runtime_k8s_label_valid, &r);
+	m->pod_name = name_copy(member(ann, CTRD_SANDBOX_NAME), runtime_k8s_subdomain_valid, &r);
 	if (m->role == RUNTIME_ROLE_CONTAINER)
-		m->container_name = name_copy(member(ann, CTRD_CONTAINER_NAME),
-					      runtime_k8s_label_valid, &r);
+		m->container_name =
+			name_copy(member(ann, CTRD_CONTAINER_NAME), runtime_k8s_label_valid, &r);
 	m->sandbox_id = name_copy(member(ann, CTRD_SANDBOX_ID), runtime_id_valid, &r);
 	return r;
 }
@@ -362,12 +362,10 @@ static int crio_labels(const char *text, struct runtime_meta *m)
 		return r == -ENOMEM ? r : -EBADMSG;
 	if (!all_strings(o))
 		return -EBADMSG;
-	m->pod_namespace = name_copy(member(o, KUBELET_POD_NAMESPACE),
-				     runtime_k8s_label_valid, &r);
-	m->pod_name = name_copy(member(o, KUBELET_POD_NAME),
-				runtime_k8s_subdomain_valid, &r);
-	m->container_name = name_copy(member(o, KUBELET_CONTAINER_NAME),
-				      runtime_k8s_label_valid, &r);
+	m->pod_namespace = name_copy(member(o, KUBELET_POD_NAMESPACE), runtime_k8s_label_valid, &r);
+	m->pod_name = name_copy(member(o, KUBELET_POD_NAME), runtime_k8s_subdomain_valid, &r);
+	m->container_name =
+		name_copy(member(o, KUBELET_CONTAINER_NAME), runtime_k8s_label_valid, &r);
 	return r;
 }
 
@@ -385,10 +383,10 @@ static int crio_meta(struct json_object *ann, struct runtime_meta *m)
 		return r;
 	m->sandbox_id = name_copy(member(ann, CRIO_SANDBOX_ID), runtime_id_valid, &r);
 	if (m->role == RUNTIME_ROLE_SANDBOX) {
-		m->pod_namespace = name_copy(member(ann, CRIO_NAMESPACE),
-					     runtime_k8s_label_valid, &r);
-		m->pod_name = name_copy(member(ann, CRIO_KUBE_NAME),
-					runtime_k8s_subdomain_valid, &r);
+		m->pod_namespace =
+			name_copy(member(ann, CRIO_NAMESPACE), runtime_k8s_label_valid, &r);
+		m->pod_name =
+			name_copy(member(ann, CRIO_KUBE_NAME), runtime_k8s_subdomain_valid, &r);
 		return r;
 	}
 	return crio_labels(member(ann, CRIO_LABELS), m);
@@ -508,8 +506,7 @@ int runtime_state_started_by(pid_t pid, const struct timespec *t)
 	return 0;
 }
 
-int runtime_state_pin(pid_t pid, const char *id, const struct timespec *started_by,
-		      int *ret_pidfd)
+int runtime_state_pin(pid_t pid, const char *id, const struct timespec *started_by, int *ret_pidfd)
 {
 	_cleanup_close_ int pidfd = -EBADF, fd = -EBADF;
 	_cleanup_free_ char *text = NULL;
@@ -543,7 +540,7 @@ int runtime_state_pin(pid_t pid, const char *id, const struct timespec *started_
 
 #define CACHE_BUCKETS 512
 #define CACHE_MAX (2 * RUNTIME_STATE_BUNDLES_MAX)
-#define CACHE_KEEP_SCANS 16   /* an entry not seen for this many scans may go */
+#define CACHE_KEEP_SCANS 16 /* an entry not seen for this many scans may go */
 
 struct cache_entry {
 	struct cache_entry *next;
@@ -705,9 +702,9 @@ static int scan_fail(struct scan *s, int r, const char *ns, const char *id, cons
 	if (r != -ENOMEM && s->reason && !*s->reason &&
 	    asprintf(s->reason, "%s%s%s%s%s%s%s: %s", s->root,
 		     s->runtime == RUNTIME_CONTAINERD ? "/" RUNTIME_CONTAINERD_TASKS
-						       : "/" RUNTIME_CRIO_CONTAINERS,
-		     ns ? "/" : "", ns ? ns : "", id ? "/" : "", id ? id : "",
-		     file ? file : "", runtime_state_strerror(r)) < 0)
+						      : "/" RUNTIME_CRIO_CONTAINERS,
+		     ns ? "/" : "", ns ? ns : "", id ? "/" : "", id ? id : "", file ? file : "",
+		     runtime_state_strerror(r)) < 0)
 		*s->reason = NULL;
 	return r;
 }
@@ -908,13 +905,16 @@ static int scan_namespaces(struct scan *s, int tasks, const char *ns)
 	return r;
 }
 
-int runtime_state_scan(struct runtime_cache *cache, enum runtime_kind runtime,
-		       const char *root, const char *ns, const char *id_prefix,
-		       struct runtime_bundle **ret, size_t *ret_n, char **ret_reason)
+int runtime_state_scan(struct runtime_cache *cache, enum runtime_kind runtime, const char *root,
+		       const char *ns, const char *id_prefix, struct runtime_bundle **ret,
+		       size_t *ret_n, char **ret_reason)
 {
 	_cleanup_close_ int root_fd = -EBADF, top = -EBADF;
-	struct scan s = { .cache = cache, .runtime = runtime, .root = root,
-			  .id_prefix = id_prefix, .reason = ret_reason };
+	struct scan s = { .cache = cache,
+			  .runtime = runtime,
+			  .root = root,
+			  .id_prefix = id_prefix,
+			  .reason = ret_reason };
 	int r;
 
 	if (cache)
@@ -930,8 +930,9 @@ int runtime_state_scan(struct runtime_cache *cache, enum runtime_kind runtime,
 			*ret_reason = NULL;
 		return r;
 	}
-	r = runtime_state_open_dir(root_fd, runtime == RUNTIME_CONTAINERD
-					    ? RUNTIME_CONTAINERD_TASKS : RUNTIME_CRIO_CONTAINERS,
+	r = runtime_state_open_dir(root_fd,
+				   runtime == RUNTIME_CONTAINERD ? RUNTIME_CONTAINERD_TASKS
+								 : RUNTIME_CRIO_CONTAINERS,
 				   &top);
 	if (r == -ENOENT) {
 		*ret = NULL;

@@ -23,11 +23,11 @@
  *     someone else's now). A pid is never taken on the file's word alone.
  */
 
-#define RUNTIME_STATE_CONFIG_MAX (1u << 20)   /* config.json */
-#define RUNTIME_STATE_PIDFILE_MAX 32          /* init.pid, pidfile */
-#define RUNTIME_STATE_CGROUP_MAX 65536        /* /proc/PID/cgroup */
-#define RUNTIME_STATE_BUNDLES_MAX 4096        /* bundles read in one scan */
-#define RUNTIME_STATE_ID_MAX 76               /* containerd's identifier limit */
+#define RUNTIME_STATE_CONFIG_MAX (1u << 20) /* config.json */
+#define RUNTIME_STATE_PIDFILE_MAX 32        /* init.pid, pidfile */
+#define RUNTIME_STATE_CGROUP_MAX 65536      /* /proc/PID/cgroup */
+#define RUNTIME_STATE_BUNDLES_MAX 4096      /* bundles read in one scan */
+#define RUNTIME_STATE_ID_MAX 76             /* containerd's identifier limit */
 /* How much later than its pid file's mtime a process may seem to have started: clock
  * granularity, and the realtime clock slewed or stepped since (boot time is not). */
 #define RUNTIME_STATE_START_SLACK_SEC 10
@@ -44,9 +44,9 @@ enum runtime_kind {
 };
 
 enum runtime_role {
-	RUNTIME_ROLE_NONE,        /* no CRI annotations: not made by Kubernetes */
-	RUNTIME_ROLE_SANDBOX,     /* a pod's sandbox (pause/infra container) */
-	RUNTIME_ROLE_CONTAINER,   /* a container of a pod */
+	RUNTIME_ROLE_NONE,      /* no CRI annotations: not made by Kubernetes */
+	RUNTIME_ROLE_SANDBOX,   /* a pod's sandbox (pause/infra container) */
+	RUNTIME_ROLE_CONTAINER, /* a container of a pod */
 };
 
 /* What a bundle's config.json says about it (CRI annotations); NULL: not given or invalid. */
@@ -54,22 +54,22 @@ struct runtime_meta {
 	enum runtime_role role;
 	char *pod_namespace;
 	char *pod_name;
-	char *container_name;     /* RUNTIME_ROLE_CONTAINER only */
+	char *container_name; /* RUNTIME_ROLE_CONTAINER only */
 	char *sandbox_id;
 };
 
 /* One container of a runtime, as its state says. */
 struct runtime_bundle {
 	enum runtime_kind runtime;
-	char *ns;                 /* containerd's namespace ("k8s.io"); NULL for CRI-O */
+	char *ns; /* containerd's namespace ("k8s.io"); NULL for CRI-O */
 	char *id;
 	struct runtime_meta meta;
-	pid_t pid_file;           /* what the pid file says, 0: none (not started) */
-	struct timespec written;  /* the pid file's mtime */
+	pid_t pid_file;          /* what the pid file says, 0: none (not started) */
+	struct timespec written; /* the pid file's mtime */
 	/* Set by runtime_bundle_pin(): */
-	pid_t pid;                /* > 0 with pidfd when running */
-	int pidfd;                /* pinned and cross-checked, else -EBADF */
-	const char *state;        /* static: "running", "exited", "stale"; NULL: not pinned */
+	pid_t pid;         /* > 0 with pidfd when running */
+	int pidfd;         /* pinned and cross-checked, else -EBADF */
+	const char *state; /* static: "running", "exited", "stale"; NULL: not pinned */
 };
 
 /* Syntax checks, also used for names from the state: [A-Za-z0-9] then [A-Za-z0-9_.-]. */
@@ -100,8 +100,7 @@ bool runtime_state_cgroup_names(const char *text, size_t len, const char *id);
 int runtime_state_started_by(pid_t pid, const struct timespec *t);
 /* Rule 3: a pidfd for pid if it is the container id's process, started by started_by (the
  * pid file's mtime; NULL: not checked). -ESRCH, -ESTALE, -errno. */
-int runtime_state_pin(pid_t pid, const char *id, const struct timespec *started_by,
-		      int *ret_pidfd);
+int runtime_state_pin(pid_t pid, const char *id, const struct timespec *started_by, int *ret_pidfd);
 
 /*
  * What config.json files said, by file: (device, inode, size, ctime), which no write or
@@ -119,9 +118,9 @@ void runtime_cache_free(struct runtime_cache *c);
  * -EHOSTDOWN: no state directory (the runtime is not there: no containers). Other -errno:
  * *ret_reason (when not NULL) says which file and why.
  */
-int runtime_state_scan(struct runtime_cache *cache, enum runtime_kind runtime,
-		       const char *root, const char *ns, const char *id_prefix,
-		       struct runtime_bundle **ret, size_t *ret_n, char **ret_reason);
+int runtime_state_scan(struct runtime_cache *cache, enum runtime_kind runtime, const char *root,
+		       const char *ns, const char *id_prefix, struct runtime_bundle **ret,
+		       size_t *ret_n, char **ret_reason);
 void runtime_bundles_free(struct runtime_bundle *b, size_t n);
 /* Rule 3 for a scanned bundle: pid and pidfd when its pid file names its live process;
  * state says which. 0, or -errno of a failure other than "not running". */

@@ -87,8 +87,8 @@ static int containerd_lookup(struct manager *m, const char *rest, target_lookup_
 	r = split_name(rest, &ns, &id);
 	if (r < 0)
 		return r;
-	r = runtime_state_scan(m->targets->runtime_cache, RUNTIME_CONTAINERD, root, ns, id, &b,
-			       &n, &reason);
+	r = runtime_state_scan(m->targets->runtime_cache, RUNTIME_CONTAINERD, root, ns, id, &b, &n,
+			       &reason);
 	if (r < 0)
 		r = target_runtime_scan_error("containerd", root, r, &reason);
 	if (r >= 0)
@@ -107,15 +107,16 @@ static int containerd_list(struct manager *m, target_filter_fn filter, void *fil
 			   target_list_fn cb, void *userdata, struct target_op **ret)
 {
 	const char *root = m->settings.containerd_state;
-	struct target_runtime_list l = { .b = &target_backend_containerd, .filter = filter,
+	struct target_runtime_list l = { .b = &target_backend_containerd,
+					 .filter = filter,
 					 .filter_userdata = filter_userdata };
 	struct runtime_bundle *b = NULL;
 	char *reason = NULL;
 	size_t n = 0;
 	int r;
 
-	r = runtime_state_scan(m->targets->runtime_cache, RUNTIME_CONTAINERD, root, NULL, NULL,
-			       &b, &n, &reason);
+	r = runtime_state_scan(m->targets->runtime_cache, RUNTIME_CONTAINERD, root, NULL, NULL, &b,
+			       &n, &reason);
 	if (r < 0)
 		r = target_runtime_scan_error("containerd", root, r, &reason);
 	for (size_t i = 0; r >= 0 && i < n; i++) {

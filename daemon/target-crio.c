@@ -63,7 +63,8 @@ static int crio_list(struct manager *m, target_filter_fn filter, void *filter_us
 		     target_list_fn cb, void *userdata, struct target_op **ret)
 {
 	const char *root = m->settings.crio_state;
-	struct target_runtime_list l = { .b = &target_backend_crio, .filter = filter,
+	struct target_runtime_list l = { .b = &target_backend_crio,
+					 .filter = filter,
 					 .filter_userdata = filter_userdata };
 	struct runtime_bundle *b = NULL;
 	char *reason = NULL;

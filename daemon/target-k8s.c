@@ -22,7 +22,7 @@
 #include "protocol/cleanup.h"
 
 struct k8s_name {
-	char *ns, *pod, *container;    /* container NULL: the pod */
+	char *ns, *pod, *container; /* container NULL: the pod */
 };
 
 static void k8s_name_done(struct k8s_name *k)
@@ -107,8 +107,8 @@ static int scan_both(struct manager *m, struct both *s, char **reason)
 
 	*s = (struct both){ 0 };
 	r1 = runtime_state_scan(m->targets->runtime_cache, RUNTIME_CONTAINERD,
-				m->settings.containerd_state, RUNTIME_CONTAINERD_K8S_NAMESPACE, NULL,
-				&s->b[0], &s->n[0], reason);
+				m->settings.containerd_state, RUNTIME_CONTAINERD_K8S_NAMESPACE,
+				NULL, &s->b[0], &s->n[0], reason);
 	if (r1 < 0 && r1 != -EHOSTDOWN)
 		return target_runtime_scan_error("containerd", m->settings.containerd_state, r1,
 						 reason);
@@ -170,7 +170,8 @@ static int k8s_lookup(struct manager *m, const char *rest, target_lookup_fn cb, 
 static int k8s_list(struct manager *m, target_filter_fn filter, void *filter_userdata,
 		    target_list_fn cb, void *userdata, struct target_op **ret)
 {
-	struct target_runtime_list l = { .b = &target_backend_k8s, .filter = filter,
+	struct target_runtime_list l = { .b = &target_backend_k8s,
+					 .filter = filter,
 					 .filter_userdata = filter_userdata };
 	struct both s = { 0 };
 	char *reason = NULL;

@@ -79,8 +79,9 @@ int target_runtime_answer_lookup(struct manager *m, int r, struct target *t, cha
 		free(reason);
 		return -ENOMEM;
 	}
-	*a = (struct answer){ .r = r, .t = t, .reason = reason, .lookup_cb = cb,
-			      .userdata = userdata };
+	*a = (struct answer){
+		.r = r, .t = t, .reason = reason, .lookup_cb = cb, .userdata = userdata
+	};
 	k = answer_start(m, a, ret);
 	if (k < 0) {
 		target_free(t);
@@ -89,8 +90,8 @@ int target_runtime_answer_lookup(struct manager *m, int r, struct target *t, cha
 	return k;
 }
 
-int target_runtime_answer_list(struct manager *m, int r, struct target_entry *entries,
-			       size_t n, char *reason, target_list_fn cb, void *userdata,
+int target_runtime_answer_list(struct manager *m, int r, struct target_entry *entries, size_t n,
+			       char *reason, target_list_fn cb, void *userdata,
 			       struct target_op **ret)
 {
 	struct answer *a = calloc(1, sizeof(*a));
@@ -101,8 +102,12 @@ int target_runtime_answer_list(struct manager *m, int r, struct target_entry *en
 		free(reason);
 		return -ENOMEM;
 	}
-	*a = (struct answer){ .r = r, .entries = entries, .n = n, .reason = reason,
-			      .list_cb = cb, .userdata = userdata };
+	*a = (struct answer){ .r = r,
+			      .entries = entries,
+			      .n = n,
+			      .reason = reason,
+			      .list_cb = cb,
+			      .userdata = userdata };
 	k = answer_start(m, a, ret);
 	if (k < 0) {
 		target_entries_free(entries, n);
@@ -182,8 +187,8 @@ int target_runtime_scan_error(const char *runtime, const char *root, int r, char
 			*reason = NULL;
 		return r;
 	}
-	if (!*reason && asprintf(reason, "%s state under %s: %s", runtime, root,
-				 runtime_state_strerror(r)) < 0)
+	if (!*reason &&
+	    asprintf(reason, "%s state under %s: %s", runtime, root, runtime_state_strerror(r)) < 0)
 		*reason = NULL;
 	return r;
 }

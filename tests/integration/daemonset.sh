@@ -64,6 +64,7 @@ pod_daemon()
 {
 	local sock=$1
 	shift
+	# shellcheck disable=SC2016 # expanded by that sh
 	unshare --mount --propagation private sh -c \
 		'mount -t tmpfs -o mode=0755 tmpfs "$1/view" && echo pod >"$1/view/which" &&
 		 chmod 644 "$1/view/which" && shift && exec "$@"' sh "$TESTDIR" \

@@ -123,6 +123,7 @@ CG=/sys/fs/cgroup/unified
 CG=$CG/nsctl-k8s-$$
 mkdir "$CG"
 # cg_cleanup: after the processes' own cleanup (deferred later, so run earlier).
+# shellcheck disable=SC2317 # called through defer
 cg_cleanup()
 {
 	local d
