@@ -536,144 +536,6 @@ int runtime_state_pin(pid_t pid, const char *id, const struct timespec *started_
 	return 0;
 }
 
-/* --- the config cache ------------------------------------------------------------------- */
-
-#define CACHE_BUCKETS 512
-#define CACHE_MAX (2 * RUNTIME_STATE_BUNDLES_MAX)
-#define CACHE_KEEP_SCANS 16 /* an entry not seen for this many scans may go */
-
-struct cache_entry {
-	struct cache_entry *next;
-	enum runtime_kind runtime;
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec ctime;
-	unsigned long last_scan;
-	struct runtime_meta meta;
-};
-
-struct runtime_cache {
-	struct cache_entry *buckets[CACHE_BUCKETS];
-	size_t n;
-	unsigned long scan;
-};
-
-int runtime_cache_new(struct runtime_cache **ret)
-{
-	struct runtime_cache *c = calloc(1, sizeof(*c));
-
-	if (!c)
-		return -ENOMEM;
-	*ret = c;
-	return 0;
-}
-
-/* Drop the entries not seen in the last keep scans (0: all). */
-static void cache_sweep(struct runtime_cache *c, unsigned long keep)
-{
-	for (size_t i = 0; i < CACHE_BUCKETS; i++)
-		for (struct cache_entry **p = &c->buckets[i]; *p;) {
-			struct cache_entry *e = *p;
-
-			if (keep && e->last_scan + keep >= c->scan) {
-				p = &e->next;
-				continue;
-			}
-			*p = e->next;
-			runtime_meta_done(&e->meta);
-			free(e);
-			c->n--;
-		}
-}
-
-void runtime_cache_free(struct runtime_cache *c)
-{
-	if (!c)
-		return;
-	cache_sweep(c, 0);
-	free(c);
-}
-
-static int meta_copy(const struct runtime_meta *src, struct runtime_meta *ret)
-{
-	struct runtime_meta m = { .role = src->role };
-
-	if ((src->pod_namespace && !(m.pod_namespace = strdup(src->pod_namespace))) ||
-	    (src->pod_name && !(m.pod_name = strdup(src->pod_name))) ||
-	    (src->container_name && !(m.container_name = strdup(src->container_name))) ||
-	    (src->sandbox_id && !(m.sandbox_id = strdup(src->sandbox_id)))) {
-		runtime_meta_done(&m);
-		return -ENOMEM;
-	}
-	*ret = m;
-	return 0;
-}
-
-static struct cache_entry **cache_bucket(struct runtime_cache *c, const struct stat *st)
-{
-	return &c->buckets[(st->st_ino ^ st->st_dev) % CACHE_BUCKETS];
-}
-
-static bool cache_matches(const struct cache_entry *e, enum runtime_kind runtime,
-			  const struct stat *st)
-{
-	return e->runtime == runtime && e->dev == st->st_dev && e->ino == st->st_ino &&
-	       e->size == st->st_size && e->ctime.tv_sec == st->st_ctim.tv_sec &&
-	       e->ctime.tv_nsec == st->st_ctim.tv_nsec;
-}
-
-/* A copy of what the file st said, or -ENOENT. */
-static int cache_get(struct runtime_cache *c, enum runtime_kind runtime, const struct stat *st,
-		     struct runtime_meta *ret)
-{
-	for (struct cache_entry *e = *cache_bucket(c, st); e; e = e->next)
-		if (cache_matches(e, runtime, st)) {
-			e->last_scan = c->scan;
-			return meta_copy(&e->meta, ret);
-		}
-	return -ENOENT;
-}
-
-/* Remember what the file st said; failing only means it is parsed again next time. */
-static void cache_put(struct runtime_cache *c, enum runtime_kind runtime, const struct stat *st,
-		      const struct runtime_meta *m)
-{
-	struct cache_entry *e, **b = cache_bucket(c, st);
-
-	/* The same inode with other contents (rewritten): the old entry goes. */
-	for (struct cache_entry **p = b; *p; p = &(*p)->next)
-		if ((*p)->runtime == runtime && (*p)->dev == st->st_dev &&
-		    (*p)->ino == st->st_ino) {
-			e = *p;
-			*p = e->next;
-			runtime_meta_done(&e->meta);
-			free(e);
-			c->n--;
-			break;
-		}
-	if (c->n >= CACHE_MAX)
-		cache_sweep(c, CACHE_KEEP_SCANS);
-	if (c->n >= CACHE_MAX)
-		cache_sweep(c, 0);
-	e = calloc(1, sizeof(*e));
-	if (!e)
-		return;
-	if (meta_copy(m, &e->meta) < 0) {
-		free(e);
-		return;
-	}
-	e->runtime = runtime;
-	e->dev = st->st_dev;
-	e->ino = st->st_ino;
-	e->size = st->st_size;
-	e->ctime = st->st_ctim;
-	e->last_scan = c->scan;
-	e->next = *b;
-	*b = e;
-	c->n++;
-}
-
 /* --- scanning --------------------------------------------------------------------------- */
 
 void runtime_bundles_free(struct runtime_bundle *b, size_t n)
@@ -751,13 +613,13 @@ static int scan_bundle(struct scan *s, int bundle_fd, const char *ns, const char
 	}
 	e = &s->b[s->n];
 	*e = (struct runtime_bundle){ .runtime = s->runtime, .pidfd = -EBADF };
-	r = s->cache ? cache_get(s->cache, s->runtime, &st, &e->meta) : -ENOENT;
+	r = s->cache ? runtime_cache_get(s->cache, s->runtime, &st, &e->meta) : -ENOENT;
 	if (r == -ENOENT) {
 		r = read_bounded(cfd, RUNTIME_STATE_CONFIG_MAX, &config, &len);
 		if (r >= 0)
 			r = runtime_state_parse_config(s->runtime, config, len, &e->meta);
 		if (r >= 0 && s->cache)
-			cache_put(s->cache, s->runtime, &st, &e->meta);
+			runtime_cache_put(s->cache, s->runtime, &st, &e->meta);
 	}
 	if (r < 0)
 		return scan_fail(s, r, ns, id, file);
@@ -918,7 +780,7 @@ int runtime_state_scan(struct runtime_cache *cache, enum runtime_kind runtime, c
 	int r;
 
 	if (cache)
-		cache->scan++;
+		runtime_cache_begin_scan(cache);
 	if (ret_reason)
 		*ret_reason = NULL;
 	r = runtime_state_open_root(root, &root_fd);

@@ -7,6 +7,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+struct stat;
+
 /*
  * What the k8s, containerd and crio backends know of a container comes from files the
  * runtimes keep under /run; nsctld trusts them only the way it trusts its policy:
@@ -110,6 +112,14 @@ int runtime_state_pin(pid_t pid, const char *id, const struct timespec *started_
 struct runtime_cache;
 int runtime_cache_new(struct runtime_cache **ret);
 void runtime_cache_free(struct runtime_cache *c);
+/* A scan begins: what it does not see ages. */
+void runtime_cache_begin_scan(struct runtime_cache *c);
+/* A copy of what the file st said, or -ENOENT (-ENOMEM). */
+int runtime_cache_get(struct runtime_cache *c, enum runtime_kind runtime, const struct stat *st,
+		      struct runtime_meta *ret);
+/* Remember what the file st said; failing only means it is parsed again next time. */
+void runtime_cache_put(struct runtime_cache *c, enum runtime_kind runtime, const struct stat *st,
+		       const struct runtime_meta *m);
 
 /*
  * Read the bundles of a runtime under the state directory root: containerd's namespace ns

@@ -11,7 +11,9 @@
  *         an optional final newline.
  *   3     /proc/PID/cgroup with an ID: the input is "ID\n" then the text. A match means
  *         the ID is in the text; appending a line that names it in a path always matches,
- *         and a truncated ID never matches alone.
+ *         and the ID cut short does not match a path that is only the ID. (Not "any path
+ *         with the ID": /k8s.io/ID has the component k8s.io, which is the ID "k8s.io1" cut
+ *         short; the fuzzer found that the first model said otherwise.)
  * ASan and UBSan make any memory error or leak a crash.
  */
 
@@ -109,10 +111,10 @@ static void fuzz_cgroup(const char *text, size_t len)
 	free(more);
 	/* Its own ID cut short is another container's. */
 	if (id_len > 1) {
-		k = asprintf(&more, "0::/k8s.io/%s\n", id);
+		k = asprintf(&more, "0::/%s\n", id);
 		check(k >= 0);
 		id[id_len - 1] = 0;
-		check(!runtime_state_cgroup_names(more, (size_t)k, id) || id_len - 1 == 0);
+		check(!runtime_state_cgroup_names(more, (size_t)k, id));
 		free(more);
 	}
 }
