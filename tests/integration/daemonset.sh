@@ -13,7 +13,7 @@ require_binaries "$NSCTLD" "$NSCTL"
 [ -x "$PYTHON" ] || tap_skip_all "python3 is not installed"
 "$PYTHON" -c 'import yaml' 2>/dev/null || tap_skip_all "python3-yaml is not installed"
 
-tap_plan 12
+tap_plan 13
 setup_tmpdir
 setup_users || exit 1
 target_start || exit 1
@@ -87,6 +87,9 @@ check "with --host-mount-ns: the node's files, and the target's uts" \
 out=$(nsctl_as "$ALICE" run "pid:$TARGET_PID" --uts -- sh -c 'hostname; ls -l /proc/self/fd | grep -c mnt:' 2>&1)
 check "... the target's hostname, and no handle to a mount namespace is left open" \
 	expect_eq "$out" "$(printf '%s\n0' "$TARGET_HOSTNAME")"
+out=$("$NSCTLD" --host-mount-ns /proc/self/ns/net --listen "$TESTDIR/x.sock" 2>&1)
+check "--host-mount-ns of a file that is not a mount namespace: refused at start" \
+	expect_eq "$?:$out" "1:nsctld: --host-mount-ns: /proc/self/ns/net: not a mount namespace"
 mnt_daemon=$(readlink "/proc/$HOSTD/ns/mnt")
 check "the daemon itself runs in a mount namespace of its own, not the node's" \
 	expect_eq "$([ -n "$mnt_daemon" ] && [ "$mnt_daemon" != "$(readlink /proc/$$/ns/mnt)" ] && echo own)" own
