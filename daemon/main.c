@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -16,6 +19,7 @@
 #include "daemon/manager.h"
 #include "daemon/policy.h"
 #include "daemon/reload-client.h"
+#include "daemon/runtime-state.h"
 #include "daemon/target.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
@@ -59,12 +63,20 @@ static void help(void)
 	       "\n"
 	       "Targets:\n"
 	       "      --backends LIST        the target kinds served, comma-separated, from\n"
-	       "                             pid,netns,docker,podman,machine,unit (default all);\n"
-	       "                             bare names are tried in that order\n"
+	       "                             pid,netns,docker,podman,machine,unit,k8s,\n"
+	       "                             containerd,crio (default all); bare names are\n"
+	       "                             tried in that order (not k8s, containerd, crio)\n"
 	       "      --docker-socket PATH   the Docker Engine API\n"
 	       "                             (default " TARGET_DOCKER_SOCKET ")\n"
 	       "      --podman-socket PATH   Podman's Docker-compatible API\n"
 	       "                             (default " TARGET_PODMAN_SOCKET ")\n"
+	       "      --containerd-state DIR containerd's state, for k8s: and containerd:\n"
+	       "                             (default " RUNTIME_CONTAINERD_DEFAULT_STATE ")\n"
+	       "      --crio-state DIR       CRI-O's storage run root, for k8s: and crio:\n"
+	       "                             (default " RUNTIME_CRIO_DEFAULT_STATE ")\n"
+	       "      --host-mount-ns PATH   a mount namespace (/proc/1/ns/mnt) that commands\n"
+	       "                             join before the target's namespaces: the node's,\n"
+	       "                             for an nsctld that runs in a pod\n"
 	       "      --backend-timeout SEC  for one answer of a container engine or the bus\n"
 	       "                             (default 2)\n"
 	       "      --target-cache SEC     keep resolved container, machine and unit names for\n"
@@ -76,6 +88,24 @@ static void help(void)
 	       "\n"
 	       "SIGHUP reloads the policy too (the log says how it went); SIGTERM ends running\n"
 	       "sessions and exits.\n");
+}
+
+/* A mount namespace file (/proc/1/ns/mnt), pinned open; -EMEDIUMTYPE for anything else. */
+static int open_mount_ns(const char *path, int *ret_fd)
+{
+	_cleanup_close_ int fd = -EBADF;
+	int type;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	type = ioctl(fd, NS_GET_NSTYPE);
+	if (type < 0)
+		return errno == ENOTTY ? -EMEDIUMTYPE : -errno;
+	if (type != CLONE_NEWNS)
+		return -EMEDIUMTYPE;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
 }
 
 static int parse_unsigned(const char *s, unsigned max, unsigned *ret)
@@ -129,6 +159,7 @@ int main(int argc, char **argv)
 		ARG_MAX_CONN, ARG_MAX_CONN_UID, ARG_LOG, ARG_VERSION, ARG_RELOAD, ARG_BACKENDS,
 		ARG_DOCKER_SOCKET, ARG_PODMAN_SOCKET, ARG_BACKEND_TIMEOUT, ARG_TARGET_CACHE,
 		ARG_MAX_TASKS, ARG_CGROUP_ROOT,
+		ARG_CONTAINERD_STATE, ARG_CRIO_STATE, ARG_HOST_MOUNT_NS,
 	};
 	static const struct option options[] = {
 		{ "listen", required_argument, NULL, 'l' },
@@ -151,6 +182,9 @@ int main(int argc, char **argv)
 		{ "target-cache", required_argument, NULL, ARG_TARGET_CACHE },
 		{ "max-tasks-per-user", required_argument, NULL, ARG_MAX_TASKS },
 		{ "cgroup-root", required_argument, NULL, ARG_CGROUP_ROOT },
+		{ "containerd-state", required_argument, NULL, ARG_CONTAINERD_STATE },
+		{ "crio-state", required_argument, NULL, ARG_CRIO_STATE },
+		{ "host-mount-ns", required_argument, NULL, ARG_HOST_MOUNT_NS },
 		{ 0 },
 	};
 	struct manager_settings settings;
@@ -206,7 +240,8 @@ int main(int argc, char **argv)
 		case ARG_BACKENDS:
 			if (target_kinds_from_string(optarg, &settings.backends) < 0) {
 				fprintf(stderr, "nsctld: --backends: expected a comma-separated "
-					"list of pid, netns, docker, podman, machine, unit: "
+					"list of pid, netns, docker, podman, machine, unit, "
+					"k8s, containerd, crio: "
 					"'%s'\n", optarg);
 				manager_settings_done(&settings);
 				return 1;
@@ -228,6 +263,34 @@ int main(int argc, char **argv)
 			free(*spath);
 			*spath = strdup(optarg);
 			if (!*spath) {
+				manager_settings_done(&settings);
+				return 1;
+			}
+			break;
+		case ARG_CONTAINERD_STATE:
+		case ARG_CRIO_STATE:
+			if (optarg[0] != '/' || strlen(optarg) >= PATH_MAX) {
+				fprintf(stderr, "nsctld: --%s: expected an absolute path: '%s'\n",
+					c == ARG_CRIO_STATE ? "crio-state" : "containerd-state",
+					optarg);
+				manager_settings_done(&settings);
+				return 1;
+			}
+			spath = c == ARG_CRIO_STATE ? &settings.crio_state
+						    : &settings.containerd_state;
+			free(*spath);
+			*spath = strdup(optarg);
+			if (!*spath) {
+				manager_settings_done(&settings);
+				return 1;
+			}
+			break;
+		case ARG_HOST_MOUNT_NS:
+			settings.host_mntns_fd = safe_close(settings.host_mntns_fd);
+			r = open_mount_ns(optarg, &settings.host_mntns_fd);
+			if (r < 0) {
+				fprintf(stderr, "nsctld: --host-mount-ns: %s: %s\n", optarg,
+					r == -EMEDIUMTYPE ? "not a mount namespace" : strerror(-r));
 				manager_settings_done(&settings);
 				return 1;
 			}

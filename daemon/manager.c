@@ -17,6 +17,7 @@
 #include "daemon/conn.h"
 #include "daemon/manager.h"
 #include "daemon/policy.h"
+#include "daemon/runtime-state.h"
 #include "daemon/session.h"
 #include "daemon/target.h"
 #include "protocol/cleanup.h"
@@ -51,6 +52,7 @@ void manager_settings_init(struct manager_settings *s)
 		.backends = TARGET_KINDS_ALL,
 		.backend_timeout_ms = 2000,
 		.target_cache_sec = 5,
+		.host_mntns_fd = -EBADF,
 	};
 }
 
@@ -61,6 +63,9 @@ void manager_settings_done(struct manager_settings *s)
 	free(s->docker_socket);
 	free(s->podman_socket);
 	free(s->cgroup_root);
+	free(s->containerd_state);
+	free(s->crio_state);
+	s->host_mntns_fd = safe_close(s->host_mntns_fd);
 }
 
 int manager_load_policy(struct manager *m, char **ret_error)
@@ -125,6 +130,7 @@ int manager_new(struct manager_settings *settings, struct manager **ret)
 		return -ENOMEM;
 	m->settings = *settings;
 	memset(settings, 0, sizeof(*settings));
+	settings->host_mntns_fd = -EBADF; /* moved: the caller's copy has none to close */
 	m->listen_fd = -EBADF;
 	LIST_INIT(&m->conns);
 	LIST_INIT(&m->sessions);
@@ -135,7 +141,12 @@ int manager_new(struct manager_settings *settings, struct manager **ret)
 		m->settings.docker_socket = strdup(TARGET_DOCKER_SOCKET);
 	if (!m->settings.podman_socket)
 		m->settings.podman_socket = strdup(TARGET_PODMAN_SOCKET);
+	if (!m->settings.containerd_state)
+		m->settings.containerd_state = strdup(RUNTIME_CONTAINERD_DEFAULT_STATE);
+	if (!m->settings.crio_state)
+		m->settings.crio_state = strdup(RUNTIME_CRIO_DEFAULT_STATE);
 	if (!m->settings.docker_socket || !m->settings.podman_socket ||
+	    !m->settings.containerd_state || !m->settings.crio_state ||
 	    target_state_new(m, &m->targets) < 0)
 		goto nomem;
 	m->ev_sigterm = evsignal_new(m->base, SIGTERM, on_stop_signal, m);

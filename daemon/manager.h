@@ -33,6 +33,9 @@ struct manager_settings {
 	uint32_t backends;                 /* TARGET_KIND_BIT()s of the enabled target backends */
 	char *docker_socket;               /* the Docker Engine API */
 	char *podman_socket;               /* Podman's Docker-compatible API */
+	char *containerd_state;            /* containerd's state directory (k8s, containerd) */
+	char *crio_state;                  /* CRI-O's storage run root (k8s, crio) */
+	int host_mntns_fd;                 /* --host-mount-ns: workers join it first, else -EBADF */
 	unsigned backend_timeout_ms;       /* one request to a container engine or the bus */
 	unsigned target_cache_sec;         /* how long a resolved name is kept; 0: not at all */
 	unsigned max_tasks_per_uid;        /* pids.max of all of one uid's sessions; 0: none */

@@ -465,6 +465,7 @@ static int make_spec_and_fork(struct session *s, struct session_params *p, int w
 		.tty = p->tty,
 		.window = { .ws_row = p->rows, .ws_col = p->columns },
 		.pids_procs_fd = s->cgroup->v1_procs_fd,
+		.host_mntns_fd = s->m->settings.host_mntns_fd,
 	};
 	int pidfd = -EBADF;
 	/*

@@ -12,6 +12,7 @@
 
 #include "daemon/bus.h"
 #include "daemon/manager.h"
+#include "daemon/runtime-state.h"
 #include "daemon/target.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
@@ -24,6 +25,9 @@ static const struct target_backend *const backends[_TARGET_KIND_COUNT] = {
 	[TARGET_PODMAN] = &target_backend_podman,
 	[TARGET_MACHINE] = &target_backend_machine,
 	[TARGET_UNIT] = &target_backend_unit,
+	[TARGET_K8S] = &target_backend_k8s,
+	[TARGET_CONTAINERD] = &target_backend_containerd,
+	[TARGET_CRIO] = &target_backend_crio,
 };
 
 void target_op_cancel(struct target_op *op)
@@ -275,6 +279,8 @@ int target_state_new(struct manager *m, struct target_state **ret)
 	r = target_cache_new(m, &s->cache);
 	if (r >= 0)
 		r = bus_new(m, &s->bus);
+	if (r >= 0)
+		r = runtime_cache_new(&s->runtime_cache);
 	if (r < 0) {
 		target_state_free(s);
 		return r;
@@ -289,5 +295,6 @@ void target_state_free(struct target_state *s)
 		return;
 	target_cache_free(s->cache);
 	bus_free(s->bus);
+	runtime_cache_free(s->runtime_cache);
 	free(s);
 }

@@ -17,6 +17,10 @@ enum target_kind {
 	TARGET_PODMAN,
 	TARGET_MACHINE,
 	TARGET_UNIT,
+	/* Kubernetes nodes: never bare names (target-k8s.c, target-containerd.c, target-crio.c) */
+	TARGET_K8S,
+	TARGET_CONTAINERD,
+	TARGET_CRIO,
 	_TARGET_KIND_COUNT,
 };
 
@@ -107,6 +111,9 @@ extern const struct target_backend target_backend_docker;
 extern const struct target_backend target_backend_podman;
 extern const struct target_backend target_backend_machine;
 extern const struct target_backend target_backend_unit;
+extern const struct target_backend target_backend_k8s;
+extern const struct target_backend target_backend_containerd;
+extern const struct target_backend target_backend_crio;
 
 /* The backend of a kind, and of a prefix ("docker"), or NULL. */
 const struct target_backend *target_backend_of_kind(enum target_kind kind);
@@ -262,12 +269,14 @@ void target_lister_finish(struct target_lister *l, int r, const char *reason);
 
 struct target_cache;
 struct bus;
+struct runtime_cache;
 
 /* The daemon-wide state of the backends; owned by the manager. */
 struct target_state {
 	struct manager *m;
 	struct target_cache *cache;
 	struct bus *bus;            /* the system bus, connected on first use */
+	struct runtime_cache *runtime_cache; /* k8s, containerd, crio: parsed config.json */
 };
 
 int target_state_new(struct manager *m, struct target_state **ret);

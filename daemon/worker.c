@@ -13,7 +13,8 @@
  *     and the target handles: no host fd can be carried into the target. (With a terminal
  *     the daemon passes /dev/null here; the terminal replaces it in step 9.)
  *  4. New session (setsid): the command has no controlling terminal of the daemon's.
- *  5. Join the namespaces with setns(pidfd, mask), atomically; the kernel orders user
+ *  5. (With nsctld --host-mount-ns, first the node's mount namespace: see 5a below.)
+ *     Join the namespaces with setns(pidfd, mask), atomically; the kernel orders user
  *     namespace first. Old kernels fall back to the files in /proc/PID/ns one at a time, in the
  *     order of ns_table (see protocol/namespaces.c).
  *  6. Joining a pid namespace only affects children: fork again, with CLONE_PARENT so the
@@ -598,12 +599,25 @@ _Noreturn void worker_run(const struct worker_spec *spec)
 		keep[n_keep++] = spec->target_pidfd;
 	if (spec->target_nsfd >= 0)
 		keep[n_keep++] = spec->target_nsfd;
+	if (spec->host_mntns_fd >= 0)
+		keep[n_keep++] = spec->host_mntns_fd;
 	r = close_all_but(keep, n_keep);
 	if (r < 0)
 		fail(spec, WORKER_STAGE_SETUP, -r, -1);
 	if (setsid() < 0)
 		fail(spec, WORKER_STAGE_SETUP, errno, -1);
 
+	/*
+	 * 5a. nsctld --host-mount-ns (a DaemonSet's nsctld in its pod's mount namespace): the
+	 * node's mount namespace first, so that a target whose mount namespace is not joined
+	 * runs the node's tools and sees the node's files, not the image's. Joining the
+	 * target's mount namespace next replaces it.
+	 */
+	if (spec->host_mntns_fd >= 0) {
+		if (setns(spec->host_mntns_fd, CLONE_NEWNS) < 0)
+			fail(spec, WORKER_STAGE_JOIN, errno, NS_MNT);
+		close(spec->host_mntns_fd);
+	}
 	r = join_namespaces(spec, &ns);
 	if (r < 0)
 		fail(spec, WORKER_STAGE_JOIN, -r, ns);

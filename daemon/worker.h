@@ -61,6 +61,7 @@ struct worker_spec {
 	bool tty;               /* open a terminal in the target; it replaces stdio */
 	struct winsize window;  /* its initial size; 0 x 0: leave the kernel's */
 	int pids_procs_fd;      /* the session's cgroup.procs in a v1 pids hierarchy, or -1 */
+	int host_mntns_fd;      /* nsctld --host-mount-ns: joined before the target, else -1 */
 };
 
 /* Run in the forked child; never returns. */

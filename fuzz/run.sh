@@ -14,7 +14,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 srcdir=${NSCTL_SRCDIR:-$top}
 out=${NSCTL_BUILDDIR:-$top/build}/fuzz
 secs=${1:-${NSCTL_FUZZ_SECONDS:-30}}
-harnesses=(fuzz-framing fuzz-policy)
+harnesses=(fuzz-framing fuzz-policy fuzz-runtime-state)
 
 case $secs in
 '' | *[!0-9]*)

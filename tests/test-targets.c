@@ -28,8 +28,11 @@ static void test_kinds_from_string(void **state)
 
 	assert_int_equal(target_kinds_from_string("pid", &mask), 0);
 	assert_int_equal(mask, TARGET_KIND_BIT(TARGET_PID));
-	assert_int_equal(target_kinds_from_string("netns,docker,podman,machine,unit", &mask), 0);
+	assert_int_equal(target_kinds_from_string("netns,docker,podman,machine,unit,k8s,"
+						  "containerd,crio", &mask), 0);
 	assert_int_equal(mask, TARGET_KINDS_ALL & ~TARGET_KIND_BIT(TARGET_PID));
+	assert_int_equal(target_kinds_from_string("k8s,crio", &mask), 0);
+	assert_int_equal(mask, TARGET_KIND_BIT(TARGET_K8S) | TARGET_KIND_BIT(TARGET_CRIO));
 	assert_int_equal(target_kinds_from_string("", &mask), -EINVAL);
 	assert_int_equal(target_kinds_from_string("pid,", &mask), -EINVAL);
 	assert_int_equal(target_kinds_from_string(",pid", &mask), -EINVAL);
