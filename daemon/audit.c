@@ -108,6 +108,10 @@ static void collect(const struct audit_record *r, const char *ns, const char *ca
 		add_num(fs, "NSCTL_RUN_AS_UID", r->run_as_uid);
 		add_num(fs, "NSCTL_RUN_AS_GID", r->run_as_gid);
 		add_str(fs, "NSCTL_CAPS", caps);
+		if (r->inside_set && r->inside_uid != r->run_as_uid)
+			add_num(fs, "NSCTL_RUN_AS_UID_INSIDE", r->inside_uid);
+		if (r->inside_set && r->inside_gid != r->run_as_gid)
+			add_num(fs, "NSCTL_RUN_AS_GID_INSIDE", r->inside_gid);
 	}
 	if (r->session)
 		add_num(fs, "NSCTL_SESSION", (int64_t)r->session);

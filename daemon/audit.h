@@ -40,6 +40,10 @@ struct audit_record {
 	gid_t run_as_gid;
 	uint64_t caps;
 	const uint64_t *ns_inodes;  /* [_NS_COUNT] target namespace inodes (0: unknown), or NULL */
+	/* A user namespace was joined: the run-as ids inside it (recorded when they differ). */
+	bool inside_set;
+	uid_t inside_uid;
+	gid_t inside_gid;
 };
 
 void audit_log(const struct audit_record *r);

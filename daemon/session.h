@@ -15,6 +15,7 @@ struct manager;
 struct conn;
 struct target;
 struct policy_grant;
+struct idmap_identity;
 
 enum session_state {
 	SESSION_STARTING,  /* worker set up, exec not yet confirmed */
@@ -62,6 +63,9 @@ struct session {
 	gid_t run_as_gid;
 	uint64_t caps;
 	uint64_t ns_inodes[_NS_COUNT]; /* of the target's namespaces entered; 0: unknown */
+	bool inside_set;             /* a user namespace was joined: the run-as ids inside it */
+	uid_t inside_uid;
+	gid_t inside_gid;
 };
 
 struct session_params {
@@ -81,6 +85,9 @@ struct session_params {
 	const uint64_t *ns_inodes;   /* [_NS_COUNT] for the audit, or NULL */
 	bool tty;                    /* open a terminal in the target for the command's stdio */
 	unsigned short rows, columns; /* its initial size, 0 x 0 when not given */
+	/* The run-as identity inside the target's user namespace, joined through its
+	 * usernsfd (borrowed); NULL: no user namespace is joined. */
+	const struct idmap_identity *inner;
 };
 
 /* Fork the worker and start watching it. Takes what params says; -errno on failure. */

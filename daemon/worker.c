@@ -16,6 +16,12 @@
  *  5. Join the namespaces with setns(pidfd, mask), atomically; the kernel orders user
  *     namespace first. Old kernels fall back to the files in /proc/PID/ns one at a time, in the
  *     order of ns_table (see protocol/namespaces.c).
+ *     With -U, the user namespace is not in that mask: the supplementary groups are
+ *     emptied first (a namespace whose setgroups says "deny" would otherwise keep the
+ *     daemon's), the other namespaces are joined with the host's privilege, and then the
+ *     user namespace through the fd whose uid_map and gid_map the daemon read
+ *     (daemon/idmap.c): the ids set in step 7 are the ones inside that map to the host ids
+ *     the policy decided on, whatever the target does meanwhile.
  *  6. Joining a pid namespace only affects children: fork again, with CLONE_PARENT so the
  *     command is nsctld's own child and is reaped through its pidfd like any other.
  *  7. Drop: bounding set (but for the capabilities the rule grants), supplementary groups,
@@ -343,7 +349,9 @@ static int drop_privileges(const struct worker_spec *spec)
 	}
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
 		return -errno;
-	if (setgroups(spec->n_groups, spec->groups) < 0)
+	/* In a user namespace, no groups to set: they were emptied before the join. */
+	if (!(spec->target_usernsfd >= 0 && spec->n_groups == 0) &&
+	    setgroups(spec->n_groups, spec->groups) < 0)
 		return -errno;
 	if (setresgid(spec->gid, spec->gid, spec->gid) < 0)
 		return -errno;
@@ -579,19 +587,27 @@ _Noreturn void worker_run(const struct worker_spec *spec)
 		keep[n_keep++] = spec->target_pidfd;
 	if (spec->target_nsfd >= 0)
 		keep[n_keep++] = spec->target_nsfd;
+	if (spec->target_usernsfd >= 0)
+		keep[n_keep++] = spec->target_usernsfd;
 	r = close_all_but(keep, n_keep);
 	if (r < 0)
 		fail(spec, WORKER_STAGE_SETUP, -r, -1);
 	if (setsid() < 0)
 		fail(spec, WORKER_STAGE_SETUP, errno, -1);
 
+	if (spec->target_usernsfd >= 0 && setgroups(0, NULL) < 0)
+		fail(spec, WORKER_STAGE_CREDS, errno, -1);
 	r = join_namespaces(spec, &ns);
 	if (r < 0)
 		fail(spec, WORKER_STAGE_JOIN, -r, ns);
+	if (spec->target_usernsfd >= 0 && setns(spec->target_usernsfd, CLONE_NEWUSER) < 0)
+		fail(spec, WORKER_STAGE_JOIN, errno, NS_USER);
 	if (spec->target_pidfd >= 0)
 		close(spec->target_pidfd);
 	if (spec->target_nsfd >= 0)
 		close(spec->target_nsfd);
+	if (spec->target_usernsfd >= 0)
+		close(spec->target_usernsfd);
 
 	if (spec->join_pid) {
 		fork_into_pid_namespace(spec);

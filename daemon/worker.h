@@ -44,7 +44,13 @@ struct worker_spec {
 	int target_nsfd;        /* nsfs file targets, else -1 */
 	int clone_flags;        /* CLONE_NEW* to join */
 	bool join_pid;          /* a pid namespace is joined: fork again */
-	uid_t uid;
+	/*
+	 * The target's user namespace (identity branch): joined last, through this fd, which
+	 * is the namespace whose maps gave uid, gid and groups; -1: none (clone_flags never
+	 * holds CLONE_NEWUSER then).
+	 */
+	int target_usernsfd;
+	uid_t uid;              /* as the joined user namespace sees them (daemon/idmap.c) */
 	gid_t gid;
 	const gid_t *groups;
 	size_t n_groups;

@@ -49,6 +49,7 @@
 #define NSCTL_ERROR_POLICY_INVALID "io.nsctl.PolicyInvalid"
 #define NSCTL_ERROR_TERMINAL_FAILED "io.nsctl.TerminalFailed"
 #define NSCTL_ERROR_FD_REFUSED "io.nsctl.FileDescriptorRefused"
+#define NSCTL_ERROR_IDENTITY_NOT_MAPPED "io.nsctl.IdentityNotMapped"
 
 /* Client exit statuses for its own and the daemon's errors. */
 #define NSCTL_EXIT_ERROR 125
