@@ -180,7 +180,14 @@ void method_describe_target(struct conn *c, const struct proto_call *call,
 	}
 	dc->filter.m = c->m;
 	access_caller(c, &dc->filter.caller);
-	r = target_resolve(c->m, dc->req.target, describe_filter, dc, on_resolved, &dc->resolve);
+	/* Deny before look-up (see method-run.c): nothing is asked for a hopeless caller. */
+	if (!access_could_permit(c->m, &dc->filter.caller, dc->req.target, 0, NULL, true)) {
+		answer_invisible(dc);
+		describe_call_free(dc);
+		return;
+	}
+	r = target_resolve_as(c->m, c->cred.uid, dc->req.target, describe_filter, dc, on_resolved,
+			      &dc->resolve);
 	if (r < 0) {
 		method_error_system(c, "resolve-target", r);
 		describe_call_free(dc);

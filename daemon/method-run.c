@@ -569,7 +569,19 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 	}
 	rc->filter.m = m;
 	access_caller(c, &rc->filter.caller);
-	r = target_resolve(m, rc->req.target, run_filter, rc, on_resolved, &rc->resolve);
+	/*
+	 * Deny before look-up: when no rule could permit this request, whatever the name
+	 * turns out to be, nothing is asked of anyone (no engine, bus, /proc or /run/netns):
+	 * the policy's answer for what the name would mean, PermissionDenied, audited, the
+	 * same work whether or not the target exists.
+	 */
+	if (!access_could_permit(m, &rc->filter.caller, rc->req.target, rc->req.ns_mask,
+				 rc->req.argv, false)) {
+		answer_not_found(c, rc);
+		goto fail;
+	}
+	r = target_resolve_as(m, c->cred.uid, rc->req.target, run_filter, rc, on_resolved,
+			      &rc->resolve);
 	if (r < 0) {
 		method_error_system(c, "resolve-target", r);
 		goto fail;

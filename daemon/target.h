@@ -181,6 +181,14 @@ int target_resolve(struct manager *m, const char *name, target_filter_fn filter,
 		   void *userdata, target_resolve_fn cb, struct target_op **ret);
 
 /*
+ * target_resolve() on behalf of the caller uid: the name cache is partitioned by uid, so
+ * that what one caller looked up is never served (faster) to another, who could time it
+ * (identity branch; docs/security.md).
+ */
+int target_resolve_as(struct manager *m, uid_t uid, const char *name, target_filter_fn filter,
+		      void *userdata, target_resolve_fn cb, struct target_op **ret);
+
+/*
  * The canonical and bare names that name could mean, whether or not anything exists:
  * "docker:web" is itself; "web" is KIND:web for each enabled backend that takes it. Calls
  * fn for each until it returns true; returns whether one did.
