@@ -12,7 +12,7 @@ require_tools ip runuser useradd flock systemd-socket-activate timeout unshare
 require_binaries "$NSCTLD" "$NSCTL"
 [ -x "$PYTHON" ] || tap_skip_all "python3 is not installed"
 
-tap_plan 22
+tap_plan 24
 setup_tmpdir
 setup_users || exit 1
 
@@ -49,11 +49,23 @@ userns_target "$INNER $ALICE_UID 1\n" "$INNER $ALICE_GID 1\n$INNER_OPS $OPS_GID 
 	exit 1
 T3=$UPID
 
+# A container-like target: its own user, pid, mount and uts namespaces, one shifted map.
+unshare --user --pid --mount --uts --fork --kill-child sh -c 'exec sleep 1000' &
+T4U=$!
+defer kill_wait "$T4U"
+T4=
+wait_until 10 eval 'T4=$(find_descendant "$T4U" sleep)' || T4=
+if [ -n "$T4" ]; then
+	/usr/bin/printf "0 100000 1000\n$INNER $ALICE_UID 1\n" >"/proc/$T4/uid_map"
+	/usr/bin/printf "0 100000 1000\n$INNER $ALICE_GID 1\n" >"/proc/$T4/gid_map"
+fi
+
 SOCK=$TESTDIR/io.nsctl
 LOG=$TESTDIR/nsctld.log
 POLICY=$TESTDIR/policy
 write_policy "$POLICY" \
 	"permit $ALICE on pid:$T1,pid:$T2,pid:$T3 ns user,uts" \
+	"permit $ALICE on pid:${T4:-0} ns user,pid,mnt,uts" \
 	"permit $BOB on pid:$T1 ns user,uts" \
 	"permit $BOB as $ALICE on pid:$T2 ns user cmd /bin/sleep"
 daemon_start "$SOCK" "$LOG" --policy "$POLICY" --idle-timeout 0 ||
@@ -97,6 +109,13 @@ check "a mapped supplementary group is there, as its id inside" \
 out=$(nsctl_as "$ALICE" run "pid:$T3" -U -- id -G 2>&1)
 check "setgroups denied in the target: no supplementary group at all" \
 	expect_eq "$out" "$INNER"
+
+# --- every namespace of a container-like target at once ----------------------------------
+out=$(nsctl_as "$ALICE" run "pid:$T4" -U -p -m -u -- sh -c 'id -u; echo $$; readlink /proc/self/ns/mnt' 2>&1)
+check "-U -p -m -u at once: uid $INNER inside, pid 2 in the target's pid namespace" \
+	expect_eq "$(sed -n 1,2p <<<"$out" | tr '\n' ' ')" "$INNER 2 "
+check "... in the target's mount namespace" \
+	expect_eq "$(sed -n 3p <<<"$out")" "$(readlink "/proc/$T4/ns/mnt")"
 
 # --- unmapped: refused before anything runs ---------------------------------------------
 before=$(children "$D" | wc -l)
