@@ -102,21 +102,14 @@ struct could_permit {
 	char *const *argv;
 	bool any_command;
 	bool well_formed;          /* some reading had a backend and its syntax */
+	uint32_t kinds;            /* of the readings that could be permitted */
 };
 
-static bool reading_could_permit(const char *canonical, const char *bare, void *userdata)
+static bool reading_could_permit_one(struct could_permit *cp, const struct target_backend *b,
+				     const char *canonical, const char *bare)
 {
-	struct could_permit *cp = userdata;
 	const struct policy *p = cp->m->policy;
-	const char *colon = strchr(canonical, ':');
-	const struct target_backend *b;
-	struct target *t = NULL;
 
-	b = colon ? target_backend_of_prefix(canonical, (size_t)(colon - canonical)) : NULL;
-	if (!b || target_parse(canonical, &t) < 0)
-		return false;
-	target_free(t);
-	cp->well_formed = true;
 	if (b->open) {
 		/* The name as written is the canonical name: the policy's own answer. */
 		struct policy_request req = {
@@ -134,17 +127,37 @@ static bool reading_could_permit(const char *canonical, const char *bare, void *
 	return false;
 }
 
+/* Each reading in turn (never stops early): which kinds could be permitted. */
+static bool reading_could_permit(const char *canonical, const char *bare, void *userdata)
+{
+	struct could_permit *cp = userdata;
+	const char *colon = strchr(canonical, ':');
+	const struct target_backend *b;
+	struct target *t = NULL;
+
+	b = colon ? target_backend_of_prefix(canonical, (size_t)(colon - canonical)) : NULL;
+	if (!b || target_parse(canonical, &t) < 0)
+		return false;
+	target_free(t);
+	cp->well_formed = true;
+	if (reading_could_permit_one(cp, b, canonical, bare))
+		cp->kinds |= TARGET_KIND_BIT(b->kind);
+	return false;
+}
+
 bool access_could_permit(const struct manager *m, const struct policy_caller *caller,
-			 const char *name, uint32_t ns_mask, char *const *argv, bool any_command)
+			 const char *name, uint32_t ns_mask, char *const *argv, bool any_command,
+			 uint32_t *ret_kinds)
 {
 	struct could_permit cp = {
 		.m = m, .caller = caller, .ns_mask = ns_mask, .argv = argv,
 		.any_command = any_command,
 	};
 
-	if (target_readings(m, name, reading_could_permit, &cp))
-		return true;
-	return !cp.well_formed;
+	(void)target_readings(m, name, reading_could_permit, &cp);
+	if (ret_kinds)
+		*ret_kinds = cp.well_formed ? cp.kinds : TARGET_KINDS_ALL;
+	return cp.kinds != 0 || !cp.well_formed;
 }
 
 bool access_could_see_any(const struct policy *p, const struct policy_caller *caller)

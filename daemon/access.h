@@ -49,9 +49,12 @@ bool access_filter_visible(const char *canonical, const char *bare, void *userda
  * namespaces and has a target glob that could match a name of that kind. false: no rule
  * could permit it, answer PermissionDenied without looking anything up. A name that has
  * no well-formed reading at all gives true: it is refused without any look-up anyway.
+ * *ret_kinds (if not NULL): the TARGET_KIND_BIT()s of the readings that could be
+ * permitted, the only backends worth asking for a bare name (all for a malformed name).
  */
 bool access_could_permit(const struct manager *m, const struct policy_caller *caller,
-			 const char *name, uint32_t ns_mask, char *const *argv, bool any_command);
+			 const char *name, uint32_t ns_mask, char *const *argv, bool any_command,
+			 uint32_t *ret_kinds);
 
 /* Could the caller see any target at all: does any permit rule apply to the caller? */
 bool access_could_see_any(const struct policy *p, const struct policy_caller *caller);

@@ -508,6 +508,7 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 	struct manager *m = c->m;
 	struct run_call *rc = NULL;
 	const char *bad = NULL, *reason = NULL;
+	uint32_t kinds;
 	int idx[3], r;
 
 	if (m->stopping) {
@@ -576,11 +577,11 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 	 * same work whether or not the target exists.
 	 */
 	if (!access_could_permit(m, &rc->filter.caller, rc->req.target, rc->req.ns_mask,
-				 rc->req.argv, false)) {
+				 rc->req.argv, false, &kinds)) {
 		answer_not_found(c, rc);
 		goto fail;
 	}
-	r = target_resolve_as(m, c->cred.uid, rc->req.target, run_filter, rc, on_resolved,
+	r = target_resolve_as(m, c->cred.uid, kinds, rc->req.target, run_filter, rc, on_resolved,
 			      &rc->resolve);
 	if (r < 0) {
 		method_error_system(c, "resolve-target", r);

@@ -231,11 +231,12 @@ static bool syntax_ok(const struct target_backend *b, const char *rest)
 int target_resolve(struct manager *m, const char *name, target_filter_fn filter,
 		   void *userdata, target_resolve_fn cb, struct target_op **ret)
 {
-	return target_resolve_as(m, (uid_t)-1, name, filter, userdata, cb, ret);
+	return target_resolve_as(m, (uid_t)-1, TARGET_KINDS_ALL, name, filter, userdata, cb, ret);
 }
 
-int target_resolve_as(struct manager *m, uid_t uid, const char *name, target_filter_fn filter,
-		      void *userdata, target_resolve_fn cb, struct target_op **ret)
+int target_resolve_as(struct manager *m, uid_t uid, uint32_t kinds, const char *name,
+		      target_filter_fn filter, void *userdata, target_resolve_fn cb,
+		      struct target_op **ret)
 {
 	const char *colon = strchr(name, ':');
 	struct resolve *res;
@@ -275,7 +276,7 @@ int target_resolve_as(struct manager *m, uid_t uid, const char *name, target_fil
 			struct query *q = &res->queries[res->n_queries];
 
 			if (!b->bare_names || !(m->settings.backends & TARGET_KIND_BIT(k)) ||
-			    !syntax_ok(b, name))
+			    !(kinds & TARGET_KIND_BIT(k)) || !syntax_ok(b, name))
 				continue;
 			*q = (struct query){ .res = res, .b = b };
 			res->n_queries++;

@@ -183,10 +183,12 @@ int target_resolve(struct manager *m, const char *name, target_filter_fn filter,
 /*
  * target_resolve() on behalf of the caller uid: the name cache is partitioned by uid, so
  * that what one caller looked up is never served (faster) to another, who could time it
- * (identity branch; docs/security.md).
+ * (identity branch; docs/security.md). A bare name asks only the backends of kinds (a
+ * mask of TARGET_KIND_BIT()s: those whose targets the caller could be permitted).
  */
-int target_resolve_as(struct manager *m, uid_t uid, const char *name, target_filter_fn filter,
-		      void *userdata, target_resolve_fn cb, struct target_op **ret);
+int target_resolve_as(struct manager *m, uid_t uid, uint32_t kinds, const char *name,
+		      target_filter_fn filter, void *userdata, target_resolve_fn cb,
+		      struct target_op **ret);
 
 /*
  * The canonical and bare names that name could mean, whether or not anything exists:

@@ -13,7 +13,7 @@ require_tools ip runuser useradd flock systemd-socket-activate timeout unshare s
 require_binaries "$NSCTLD" "$NSCTL"
 [ -x "$PYTHON" ] || tap_skip_all "python3 is not installed"
 
-tap_plan 29
+tap_plan 32
 setup_tmpdir
 setup_users || exit 1
 target_start || exit 1
@@ -187,4 +187,30 @@ out=$(nsctl_as root run docker:web --uts -- hostname 2>&1)
 check "root again: his own entry serves him" expect_eq "$(engine_count)" "$n1"
 
 check_daemon_stops "$D" "$LOG"
+
+# --- a bare name asks only the backends of kinds the caller could be permitted -------------
+# podman's socket accepts and never answers: asked, it would fail the bare name after the
+# backend timeout with BackendUnavailable. Alice has no rule that could name a podman target.
+HANG=$TESTDIR/hang.sock
+"$PYTHON" - "$HANG" <<'EOF' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(64)
+held = []
+while True:
+    held.append(s.accept()[0])
+EOF
+defer kill_wait $!
+wait_until 10 test -S "$HANG"
+SOCK=$TESTDIR/io.nsctl.2
+LOG2=$TESTDIR/nsctld.2.log
+daemon_start "$SOCK" "$LOG2" --policy "$POLICY" --idle-timeout 0 \
+	--backends pid,netns,docker,podman --docker-socket "$ENGINE" --podman-socket "$HANG" \
+	--backend-timeout 3 || diag "the second nsctld does not start"
+D2=$DAEMON_PID
+out=$(nsctl_as "$ALICE" run web --uts -- hostname 2>&1)
+check "alice, bare web: docker's answer, podman (no rule of hers could name it) not asked" \
+	expect_eq "$out" "$TARGET_HOSTNAME"
+check_daemon_stops "$D2" "$LOG2"
 tap_done
