@@ -12,7 +12,7 @@ require_tools ip runuser useradd flock systemd-socket-activate timeout unshare
 require_binaries "$NSCTLD" "$NSCTL"
 [ -x "$PYTHON" ] || tap_skip_all "python3 is not installed"
 
-tap_plan 24
+tap_plan 25
 setup_tmpdir
 setup_users || exit 1
 
@@ -71,6 +71,7 @@ write_policy "$POLICY" \
 daemon_start "$SOCK" "$LOG" --policy "$POLICY" --idle-timeout 0 ||
 	diag "nsctld does not start; the checks below will fail"
 D=$DAEMON_PID
+FDS0=$(fd_count "$D")
 
 # --- joined: the ids inside, the host uid from outside ---------------------------------
 OUT=$TESTDIR/out
@@ -148,5 +149,8 @@ check "as alice: bob's command runs as alice's host uid, seen from outside" \
 kill "$CMD" 2>/dev/null
 wait "$client" 2>/dev/null
 
+wait_until 10 test -z "$(children "$D")"
+check "no fd of the daemon left behind (the user namespaces' fds closed)" \
+	expect_eq "$(fd_count "$D")" "$FDS0"
 check_daemon_stops "$D" "$LOG"
 tap_done
