@@ -9,11 +9,11 @@
  * AUDIT_LIMIT_PER_SEC), and what the bucket holds back is counted, never forgotten: a
  * summary record ("412 denials of uid 1003 suppressed in 10 s") is written once
  * AUDIT_LIMIT_WINDOW_USEC has passed since the first denial it counts (with that uid's
- * next denial, or any other record, whichever comes first), and at exit. Permits and session records
- * never come here. The table holds AUDIT_LIMIT_UIDS uids; when a new one needs a place,
- * the least recently refilled one without a pending count goes (a full bucket is what a
- * new entry starts with anyway); if every entry has a pending count, that count is
- * written as a summary first (audit.c asks audit_limit_due() with force then).
+ * next denial, or any other record, whichever comes first), and at exit. Permits and
+ * session records never come here. The table holds AUDIT_LIMIT_UIDS uids; when a new one
+ * needs a place, the least recently refilled one without a pending count goes (a full
+ * bucket is what a new entry starts with anyway); if every entry has a pending count, one
+ * of them is handed back as a summary to write first, and its place is taken.
  */
 
 #include <errno.h>
