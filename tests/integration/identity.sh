@@ -27,8 +27,8 @@ userns_target()
 	unshare --user sleep 1000 &
 	p=$!
 	defer kill_wait "$p"
-	wait_until 10 test "$(readlink /proc/$p/ns/user)" != "$(readlink /proc/self/ns/user)" ||
-		return 1
+	_own_userns() { [ "$(readlink "/proc/$1/ns/user")" != "$(readlink /proc/self/ns/user)" ]; }
+	wait_until 10 _own_userns "$p" || { diag "no user namespace of its own: $p"; return 1; }
 	[ -n "${3:-}" ] && echo "$3" >"/proc/$p/setgroups"
 	/usr/bin/printf "%b" "$1" >"/proc/$p/uid_map" || return 1
 	/usr/bin/printf "%b" "$2" >"/proc/$p/gid_map" || return 1
@@ -42,11 +42,11 @@ T1=$UPID
 USERNS1=$(stat -L -c %i "/proc/$T1/ns/user")
 # The same, plus nsctl-ops (alice's supplementary group) mapped to 6000.
 userns_target "$INNER $ALICE_UID 1\n" "$INNER $ALICE_GID 1\n$INNER_OPS $OPS_GID 1\n" ||
-	exit 1
+	{ diag "cannot make a user namespace"; exit 1; }
 T2=$UPID
 # setgroups denied: the groups cannot be set there, so none are.
 userns_target "$INNER $ALICE_UID 1\n" "$INNER $ALICE_GID 1\n$INNER_OPS $OPS_GID 1\n" deny ||
-	exit 1
+	{ diag "cannot make a user namespace"; exit 1; }
 T3=$UPID
 
 # A container-like target: its own user, pid, mount and uts namespaces, one shifted map.
