@@ -408,6 +408,7 @@ static int make_spec_and_fork(struct session *s, struct session_params *p, int w
 		.target_nsfd = t->nsfd,
 		.clone_flags = ns_mask_to_clone_flags(join & ~userns),
 		.join_pid = join & NS_BIT(NS_PID),
+		.join_userns = p->inner != NULL,
 		.target_usernsfd = p->inner ? p->inner->usernsfd : -EBADF,
 		.uid = p->inner ? p->inner->uid : p->grant ? p->grant->uid : s->caller.uid,
 		.gid = p->inner ? p->inner->gid : p->grant ? p->grant->gid : s->caller.gid,

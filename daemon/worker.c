@@ -350,7 +350,7 @@ static int drop_privileges(const struct worker_spec *spec)
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
 		return -errno;
 	/* In a user namespace, no groups to set: they were emptied before the join. */
-	if (!(spec->target_usernsfd >= 0 && spec->n_groups == 0) &&
+	if (!(spec->join_userns && spec->n_groups == 0) &&
 	    setgroups(spec->n_groups, spec->groups) < 0)
 		return -errno;
 	if (setresgid(spec->gid, spec->gid, spec->gid) < 0)
@@ -587,7 +587,7 @@ _Noreturn void worker_run(const struct worker_spec *spec)
 		keep[n_keep++] = spec->target_pidfd;
 	if (spec->target_nsfd >= 0)
 		keep[n_keep++] = spec->target_nsfd;
-	if (spec->target_usernsfd >= 0)
+	if (spec->join_userns)
 		keep[n_keep++] = spec->target_usernsfd;
 	r = close_all_but(keep, n_keep);
 	if (r < 0)
@@ -595,18 +595,18 @@ _Noreturn void worker_run(const struct worker_spec *spec)
 	if (setsid() < 0)
 		fail(spec, WORKER_STAGE_SETUP, errno, -1);
 
-	if (spec->target_usernsfd >= 0 && setgroups(0, NULL) < 0)
+	if (spec->join_userns && setgroups(0, NULL) < 0)
 		fail(spec, WORKER_STAGE_CREDS, errno, -1);
 	r = join_namespaces(spec, &ns);
 	if (r < 0)
 		fail(spec, WORKER_STAGE_JOIN, -r, ns);
-	if (spec->target_usernsfd >= 0 && setns(spec->target_usernsfd, CLONE_NEWUSER) < 0)
+	if (spec->join_userns && setns(spec->target_usernsfd, CLONE_NEWUSER) < 0)
 		fail(spec, WORKER_STAGE_JOIN, errno, NS_USER);
 	if (spec->target_pidfd >= 0)
 		close(spec->target_pidfd);
 	if (spec->target_nsfd >= 0)
 		close(spec->target_nsfd);
-	if (spec->target_usernsfd >= 0)
+	if (spec->join_userns)
 		close(spec->target_usernsfd);
 
 	if (spec->join_pid) {

@@ -45,10 +45,11 @@ struct worker_spec {
 	int clone_flags;        /* CLONE_NEW* to join */
 	bool join_pid;          /* a pid namespace is joined: fork again */
 	/*
-	 * The target's user namespace (identity branch): joined last, through this fd, which
-	 * is the namespace whose maps gave uid, gid and groups; -1: none (clone_flags never
-	 * holds CLONE_NEWUSER then).
+	 * The target's user namespace (identity branch): when join_userns, joined last through
+	 * target_usernsfd, the namespace whose maps gave uid, gid and groups (clone_flags
+	 * never holds CLONE_NEWUSER then). A zeroed spec joins none.
 	 */
+	bool join_userns;
 	int target_usernsfd;
 	uid_t uid;              /* as the joined user namespace sees them (daemon/idmap.c) */
 	gid_t gid;
