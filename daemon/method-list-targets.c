@@ -114,6 +114,7 @@ void method_list_targets(struct conn *c, const struct proto_call *call,
 {
 	struct list_call *lc;
 	const char *bad = NULL;
+	uint32_t kinds = 0;
 	int r;
 
 	if (empty_request_from_json(call->parameters, &bad) < 0) {
@@ -125,14 +126,19 @@ void method_list_targets(struct conn *c, const struct proto_call *call,
 		return;
 	}
 	/*
-	 * Deny before look-up (identity branch): a caller no rule permits anything sees an
-	 * empty listing, and no backend is asked for it.
+	 * Deny before look-up (identity branch): only the backends of kinds some rule could
+	 * let the caller see are asked; a caller no rule permits anything sees an empty
+	 * listing, and no backend is asked for it.
 	 */
 	{
 		struct policy_caller caller;
 
 		access_caller(c, &caller);
-		if (!access_could_see_any(c->m->policy, &caller)) {
+		for (int k = 0; k < _TARGET_KIND_COUNT; k++)
+			if (access_could_see_kind(c->m->policy, &caller,
+						  target_backend_of_kind((enum target_kind)k)->prefix))
+				kinds |= TARGET_KIND_BIT(k);
+		if (kinds == 0) {
 			struct json_object *p = reply_new(NULL, NULL, 0, NULL, 0);
 
 			if (p)
@@ -149,7 +155,7 @@ void method_list_targets(struct conn *c, const struct proto_call *call,
 		lc->c = c;
 		lc->filter.m = c->m;
 		access_caller(c, &lc->filter.caller);
-		r = target_list(c->m, list_filter, lc, on_listed, &lc->listing);
+		r = target_list_kinds(c->m, kinds, list_filter, lc, on_listed, &lc->listing);
 	}
 	if (r < 0) {
 		free(lc);

@@ -425,6 +425,12 @@ static void list_query_done(int r, struct target_entry *entries, size_t n, const
 int target_list(struct manager *m, target_filter_fn filter, void *userdata,
 		target_list_all_fn cb, struct target_op **ret)
 {
+	return target_list_kinds(m, TARGET_KINDS_ALL, filter, userdata, cb, ret);
+}
+
+int target_list_kinds(struct manager *m, uint32_t kinds, target_filter_fn filter,
+		      void *userdata, target_list_all_fn cb, struct target_op **ret)
+{
 	struct listing *l = calloc(1, sizeof(*l));
 	int r = 0;
 
@@ -444,7 +450,8 @@ int target_list(struct manager *m, target_filter_fn filter, void *userdata,
 		const struct target_backend *b = backend_of(k);
 		struct list_query *q = &l->queries[l->n_queries];
 
-		if (!(m->settings.backends & TARGET_KIND_BIT(k)) || (!b->list && !b->list_now))
+		if (!(m->settings.backends & TARGET_KIND_BIT(k)) || !(kinds & TARGET_KIND_BIT(k)) ||
+		    (!b->list && !b->list_now))
 			continue;
 		*q = (struct list_query){ .l = l, .b = b };
 		l->n_queries++;

@@ -210,6 +210,10 @@ typedef void (*target_list_all_fn)(struct target_entry *entries, size_t n,
 int target_list(struct manager *m, target_filter_fn filter, void *userdata,
 		target_list_all_fn cb, struct target_op **ret);
 
+/* target_list() of the backends of kinds only (TARGET_KIND_BIT()s; identity branch). */
+int target_list_kinds(struct manager *m, uint32_t kinds, target_filter_fn filter,
+		      void *userdata, target_list_all_fn cb, struct target_op **ret);
+
 /*
  * target-list.c: a backend's listing in progress, for backends that list their targets in
  * one request and then need one more per target for its pid (containers, machines, units).

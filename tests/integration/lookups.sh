@@ -13,7 +13,7 @@ require_tools ip runuser useradd flock systemd-socket-activate timeout unshare s
 require_binaries "$NSCTLD" "$NSCTL"
 [ -x "$PYTHON" ] || tap_skip_all "python3 is not installed"
 
-tap_plan 32
+tap_plan 35
 setup_tmpdir
 setup_users || exit 1
 target_start || exit 1
@@ -160,6 +160,19 @@ check "strace: no pidfd_open, no /proc/$TARGET_PID, no /proc/999999999" \
 check "strace: no /run/netns access" expect_no_match "$(cat "$STRACE")" '/run/netns'
 recs=$(audit_records "$LOG" NSCTL_EVENT=decision NSCTL_CALLER_UID="$BOB_UID" NSCTL_DECISION=deny)
 check "each of bob's Runs is audited as a denial (8)" expect_eq "$(grep -c . <<<"$recs")" 8
+
+# bob's only rule names a netns: listing asks the netns backend, not the engine.
+n0=$(engine_count)
+l_bob=$(as_user "$BOB" "$PYTHON" "$TESTDIR/varlink.py" "$SOCK" \
+	'{"method":"io.nsctl.ListTargets","parameters":{}}')
+check "bob: ListTargets answers (no target of his exists)" \
+	expect_eq "$(json_get parameters <<<"$l_bob")" '{"targets":[],"unavailable":[]}'
+check "bob: ListTargets did not ask the engine (no rule of his could name a container)" \
+	expect_eq "$(engine_count)" "$n0"
+l_alice=$(as_user "$ALICE" "$PYTHON" "$TESTDIR/varlink.py" "$SOCK" \
+	'{"method":"io.nsctl.ListTargets","parameters":{}}')
+check "alice: ListTargets asks the engine and lists docker:web" \
+	expect_match "$(json_get parameters.targets <<<"$l_alice")" '"target":"docker:web"'
 
 # --- resolve-then-decide stays for a caller a rule might permit ---------------------------
 # An ID prefix may turn out to be docker:web: only the engine can tell, so it is asked.
