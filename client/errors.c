@@ -62,6 +62,8 @@ struct error_params {
 	char *message;
 	int64_t errno_value;
 	int64_t session;
+	char *kind;     /* IdentityNotMapped: "uid" or "gid" */
+	int64_t id;
 };
 
 static void error_params_done(struct error_params *p)
@@ -82,6 +84,7 @@ static void error_params_done(struct error_params *p)
 	free(p->name);
 	free(p->rule);
 	free(p->message);
+	free(p->kind);
 }
 
 /* strerror() for an errno that came over the wire (any int64). */
@@ -135,6 +138,10 @@ static const struct proto_field fields_message[] = { F_STR("message", message), 
 static const struct proto_field fields_rule[] = { F_STR("rule", rule), {} };
 static const struct proto_field fields_fd_refused[] = {
 	F_STR("parameter", parameter), F_STR("reason", reason), {}
+};
+static const struct proto_field fields_identity[] = {
+	F_STR("target", target), F_STR("kind", kind), F("id", proto_field_int64, id),
+	F_STR("namespace", namespace), {}
 };
 
 /* asprintf() that sets *ret only on success; 0 or -ENOMEM. */
@@ -322,6 +329,13 @@ static int fmt_fd_refused(const struct error_params *p, char **ret)
 	return format_alloc(ret, "nsctld refused your %s: %s", p->parameter, p->reason);
 }
 
+static int fmt_identity(const struct error_params *p, char **ret)
+{
+	return format_alloc(ret, "%s: your %s %lld is not mapped in the target's user namespace "
+			    "%s: the command cannot run as you there (leave out -U)",
+			    p->target, p->kind, (long long)p->id, p->namespace);
+}
+
 static int fmt_expected_more(const struct error_params *p, char **ret)
 {
 	return format_alloc(ret, "nsctld expected a call with \"more\"");
@@ -387,6 +401,7 @@ static const struct error_desc {
 	{ NSCTL_ERROR_PROTOCOL, fields_reason, fmt_protocol, EXIT_ERR, false },
 	{ NSCTL_ERROR_SHUTTING_DOWN, fields_none, fmt_shutting_down, EXIT_ERR, false },
 	{ NSCTL_ERROR_FD_REFUSED, fields_fd_refused, fmt_fd_refused, EXIT_ERR, false },
+	{ NSCTL_ERROR_IDENTITY_NOT_MAPPED, fields_identity, fmt_identity, EXIT_ERR, false },
 	{ VARLINK_ERROR_INTERFACE_NOT_FOUND, fields_interface, fmt_interface, EXIT_ERR, false },
 	{ VARLINK_ERROR_METHOD_NOT_FOUND, fields_method, fmt_method, EXIT_ERR, false },
 	{ VARLINK_ERROR_METHOD_NOT_IMPLEMENTED, fields_method, fmt_method_impl, EXIT_ERR, false },

@@ -12,9 +12,12 @@
  * visible; one that denies some commands takes nothing away.
  */
 
+#include <string.h>
+
 #include "daemon/access.h"
 #include "daemon/conn.h"
 #include "daemon/manager.h"
+#include "daemon/target.h"
 #include "protocol/nsctl-protocol.h"
 
 void access_caller(const struct conn *c, struct policy_caller *ret)
@@ -55,4 +58,121 @@ bool access_filter_visible(const char *canonical, const char *bare, void *userda
 	const struct access_filter *f = userdata;
 
 	return access_visible(f->m->policy, &f->caller, canonical, bare);
+}
+
+/*
+ * Could a glob of a rule's target list match some name of the backend with this prefix?
+ * A glob matches the canonical or the bare name. One without ':' may match a bare name
+ * (and "*" a canonical one); one with ':' matches canonical names only, of the kind
+ * before its first ':' unless glob characters make that part match others too.
+ */
+static bool glob_could_match_kind(const char *glob, const char *prefix)
+{
+	const char *colon = strchr(glob, ':');
+	size_t len;
+
+	if (!colon)
+		return true;
+	len = (size_t)(colon - glob);
+	if (strcspn(glob, "*?[\\") < len)
+		return true;
+	return len == strlen(prefix) && strncmp(glob, prefix, len) == 0;
+}
+
+/* A permit rule for the caller that covers ns_mask (0: any) and could name kind prefix. */
+static bool rule_could_permit(const struct policy_rule *rule, const struct policy_caller *caller,
+			      uint32_t ns_mask, const char *prefix)
+{
+	if (rule->action != POLICY_PERMIT || !policy_rule_applies_to(rule, caller))
+		return false;
+	if (ns_mask && rule->ns_mask && (ns_mask & ~rule->ns_mask))
+		return false;
+	if (!rule->targets || !prefix)
+		return true;
+	for (char **g = rule->targets; *g; g++)
+		if (glob_could_match_kind(*g, prefix))
+			return true;
+	return false;
+}
+
+struct could_permit {
+	const struct manager *m;
+	const struct policy_caller *caller;
+	uint32_t ns_mask;
+	char *const *argv;
+	bool any_command;
+	bool well_formed;          /* some reading had a backend and its syntax */
+	uint32_t kinds;            /* of the readings that could be permitted */
+};
+
+static bool reading_could_permit_one(struct could_permit *cp, const struct target_backend *b,
+				     const char *canonical, const char *bare)
+{
+	const struct policy *p = cp->m->policy;
+
+	if (b->open) {
+		/* The name as written is the canonical name: the policy's own answer. */
+		struct policy_request req = {
+			.target = canonical, .bare_name = bare, .ns_mask = cp->ns_mask,
+			.argv = cp->argv, .any_command = cp->any_command,
+		};
+
+		if (cp->ns_mask == 0)
+			return access_visible(p, cp->caller, canonical, bare);
+		return policy_check(p, cp->caller, &req, NULL) == POLICY_PERMIT;
+	}
+	for (size_t i = 0; p && i < p->n_rules; i++)
+		if (rule_could_permit(&p->rules[i], cp->caller, cp->ns_mask, b->prefix))
+			return true;
+	return false;
+}
+
+/* Each reading in turn (never stops early): which kinds could be permitted. */
+static bool reading_could_permit(const char *canonical, const char *bare, void *userdata)
+{
+	struct could_permit *cp = userdata;
+	const char *colon = strchr(canonical, ':');
+	const struct target_backend *b;
+	struct target *t = NULL;
+
+	b = colon ? target_backend_of_prefix(canonical, (size_t)(colon - canonical)) : NULL;
+	if (!b || target_parse(canonical, &t) < 0)
+		return false;
+	target_free(t);
+	cp->well_formed = true;
+	if (reading_could_permit_one(cp, b, canonical, bare))
+		cp->kinds |= TARGET_KIND_BIT(b->kind);
+	return false;
+}
+
+bool access_could_permit(const struct manager *m, const struct policy_caller *caller,
+			 const char *name, uint32_t ns_mask, char *const *argv, bool any_command,
+			 uint32_t *ret_kinds)
+{
+	struct could_permit cp = {
+		.m = m, .caller = caller, .ns_mask = ns_mask, .argv = argv,
+		.any_command = any_command,
+	};
+
+	(void)target_readings(m, name, reading_could_permit, &cp);
+	if (ret_kinds)
+		*ret_kinds = cp.well_formed ? cp.kinds : TARGET_KINDS_ALL;
+	return cp.kinds != 0 || !cp.well_formed;
+}
+
+bool access_could_see_any(const struct policy *p, const struct policy_caller *caller)
+{
+	for (size_t i = 0; p && i < p->n_rules; i++)
+		if (rule_could_permit(&p->rules[i], caller, 0, NULL))
+			return true;
+	return false;
+}
+
+bool access_could_see_kind(const struct policy *p, const struct policy_caller *caller,
+			   const char *prefix)
+{
+	for (size_t i = 0; p && i < p->n_rules; i++)
+		if (rule_could_permit(&p->rules[i], caller, 0, prefix))
+			return true;
+	return false;
 }

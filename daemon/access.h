@@ -37,3 +37,28 @@ struct access_filter {
 	struct policy_caller caller;
 };
 bool access_filter_visible(const char *canonical, const char *bare, void *userdata);
+
+/*
+ * Deny before look-up (identity branch). Could a request for name, as the caller wrote
+ * it ("docker:web", "web", "pid:42"), in the ns_mask namespaces (0: any of them, for some
+ * command), running argv (when !any_command), be permitted, whatever the name turns out
+ * to be? Decided on the policy alone: nothing is looked up. For kinds whose names are
+ * their canonical names (pid:, netns:: the backend opens them at once) the policy decides
+ * on the name itself; for kinds whose names a service resolves (an ID prefix may turn out
+ * to be docker:web) it asks whether some permit rule for the caller covers the
+ * namespaces and has a target glob that could match a name of that kind. false: no rule
+ * could permit it, answer PermissionDenied without looking anything up. A name that has
+ * no well-formed reading at all gives true: it is refused without any look-up anyway.
+ * *ret_kinds (if not NULL): the TARGET_KIND_BIT()s of the readings that could be
+ * permitted, the only backends worth asking for a bare name (all for a malformed name).
+ */
+bool access_could_permit(const struct manager *m, const struct policy_caller *caller,
+			 const char *name, uint32_t ns_mask, char *const *argv, bool any_command,
+			 uint32_t *ret_kinds);
+
+/* Could the caller see any target at all: does any permit rule apply to the caller? */
+bool access_could_see_any(const struct policy *p, const struct policy_caller *caller);
+
+/* Could the caller see some target of the backend with this prefix ("docker")? */
+bool access_could_see_kind(const struct policy *p, const struct policy_caller *caller,
+			   const char *prefix);

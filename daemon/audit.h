@@ -45,6 +45,10 @@ struct audit_record {
 	const char *ended_by;       /* session-end: "exit", "kill", "timeout", "disconnect", "stop" */
 	bool killed;                /* session-end through Kill: killed_by_uid sent the signal */
 	uid_t killed_by_uid;
+	/* A user namespace was joined: the run-as ids inside it (recorded when they differ). */
+	bool inside_set;
+	uid_t inside_uid;
+	gid_t inside_gid;
 };
 
 void audit_log(const struct audit_record *r);

@@ -159,6 +159,7 @@ void method_describe_target(struct conn *c, const struct proto_call *call,
 {
 	struct describe_call *dc;
 	const char *bad = NULL;
+	uint32_t kinds;
 	int r;
 
 	if (c->m->stopping) {
@@ -180,7 +181,15 @@ void method_describe_target(struct conn *c, const struct proto_call *call,
 	}
 	dc->filter.m = c->m;
 	access_caller(c, &dc->filter.caller);
-	r = target_resolve(c->m, dc->req.target, describe_filter, dc, on_resolved, &dc->resolve);
+	/* Deny before look-up (see method-run.c): nothing is asked for a hopeless caller. */
+	if (!access_could_permit(c->m, &dc->filter.caller, dc->req.target, 0, NULL, true,
+				 &kinds)) {
+		answer_invisible(dc);
+		describe_call_free(dc);
+		return;
+	}
+	r = target_resolve_as(c->m, c->cred.uid, kinds, dc->req.target, describe_filter, dc,
+			      on_resolved, &dc->resolve);
 	if (r < 0) {
 		method_error_system(c, "resolve-target", r);
 		describe_call_free(dc);

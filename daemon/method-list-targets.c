@@ -45,7 +45,8 @@ static bool list_filter(const char *canonical, const char *bare, void *userdata)
 	return access_filter_visible(canonical, bare, &lc->filter);
 }
 
-static struct json_object *reply_new(const struct target_entry *entries, size_t n,
+static struct json_object *reply_new(const struct access_filter *filter,
+				     const struct target_entry *entries, size_t n,
 				     const struct target_problem *problems, size_t n_problems)
 {
 	_cleanup_json_ struct json_object *p = json_object_new_object();
@@ -72,6 +73,10 @@ static struct json_object *reply_new(const struct target_entry *entries, size_t 
 		}
 	}
 	for (size_t i = 0; i < n_problems; i++) {
+		/* A backend the caller could never use: its troubles are none of theirs. */
+		if (filter && !access_could_see_kind(filter->m->policy, &filter->caller,
+						     problems[i].backend))
+			continue;
 		struct backend_problem bp = {
 			.backend = (char *)problems[i].backend,
 			.reason = (char *)problems[i].reason,
@@ -95,7 +100,7 @@ static void on_listed(struct target_entry *entries, size_t n, struct target_prob
 
 	lc->listing = NULL; /* finishing: target-resolve.c frees it */
 	c->pending = NULL;
-	p = reply_new(entries, n, problems, n_problems);
+	p = reply_new(&lc->filter, entries, n, problems, n_problems);
 	if (p) {
 		conn_reply(c, p, false, NULL, 0);
 	} else {
@@ -109,6 +114,7 @@ void method_list_targets(struct conn *c, const struct proto_call *call,
 {
 	struct list_call *lc;
 	const char *bad = NULL;
+	uint32_t kinds = 0;
 	int r;
 
 	if (empty_request_from_json(call->parameters, &bad) < 0) {
@@ -119,6 +125,29 @@ void method_list_targets(struct conn *c, const struct proto_call *call,
 		conn_error(c, NSCTL_ERROR_SHUTTING_DOWN, NULL);
 		return;
 	}
+	/*
+	 * Deny before look-up (identity branch): only the backends of kinds some rule could
+	 * let the caller see are asked; a caller no rule permits anything sees an empty
+	 * listing, and no backend is asked for it.
+	 */
+	{
+		struct policy_caller caller;
+
+		access_caller(c, &caller);
+		for (int k = 0; k < _TARGET_KIND_COUNT; k++)
+			if (access_could_see_kind(c->m->policy, &caller,
+						  target_backend_of_kind((enum target_kind)k)->prefix))
+				kinds |= TARGET_KIND_BIT(k);
+		if (kinds == 0) {
+			struct json_object *p = reply_new(NULL, NULL, 0, NULL, 0);
+
+			if (p)
+				conn_reply(c, p, false, NULL, 0);
+			else
+				method_error_system(c, "list-targets", -ENOMEM);
+			return;
+		}
+	}
 	lc = calloc(1, sizeof(*lc));
 	r = lc ? 0 : -ENOMEM;
 	if (lc) {
@@ -126,7 +155,7 @@ void method_list_targets(struct conn *c, const struct proto_call *call,
 		lc->c = c;
 		lc->filter.m = c->m;
 		access_caller(c, &lc->filter.caller);
-		r = target_list(c->m, list_filter, lc, on_listed, &lc->listing);
+		r = target_list_kinds(c->m, kinds, list_filter, lc, on_listed, &lc->listing);
 	}
 	if (r < 0) {
 		free(lc);

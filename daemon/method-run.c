@@ -38,6 +38,7 @@
 #include "daemon/dispatch.h"
 #include "daemon/environment.h"
 #include "daemon/fd-rules.h"
+#include "daemon/idmap.h"
 #include "daemon/manager.h"
 #include "daemon/policy.h"
 #include "daemon/session.h"
@@ -103,6 +104,45 @@ static void error_denied(struct conn *c, const struct decision *d, const char *t
 	conn_error(c, NSCTL_ERROR_PERMISSION_DENIED, p);
 }
 
+/*
+ * The run-as identity inside the target's user namespace, when -U joins one (identity
+ * branch, daemon/idmap.c). error < 0 when it could not be mapped: -EOVERFLOW, an id not
+ * mapped (unmapped says which), -ESRCH the target went away, other -errno.
+ */
+struct run_identity {
+	bool joined;                    /* inner is set */
+	struct idmap_identity inner;
+	struct idmap_unmapped unmapped;
+	int error;
+};
+
+static void run_identity_done(struct run_identity *ri)
+{
+	if (ri->joined)
+		idmap_identity_done(&ri->inner);
+	*ri = (struct run_identity){ 0 };
+}
+
+/* Does the request join a user namespace of t other than nsctld's own? */
+static bool joins_userns(const struct target *t, uint32_t ns_mask)
+{
+	return t && t->pidfd >= 0 &&
+	       (ns_mask & t->available_ns & ~t->shared_ns & NS_BIT(NS_USER));
+}
+
+static void error_identity(struct conn *c, const char *target, const struct run_identity *ri)
+{
+	struct json_object *p = json_object_new_object();
+	char ns[64];
+
+	snprintf(ns, sizeof(ns), "user:[%llu]", (unsigned long long)ri->unmapped.userns_inode);
+	json_object_object_add(p, "target", json_object_new_string(target));
+	json_object_object_add(p, "kind", json_object_new_string(ri->unmapped.kind));
+	json_object_object_add(p, "id", json_object_new_int64(ri->unmapped.id));
+	json_object_object_add(p, "namespace", json_object_new_string(ns));
+	conn_error(c, NSCTL_ERROR_IDENTITY_NOT_MAPPED, p);
+}
+
 static void error_limit(struct conn *c, const char *limit)
 {
 	struct json_object *p = json_object_new_object();
@@ -119,7 +159,8 @@ static void error_limit(struct conn *c, const char *limit)
  * (n_stdio 0 with a terminal).
  */
 static int decide(struct conn *c, const struct run_request *req, const char *canonical,
-		  const char *bare, const int *stdio, size_t n_stdio, struct decision *d)
+		  const char *bare, const int *stdio, size_t n_stdio, const struct target *t,
+		  struct decision *d, struct run_identity *ri)
 {
 	struct policy_caller caller;
 	_cleanup_free_ char *message = NULL;
@@ -143,11 +184,29 @@ static int decide(struct conn *c, const struct run_request *req, const char *can
 		d->action = POLICY_DENY;
 		d->reason = reason_required;
 	}
+	/* The host identity decided on, as the target's user namespace sees it. */
+	if (d->action == POLICY_PERMIT && ri && joins_userns(t, req->ns_mask)) {
+		r = idmap_identity_read(t->pidfd, t->pid, d->grant->uid, d->grant->gid,
+					d->grant->groups, d->grant->n_groups, &ri->inner,
+					&ri->unmapped);
+		ri->joined = r >= 0;
+		ri->error = r < 0 ? r : 0;
+		if (r < 0) {
+			d->action = POLICY_DENY;
+			d->reason = r == -EOVERFLOW ? "the run-as identity is not mapped in the "
+						      "target's user namespace"
+						    : "the target's user namespace could not be read";
+		}
+	}
 	permit = d->action == POLICY_PERMIT;
 	if (permit && (d->grant->options & POLICY_OPT_NOLOG))
 		return 0;
 	if (d->refused_env)
 		r = asprintf(&message, "request denied: variable %s not permitted", d->refused_env);
+	else if (ri && ri->error == -EOVERFLOW)
+		r = asprintf(&message, "request denied: host %s %u is not mapped in user:[%llu]",
+			     ri->unmapped.kind, ri->unmapped.id,
+			     (unsigned long long)ri->unmapped.userns_inode);
 	else if (d->reason)
 		r = asprintf(&message, "request denied: %s", d->reason);
 	if (r < 0)
@@ -162,13 +221,17 @@ static int decide(struct conn *c, const struct run_request *req, const char *can
 		.rule = d->rule,
 		.exit_status = -1,
 		.error = d->refused_env ? NSCTL_ERROR_ENVIRONMENT_NOT_PERMITTED
-		       : d->reason == reason_required ? NSCTL_ERROR_REASON_REQUIRED : NULL,
+		       : d->reason == reason_required ? NSCTL_ERROR_REASON_REQUIRED
+		       : ri && ri->error == -EOVERFLOW ? NSCTL_ERROR_IDENTITY_NOT_MAPPED : NULL,
 		.reason = req->reason,
 		.message = permit ? "request permitted" : message ? message : "request denied",
 		.granted = permit,
 		.run_as_uid = permit ? d->grant->uid : 0,
 		.run_as_gid = permit ? d->grant->gid : 0,
 		.caps = d->caps,
+		.inside_set = permit && ri && ri->joined,
+		.inside_uid = ri && ri->joined ? ri->inner.uid : 0,
+		.inside_gid = ri && ri->joined ? ri->inner.gid : 0,
 	});
 	return 0;
 }
@@ -301,9 +364,10 @@ static bool run_filter(const char *canonical, const char *bare, void *userdata)
 
 /* Decide (audited) for rc on (canonical, bare), with the fds the command would get. */
 static int run_decide(struct run_call *rc, const char *canonical, const char *bare,
-		      struct decision *d)
+		      const struct target *t, struct decision *d, struct run_identity *ri)
 {
-	return decide(rc->c, &rc->req, canonical, bare, rc->stdio, rc->req.tty ? 0 : 3, d);
+	return decide(rc->c, &rc->req, canonical, bare, rc->stdio, rc->req.tty ? 0 : 3, t, d,
+		      ri);
 }
 
 struct reading {
@@ -344,7 +408,7 @@ static void answer_not_found(struct conn *c, struct run_call *rc)
 
 	(void)target_readings(c->m, name, reading_permitted, &rd);
 	r = run_decide(rc, rd.canonical ? rd.canonical : name,
-		       rd.bare ? rd.bare : colon ? colon + 1 : name, &d);
+		       rd.bare ? rd.bare : colon ? colon + 1 : name, NULL, &d, NULL);
 	free(rd.canonical);
 	free(rd.bare);
 	if (r < 0)
@@ -362,6 +426,7 @@ static void run_start(struct conn *c, struct run_call *rc, struct target *t)
 	struct manager *m = c->m;
 	struct session_params sp = { .stdio = { -EBADF, -EBADF, -EBADF } };
 	struct decision d = { .action = POLICY_DENY };
+	struct run_identity ri = { 0 };
 	uint64_t inodes[_NS_COUNT];
 	int cgroup_fds[TARGET_CGROUPS_MAX];
 	size_t n_cgroup_fds = 0;
@@ -369,7 +434,7 @@ static void run_start(struct conn *c, struct run_call *rc, struct target *t)
 	struct session *s;
 	int r;
 
-	r = run_decide(rc, t->canonical, t->bare, &d);
+	r = run_decide(rc, t->canonical, t->bare, t, &d, &ri);
 	if (r < 0) {
 		method_error_system(c, "decide", r);
 		goto out;
@@ -379,6 +444,18 @@ static void run_start(struct conn *c, struct run_call *rc, struct target *t)
 
 		json_object_object_add(p, "rule", json_object_new_string(d.rule));
 		conn_error(c, NSCTL_ERROR_REASON_REQUIRED, p);
+		goto out;
+	}
+	if (ri.error == -EOVERFLOW) {
+		error_identity(c, rc->req.target, &ri);
+		goto out;
+	}
+	if (ri.error == -ESRCH) {
+		error_target(c, NSCTL_ERROR_TARGET_NOT_FOUND, rc->req.target);
+		goto out;
+	}
+	if (ri.error < 0) {
+		method_error_system(c, "read-userns-map", ri.error);
 		goto out;
 	}
 	if (d.action != POLICY_PERMIT) {
@@ -457,6 +534,7 @@ static void run_start(struct conn *c, struct run_call *rc, struct target *t)
 	sp.cgroup_fds = cgroup_fds;
 	sp.n_cgroup_fds = n_cgroup_fds;
 	sp.cgroup_parent = cgroup_parent;
+	sp.inner = ri.joined ? &ri.inner : NULL;
 	r = session_start(m, &sp, &s);
 	if (r < 0) {
 		method_error_system(c, sp.failed ? sp.failed : "fork", r);
@@ -474,6 +552,7 @@ out:
 	free(cgroup_parent);
 	close_many(cgroup_fds, n_cgroup_fds);
 	decision_done(&d);
+	run_identity_done(&ri);
 }
 
 static void on_resolved(struct target_result *res, void *userdata)
@@ -504,6 +583,7 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 	struct manager *m = c->m;
 	struct run_call *rc = NULL;
 	const char *bad = NULL, *reason = NULL;
+	uint32_t kinds;
 	int idx[3], r;
 
 	if (m->stopping) {
@@ -565,7 +645,19 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 	}
 	rc->filter.m = m;
 	access_caller(c, &rc->filter.caller);
-	r = target_resolve(m, rc->req.target, run_filter, rc, on_resolved, &rc->resolve);
+	/*
+	 * Deny before look-up: when no rule could permit this request, whatever the name
+	 * turns out to be, nothing is asked of anyone (no engine, bus, /proc or /run/netns):
+	 * the policy's answer for what the name would mean, PermissionDenied, audited, the
+	 * same work whether or not the target exists.
+	 */
+	if (!access_could_permit(m, &rc->filter.caller, rc->req.target, rc->req.ns_mask,
+				 rc->req.argv, false, &kinds)) {
+		answer_not_found(c, rc);
+		goto fail;
+	}
+	r = target_resolve_as(m, c->cred.uid, kinds, rc->req.target, run_filter, rc, on_resolved,
+			      &rc->resolve);
 	if (r < 0) {
 		method_error_system(c, "resolve-target", r);
 		goto fail;

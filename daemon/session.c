@@ -37,6 +37,7 @@
 
 #include "daemon/cgroup.h"
 #include "daemon/conn.h"
+#include "daemon/idmap.h"
 #include "daemon/manager.h"
 #include "daemon/policy.h"
 #include "daemon/session.h"
@@ -99,6 +100,9 @@ static void audit_session(const struct session *s, const char *event, const char
 		.caps = s->caps,
 		.ns_inodes = s->ns_inodes,
 		.reason = s->reason,
+		.inside_set = s->inside_set,
+		.inside_uid = s->inside_uid,
+		.inside_gid = s->inside_gid,
 	};
 
 	/* nolog silences what the rule permitted, never a failure. */
@@ -443,16 +447,22 @@ static int make_spec_and_fork(struct session *s, struct session_params *p, int w
 {
 	const struct target *t = p->target;
 	uint32_t join = p->ns_mask & ~t->shared_ns;
+	/* A user namespace is joined through the fd its maps were read from (worker.c). */
+	uint32_t userns = p->inner ? NS_BIT(NS_USER) : 0;
 	struct worker_spec spec = {
 		.target_pidfd = t->pidfd,
 		.target_pid = t->pid,
 		.target_nsfd = t->nsfd,
-		.clone_flags = ns_mask_to_clone_flags(join),
+		.clone_flags = ns_mask_to_clone_flags(join & ~userns),
 		.join_pid = join & NS_BIT(NS_PID),
-		.uid = p->grant ? p->grant->uid : s->caller.uid,
-		.gid = p->grant ? p->grant->gid : s->caller.gid,
-		.groups = p->grant ? p->grant->groups : p->conn->groups,
-		.n_groups = p->grant ? p->grant->n_groups : p->conn->n_groups,
+		.join_userns = p->inner != NULL,
+		.target_usernsfd = p->inner ? p->inner->usernsfd : -EBADF,
+		.uid = p->inner ? p->inner->uid : p->grant ? p->grant->uid : s->caller.uid,
+		.gid = p->inner ? p->inner->gid : p->grant ? p->grant->gid : s->caller.gid,
+		.groups = p->inner ? p->inner->groups
+			: p->grant ? p->grant->groups : p->conn->groups,
+		.n_groups = p->inner ? p->inner->n_groups
+			  : p->grant ? p->grant->n_groups : p->conn->n_groups,
 		.stdio = { p->stdio[0], p->stdio[1], p->stdio[2] },
 		.status_fd = worker_status,
 		.argv = s->argv,
@@ -528,6 +538,11 @@ int session_start(struct manager *m, struct session_params *p, struct session **
 		clock_gettime(CLOCK_REALTIME, &rt);
 		s->start_realtime_usec = (uint64_t)rt.tv_sec * 1000000u +
 					 (uint64_t)rt.tv_nsec / 1000u;
+	}
+	if (p->inner) {
+		s->inside_set = true;
+		s->inside_uid = p->inner->uid;
+		s->inside_gid = p->inner->gid;
 	}
 	if (p->ns_inodes)
 		memcpy(s->ns_inodes, p->ns_inodes, sizeof(s->ns_inodes));

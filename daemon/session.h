@@ -16,6 +16,7 @@ struct conn;
 struct target;
 struct policy_grant;
 struct cgroup_session;
+struct idmap_identity;
 
 enum session_state {
 	SESSION_STARTING,  /* worker set up, exec not yet confirmed */
@@ -73,6 +74,9 @@ struct session {
 	char *reason;                /* nsctl run --reason, or NULL */
 	uid_t ended_by_uid;          /* who sent the signal through Kill */
 	bool ended_by_kill;
+	bool inside_set;             /* a user namespace was joined: the run-as ids inside it */
+	uid_t inside_uid;
+	gid_t inside_gid;
 };
 
 struct session_params {
@@ -95,6 +99,9 @@ struct session_params {
 	const char *cgroup_parent;   /* the target's v2 cgroup ("cgroup" option), or NULL */
 	char *reason;                /* taken, may be NULL */
 	const char *failed;          /* set by session_start() on failure: what failed */
+	/* The run-as identity inside the target's user namespace, joined through its
+	 * usernsfd (borrowed); NULL: no user namespace is joined. */
+	const struct idmap_identity *inner;
 };
 
 /* Fork the worker and start watching it. Takes what params says; -errno on failure. */

@@ -27,7 +27,7 @@ struct resolve;
 struct query {
 	struct resolve *res;
 	const struct target_backend *b;
-	char *key;                 /* "docker:web": the cache key */
+	char *key;                 /* "1001/docker:web": the cache key, per caller uid */
 	struct target_op *op;      /* in flight */
 	int r;
 	struct target *t;
@@ -40,6 +40,7 @@ struct resolve {
 	target_filter_fn filter;
 	void *userdata;
 	target_resolve_fn cb;
+	uid_t uid;                 /* the cache partition; (uid_t)-1: the shared one */
 	bool bare;
 	int r_early;               /* malformed name: no queries */
 	struct event *ev_done;
@@ -167,7 +168,8 @@ static int query_start(struct resolve *res, struct query *q, const char *rest)
 	struct target *t;
 	int r;
 
-	if (asprintf(&q->key, "%s:%s", q->b->prefix, rest) < 0) {
+	if (asprintf(&q->key, "%ld/%s:%s", res->uid == (uid_t)-1 ? -1L : (long)res->uid,
+		     q->b->prefix, rest) < 0) {
 		q->key = NULL;
 		return -ENOMEM;
 	}
@@ -229,6 +231,13 @@ static bool syntax_ok(const struct target_backend *b, const char *rest)
 int target_resolve(struct manager *m, const char *name, target_filter_fn filter,
 		   void *userdata, target_resolve_fn cb, struct target_op **ret)
 {
+	return target_resolve_as(m, (uid_t)-1, TARGET_KINDS_ALL, name, filter, userdata, cb, ret);
+}
+
+int target_resolve_as(struct manager *m, uid_t uid, uint32_t kinds, const char *name,
+		      target_filter_fn filter, void *userdata, target_resolve_fn cb,
+		      struct target_op **ret)
+{
 	const char *colon = strchr(name, ':');
 	struct resolve *res;
 	int r = 0;
@@ -241,6 +250,7 @@ int target_resolve(struct manager *m, const char *name, target_filter_fn filter,
 	res->filter = filter;
 	res->userdata = userdata;
 	res->cb = cb;
+	res->uid = uid;
 	res->ev_done = evtimer_new(m->base, on_resolve_done, res);
 	if (!res->ev_done) {
 		resolve_free(res);
@@ -266,7 +276,7 @@ int target_resolve(struct manager *m, const char *name, target_filter_fn filter,
 			struct query *q = &res->queries[res->n_queries];
 
 			if (!b->bare_names || !(m->settings.backends & TARGET_KIND_BIT(k)) ||
-			    !syntax_ok(b, name))
+			    !(kinds & TARGET_KIND_BIT(k)) || !syntax_ok(b, name))
 				continue;
 			*q = (struct query){ .res = res, .b = b };
 			res->n_queries++;
@@ -415,6 +425,12 @@ static void list_query_done(int r, struct target_entry *entries, size_t n, const
 int target_list(struct manager *m, target_filter_fn filter, void *userdata,
 		target_list_all_fn cb, struct target_op **ret)
 {
+	return target_list_kinds(m, TARGET_KINDS_ALL, filter, userdata, cb, ret);
+}
+
+int target_list_kinds(struct manager *m, uint32_t kinds, target_filter_fn filter,
+		      void *userdata, target_list_all_fn cb, struct target_op **ret)
+{
 	struct listing *l = calloc(1, sizeof(*l));
 	int r = 0;
 
@@ -434,7 +450,8 @@ int target_list(struct manager *m, target_filter_fn filter, void *userdata,
 		const struct target_backend *b = backend_of(k);
 		struct list_query *q = &l->queries[l->n_queries];
 
-		if (!(m->settings.backends & TARGET_KIND_BIT(k)) || (!b->list && !b->list_now))
+		if (!(m->settings.backends & TARGET_KIND_BIT(k)) || !(kinds & TARGET_KIND_BIT(k)) ||
+		    (!b->list && !b->list_now))
 			continue;
 		*q = (struct list_query){ .l = l, .b = b };
 		l->n_queries++;

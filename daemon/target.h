@@ -188,6 +188,16 @@ int target_resolve(struct manager *m, const char *name, target_filter_fn filter,
 		   void *userdata, target_resolve_fn cb, struct target_op **ret);
 
 /*
+ * target_resolve() on behalf of the caller uid: the name cache is partitioned by uid, so
+ * that what one caller looked up is never served (faster) to another, who could time it
+ * (identity branch; docs/security.md). A bare name asks only the backends of kinds (a
+ * mask of TARGET_KIND_BIT()s: those whose targets the caller could be permitted).
+ */
+int target_resolve_as(struct manager *m, uid_t uid, uint32_t kinds, const char *name,
+		      target_filter_fn filter, void *userdata, target_resolve_fn cb,
+		      struct target_op **ret);
+
+/*
  * The canonical and bare names that name could mean, whether or not anything exists:
  * "docker:web" is itself; "web" is KIND:web for each enabled backend that takes it. Calls
  * fn for each until it returns true; returns whether one did.
@@ -206,6 +216,10 @@ typedef void (*target_list_all_fn)(struct target_entry *entries, size_t n,
 				   void *userdata);
 int target_list(struct manager *m, target_filter_fn filter, void *userdata,
 		target_list_all_fn cb, struct target_op **ret);
+
+/* target_list() of the backends of kinds only (TARGET_KIND_BIT()s; identity branch). */
+int target_list_kinds(struct manager *m, uint32_t kinds, target_filter_fn filter,
+		      void *userdata, target_list_all_fn cb, struct target_op **ret);
 
 /*
  * target-list.c: a backend's listing in progress, for backends that list their targets in

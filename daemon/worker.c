@@ -17,6 +17,12 @@
  *     Join the namespaces with setns(pidfd, mask), atomically; the kernel orders user
  *     namespace first. Old kernels fall back to the files in /proc/PID/ns one at a time, in the
  *     order of ns_table (see protocol/namespaces.c).
+ *     With -U, the user namespace is not in that mask: the supplementary groups are
+ *     emptied first (a namespace whose setgroups says "deny" would otherwise keep the
+ *     daemon's), the other namespaces are joined with the host's privilege, and then the
+ *     user namespace through the fd whose uid_map and gid_map the daemon read
+ *     (daemon/idmap.c): the ids set in step 7 are the ones inside that map to the host ids
+ *     the policy decided on, whatever the target does meanwhile.
  *  6. Joining a pid namespace only affects children: fork again, with CLONE_PARENT so the
  *     command is nsctld's own child and is reaped through its pidfd like any other.
  *  7. Drop: bounding set (but for the capabilities the rule grants), supplementary groups,
@@ -345,7 +351,9 @@ static int drop_privileges(const struct worker_spec *spec)
 	}
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
 		return -errno;
-	if (setgroups(spec->n_groups, spec->groups) < 0)
+	/* In a user namespace, no groups to set: they were emptied before the join. */
+	if (!(spec->join_userns && spec->n_groups == 0) &&
+	    setgroups(spec->n_groups, spec->groups) < 0)
 		return -errno;
 	if (setresgid(spec->gid, spec->gid, spec->gid) < 0)
 		return -errno;
@@ -601,6 +609,8 @@ _Noreturn void worker_run(const struct worker_spec *spec)
 		keep[n_keep++] = spec->target_nsfd;
 	if (spec->host_mntns_fd >= 0)
 		keep[n_keep++] = spec->host_mntns_fd;
+	if (spec->join_userns)
+		keep[n_keep++] = spec->target_usernsfd;
 	r = close_all_but(keep, n_keep);
 	if (r < 0)
 		fail(spec, WORKER_STAGE_SETUP, -r, -1);
@@ -618,13 +628,19 @@ _Noreturn void worker_run(const struct worker_spec *spec)
 			fail(spec, WORKER_STAGE_JOIN, errno, NS_MNT);
 		close(spec->host_mntns_fd);
 	}
+	if (spec->join_userns && setgroups(0, NULL) < 0)
+		fail(spec, WORKER_STAGE_CREDS, errno, -1);
 	r = join_namespaces(spec, &ns);
 	if (r < 0)
 		fail(spec, WORKER_STAGE_JOIN, -r, ns);
+	if (spec->join_userns && setns(spec->target_usernsfd, CLONE_NEWUSER) < 0)
+		fail(spec, WORKER_STAGE_JOIN, errno, NS_USER);
 	if (spec->target_pidfd >= 0)
 		close(spec->target_pidfd);
 	if (spec->target_nsfd >= 0)
 		close(spec->target_nsfd);
+	if (spec->join_userns)
+		close(spec->target_usernsfd);
 
 	if (spec->join_pid) {
 		fork_into_pid_namespace(spec);

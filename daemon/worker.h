@@ -44,7 +44,14 @@ struct worker_spec {
 	int target_nsfd;        /* nsfs file targets, else -1 */
 	int clone_flags;        /* CLONE_NEW* to join */
 	bool join_pid;          /* a pid namespace is joined: fork again */
-	uid_t uid;
+	/*
+	 * The target's user namespace (identity branch): when join_userns, joined last through
+	 * target_usernsfd, the namespace whose maps gave uid, gid and groups (clone_flags
+	 * never holds CLONE_NEWUSER then). A zeroed spec joins none.
+	 */
+	bool join_userns;
+	int target_usernsfd;
+	uid_t uid;              /* as the joined user namespace sees them (daemon/idmap.c) */
 	gid_t gid;
 	const gid_t *groups;
 	size_t n_groups;

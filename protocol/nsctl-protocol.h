@@ -51,6 +51,7 @@
 #define NSCTL_ERROR_TERMINAL_FAILED "io.nsctl.TerminalFailed"
 #define NSCTL_ERROR_FD_REFUSED "io.nsctl.FileDescriptorRefused"
 #define NSCTL_ERROR_REASON_REQUIRED "io.nsctl.ReasonRequired"
+#define NSCTL_ERROR_IDENTITY_NOT_MAPPED "io.nsctl.IdentityNotMapped"
 
 /* Client exit statuses for its own and the daemon's errors. */
 #define NSCTL_EXIT_TIMEOUT 124 /* the rule's time limit ended the session (as timeout(1)) */

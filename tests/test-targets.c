@@ -210,6 +210,65 @@ static void on_resolved(struct target_result *res, void *userdata)
 		snprintf(o->backend, sizeof(o->backend), "%s", res->backend);
 }
 
+/* Deny before look-up: could some rule permit a request, whatever the name turns out to be? */
+static void test_could_permit(void **state)
+{
+	struct manager *m = *state;
+	struct policy_caller c[6];
+	uint32_t kinds = 0;
+	const uint32_t net = NS_BIT(NS_NET), mnt = NS_BIT(NS_MNT);
+
+	for (int i = 0; i < 6; i++)
+		c[i] = (struct policy_caller){ .uid = 1000 + (uid_t)i, .gid = 100 };
+	m->policy = policy_of("permit 1000 on docker:web ns net,uts\n"
+			      "permit 1001 on netns:blue ns net\n"
+			      "permit 1002 on pid:42\n"
+			      "permit 1003 on web*\n"
+			      "permit 1004 on *:x ns net\n"
+			      "deny 1005\n");
+	/* A kind a service resolves: any name of it may turn out to be docker:web. */
+	assert_true(access_could_permit(m, &c[0], "docker:web", net, NULL, true, &kinds));
+	assert_int_equal(kinds, TARGET_KIND_BIT(TARGET_DOCKER));
+	assert_true(access_could_permit(m, &c[0], "docker:3f2a", net, NULL, true, NULL));
+	/* ... but not for namespaces no rule covers, nor another kind. */
+	assert_false(access_could_permit(m, &c[0], "docker:web", mnt, NULL, true, NULL));
+	assert_false(access_could_permit(m, &c[0], "podman:web", net, NULL, true, NULL));
+	assert_false(access_could_permit(m, &c[0], "netns:web", net, NULL, true, NULL));
+	assert_false(access_could_permit(m, &c[0], "pid:42", net, NULL, true, NULL));
+	/* A bare name: only the kinds that could be permitted are worth asking. */
+	assert_true(access_could_permit(m, &c[0], "web", net, NULL, true, &kinds));
+	assert_int_equal(kinds, TARGET_KIND_BIT(TARGET_DOCKER));
+	/* Names that are canonical as written: the policy's own answer. */
+	assert_true(access_could_permit(m, &c[1], "netns:blue", net, NULL, true, NULL));
+	assert_false(access_could_permit(m, &c[1], "netns:red", net, NULL, true, NULL));
+	assert_false(access_could_permit(m, &c[1], "docker:blue", net, NULL, true, NULL));
+	assert_true(access_could_permit(m, &c[1], "blue", 0, NULL, true, &kinds));
+	assert_int_equal(kinds, TARGET_KIND_BIT(TARGET_NETNS));
+	assert_false(access_could_permit(m, &c[1], "web", 0, NULL, true, NULL));
+	assert_true(access_could_permit(m, &c[2], "pid:42", mnt, NULL, true, NULL));
+	assert_false(access_could_permit(m, &c[2], "pid:43", mnt, NULL, true, NULL));
+	/* A glob without ':' may match a bare name of any kind. */
+	assert_true(access_could_permit(m, &c[3], "docker:anything", net, NULL, true, NULL));
+	assert_true(access_could_permit(m, &c[3], "netns:web1", net, NULL, true, NULL));
+	assert_false(access_could_permit(m, &c[3], "netns:zzz", net, NULL, true, NULL));
+	/* Glob characters before the ':' may match any kind. */
+	assert_true(access_could_permit(m, &c[4], "podman:y", net, NULL, true, NULL));
+	assert_false(access_could_permit(m, &c[4], "podman:y", mnt, NULL, true, NULL));
+	/* No permit rule at all: nothing, of any kind. */
+	assert_false(access_could_permit(m, &c[5], "docker:web", net, NULL, true, NULL));
+	assert_false(access_could_permit(m, &c[5], "web", 0, NULL, true, NULL));
+	assert_false(access_could_permit(m, &c[5], "pid:1", 0, NULL, true, NULL));
+	/* A malformed name has no reading: it is refused without a look-up anyway. */
+	assert_true(access_could_permit(m, &c[5], "docker:-bad", net, NULL, true, &kinds));
+	assert_int_equal(kinds, TARGET_KINDS_ALL);
+	assert_false(access_could_see_any(m->policy, &c[5]));
+	assert_true(access_could_see_any(m->policy, &c[0]));
+	assert_true(access_could_see_kind(m->policy, &c[0], "docker"));
+	assert_false(access_could_see_kind(m->policy, &c[0], "podman"));
+	policy_free(m->policy);
+	m->policy = NULL;
+}
+
 /* Resolve name and run the loop until the callback came; it must not come from within. */
 static struct outcome resolve(struct manager *m, const char *name)
 {
@@ -360,6 +419,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resolve_cancel, setup_manager, teardown),
 		cmocka_unit_test_setup_teardown(test_readings, setup_manager, teardown),
 		cmocka_unit_test_setup_teardown(test_cache, setup_manager, teardown),
+		cmocka_unit_test_setup_teardown(test_could_permit, setup_manager, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

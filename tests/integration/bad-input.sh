@@ -327,7 +327,9 @@ bad_case "a file in /run/netns that is no namespace" "io.nsctl.TargetNotFound ta
 bad_case "a namespace a netns target does not have (uts)" \
 	"io.nsctl.NamespaceUnavailable namespace=uts target=$NT" \
 	abuse "$ALICE" run '{"namespaces": ["uts"]}'
-session_case "a user namespace that does not map the caller" "io.nsctl.CredentialsFailed errno=1" \
+# Refused before the fork, naming the id and the namespace (identity.sh has the rest).
+session_case "a user namespace that does not map the caller" \
+	"io.nsctl.IdentityNotMapped id=$ALICE_UID kind=uid namespace=user:[$(stat -L -c %i "/proc/$UPID/ns/user")] target=pid:$UPID" \
 	abuse "$ALICE" run "{\"target\": \"pid:$UPID\", \"namespaces\": [\"user\", \"net\"]}"
 session_case "a cwd that does not exist" "io.nsctl.WorkingDirectoryFailed cwd=/nonexistent errno=2" \
 	abuse "$ALICE" run '{"cwd": "/nonexistent"}'

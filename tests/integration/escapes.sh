@@ -162,8 +162,10 @@ check "strace: a request with --mount runs under strace (id -un: 1, no name in t
 kill -INT "$STRACE" 2>/dev/null
 wait "$STRACE" 2>/dev/null
 # Per pid: "joined" after a successful setns(), inherited by the children it clones;
-# "executed" after a successful execve(). Prints the opens made while joined, not executed,
-# then "EXEC PID" for every process that executed while joined.
+# "executed" after a successful execve() (also when strace splits it into "unfinished" and
+# "resumed" because the daemon did something meanwhile, such as writing an audit record).
+# Prints the opens made while joined, not executed, then "EXEC PID" for every process that
+# executed while joined.
 _joined_opens()
 {
 	awk '
@@ -172,7 +174,9 @@ _joined_opens()
 		if (joined[$1] && match($0, /= [0-9]+$/))
 			joined[substr($0, RSTART + 2)] = 1
 	}
-	/ execve\(/ && / = 0$/ { if (joined[$1]) { executed[$1] = 1; print "EXEC " $1 } }
+	(/ execve\(/ || /<\.\.\. execve resumed>/) && / = 0$/ {
+		if (joined[$1]) { executed[$1] = 1; print "EXEC " $1 }
+	}
 	/ open(at2?)?\(/ && joined[$1] && !executed[$1] { print }
 	' "$TESTDIR/strace.out"
 }

@@ -90,7 +90,7 @@ SOCK=$TESTDIR/io.nsctl
 LOG=$TESTDIR/nsctld.log
 POLICY=$TESTDIR/policy
 write_policy "$POLICY" \
-	"permit $ALICE on docker:$PFX-*,netns:$PFX-*,netns:$NETNS,pid:$TARGET_PID ns net,uts,ipc" \
+	"permit $ALICE on docker:$PFX-*,podman:$PFX-*,netns:$PFX-*,netns:$NETNS,pid:$TARGET_PID ns net,uts,ipc" \
 	"permit $BOB on netns:$C1 ns net"
 # Docker only (the same API as podman: with both, every bare container name would be
 # ambiguous); a long cache, so that what drops an entry is the process's exit.
@@ -220,7 +220,8 @@ check_daemon_stops "$D" "$LOG"
 # --- podman: and the same container through both backends ---------------------------------
 SOCK2=$TESTDIR/io.nsctl.2
 LOG2=$TESTDIR/nsctld.2.log
-write_policy "$TESTDIR/policy2" "permit $ALICE on docker:$PFX-*,podman:$PFX-* ns uts"
+# netns:$NETNS too: only a caller whom a rule could permit is told of a backend's state.
+write_policy "$TESTDIR/policy2" "permit $ALICE on docker:$PFX-*,podman:$PFX-*,netns:$NETNS ns uts,net"
 daemon_start "$SOCK2" "$LOG2" --policy "$TESTDIR/policy2" --idle-timeout 0 \
 	--backends docker,podman --docker-socket "$API" --podman-socket "$API" ||
 	diag "the second nsctld does not start"
