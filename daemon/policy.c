@@ -511,6 +511,7 @@ static const struct {
 	{ "notty", POLICY_OPT_NOTTY },
 	{ "cgroup", POLICY_OPT_CGROUP },
 	{ "nolog", POLICY_OPT_NOLOG },
+	{ "exec", POLICY_OPT_EXEC },
 };
 
 static int parse_on(struct parser *ps, const struct token *arg, struct policy_rule *rule);

@@ -27,6 +27,7 @@ enum policy_identity_kind {
 #define POLICY_OPT_CGROUP  (1u << 3) /* the command joins the target's cgroups */
 #define POLICY_OPT_NOLOG   (1u << 4) /* no audit records for what this rule permits */
 #define POLICY_OPT_SETENV  (1u << 5) /* "setenv { ... }" was given (rule->setenv) */
+#define POLICY_OPT_EXEC    (1u << 10) /* with caps: the command may execute other programs */
 
 /* "caps" of "as root" without a caps clause: whatever nsctld itself holds. */
 #define POLICY_CAPS_ALL UINT64_MAX

@@ -34,6 +34,7 @@
 #endif
 
 #include "daemon/conn.h"
+#include "daemon/exec-guard.h"
 #include "daemon/manager.h"
 #include "daemon/policy.h"
 #include "daemon/session.h"
@@ -141,6 +142,11 @@ static void reply_start_error(struct session *s, const struct worker_report *rep
 		json_object_object_add(p, "operation", json_object_new_string("join-cgroup"));
 		json_object_object_add(p, "errno", json_object_new_int(rep->error));
 		break;
+	case WORKER_STAGE_CONTAIN:
+		error = NSCTL_ERROR_SYSTEM;
+		json_object_object_add(p, "operation", json_object_new_string("contain"));
+		json_object_object_add(p, "errno", json_object_new_int(rep->error));
+		break;
 	case WORKER_STAGE_TTY:
 		error = NSCTL_ERROR_TERMINAL_FAILED;
 		json_object_object_add(p, "errno", json_object_new_int(rep->error));
@@ -218,6 +224,14 @@ static void drain_status(struct session *s)
 				if (!s->failed)
 					reply_start_error(s, &rep);
 			}
+		} else if (rep.kind == WORKER_REPORT_EXIT_CHANNEL && passed >= 0 && s->contained &&
+			   s->exit_fd < 0) {
+			s->exit_fd = TAKE_FD(passed);
+		} else if (rep.kind == WORKER_REPORT_LISTENER && passed >= 0 && s->contained &&
+			   !s->exec_guard) {
+			/* On failure the listener is closed: the exec fails (ENOSYS), closed. */
+			(void)exec_guard_new(s->m->base, TAKE_FD(passed), rep.exec_fd,
+					     &s->exec_guard);
 		} else if (rep.kind == WORKER_REPORT_TTY && passed >= 0 && s->tty &&
 			   s->tty_master < 0 && s->state == SESSION_STARTING) {
 			s->tty_master = TAKE_FD(passed);
@@ -229,6 +243,26 @@ static void drain_status(struct session *s)
 	if (s->ev_status)
 		event_del(s->ev_status);
 	s->status_fd = safe_close(s->status_fd);
+}
+
+/*
+ * A contained session's pid 1 has exited: how the command itself ended, if its init
+ * reported it before exiting (it always does, unless it was killed itself).
+ */
+static void reap_contained(struct session *s)
+{
+	struct worker_report rep;
+	ssize_t n;
+
+	if (s->exit_fd < 0)
+		return;
+	n = recv(s->exit_fd, &rep, sizeof(rep), MSG_DONTWAIT);
+	if (n == (ssize_t)sizeof(rep) && rep.kind == WORKER_REPORT_EXIT) {
+		s->exit_code = WIFEXITED(rep.wstatus) ? WEXITSTATUS(rep.wstatus) : 0;
+		s->signal = WIFSIGNALED(rep.wstatus) ? WTERMSIG(rep.wstatus) : 0;
+	}
+	s->exit_fd = safe_close(s->exit_fd);
+	exec_guard_free(TAKE_PTR(s->exec_guard));
 }
 
 /*
@@ -259,6 +293,7 @@ static void reap(struct session *s)
 			event_del(s->ev_cmd);
 			s->exit_code = si.si_code == CLD_EXITED ? si.si_status : 0;
 			s->signal = si.si_code == CLD_EXITED ? 0 : si.si_status;
+			reap_contained(s);
 		}
 	}
 }
@@ -417,10 +452,15 @@ static int make_spec_and_fork(struct session *s, struct session_params *p, int w
 		.n_cgroup_fds = p->n_cgroup_fds,
 		.tty = p->tty,
 		.window = { .ws_row = p->rows, .ws_col = p->columns },
+		/* A grant with capabilities is contained; "exec" lets it run more programs. */
+		.contain = p->caps != 0,
+		.exec_once = p->caps != 0 && !(p->grant && (p->grant->options & POLICY_OPT_EXEC)),
 	};
 	pid_t pid;
 
-	s->join_pid = spec.join_pid;
+	/* Containment forks too: the command's pid 1 is the process nsctld watches. */
+	s->join_pid = spec.join_pid || spec.contain;
+	s->contained = spec.contain;
 	pid = fork();
 	if (pid < 0)
 		return -errno;
@@ -458,6 +498,7 @@ int session_start(struct manager *m, struct session_params *p, struct session **
 	s->status_fd = -EBADF;
 	s->tty = p->tty;
 	s->tty_master = -EBADF;
+	s->exit_fd = -EBADF;
 	s->state = SESSION_STARTING;
 	s->start_usec = now_usec();
 	s->target = strdup(p->target->canonical);
@@ -617,6 +658,8 @@ void session_free(struct session *s)
 	safe_close(s->tty_master);
 	safe_close(s->worker_pidfd);
 	safe_close(s->cmd_pidfd);
+	safe_close(s->exit_fd);
+	exec_guard_free(s->exec_guard);
 	LIST_REMOVE(s, entry);
 	s->m->n_sessions--;
 	c = s->conn;
