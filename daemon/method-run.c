@@ -325,12 +325,17 @@ static void run_start(struct conn *c, struct run_call *rc, struct target *t)
 		error_denied(c, &d, rc->req.target, rc->req.ns_mask);
 		goto out;
 	}
-	/* The second half of the fd rule: no regular file to a more privileged command. */
-	if (!rc->req.tty && (!d.grant->run_as_caller || d.caps != 0)) {
+	/*
+	 * The second half of the fd rule: what the grant adds (no regular file where it acts
+	 * on files or identities, no socket for a contained session).
+	 */
+	if (!rc->req.tty && fd_rules_for_grant(d.caps, d.grant->run_as_caller) != 0) {
 		for (int i = 0; i < 3; i++) {
 			const char *reason = NULL;
 
-			r = fd_rules_check(rc->stdio[i], true, &reason);
+			r = fd_rules_check_grant(rc->stdio[i],
+						 fd_rules_for_grant(d.caps, d.grant->run_as_caller),
+						 &reason);
 			if (r == -EPERM) {
 				error_fd_refused(c, stdio_names[i], reason);
 				goto out;
