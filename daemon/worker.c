@@ -17,7 +17,14 @@
  *     namespace first. Old kernels fall back to the files in /proc/PID/ns one at a time, in the
  *     order of ns_table (see protocol/namespaces.c).
  *  6. Joining a pid namespace only affects children: fork again, with CLONE_PARENT so the
- *     command is nsctld's own child and is reaped through its pidfd like any other.
+ *     command is nsctld's own child and is reaped through its pidfd like any other. Without
+ *     the target's mount namespace, that child mounts a /proc of the joined pid namespace
+ *     in a private mount namespace of its own (contain_remount_proc()), so that ps works.
+ *     A grant with capabilities is contained instead (daemon/contain.c): the fork makes
+ *     new pid and mount namespaces (the pid one the child of the target's, if joined); the
+ *     child, pid 1 there, detaches every nsfs and procfs mount, mounts /proc afresh, and
+ *     forks the command, staying as its init: it forwards signals and reports the
+ *     command's status to nsctld on its own socket.
  *  7. Drop: bounding set (but for the capabilities the rule grants), supplementary groups,
  *     gid, uid (all three ids), then set every capability set to exactly the granted ones
  *     (ambient for a uid other than 0, see set_capabilities()), then no_new_privs. After
@@ -26,7 +33,10 @@
  *     on the fixed PATH, exec. Paths resolve in the target's mount namespace (if joined) as
  *     the run-as user, with no effective capability. When the rule names the command, the
  *     file found is opened, checked against the rule's path, and that very fd is executed
- *     (exec_verified()).
+ *     (exec_verified()). A contained session executes an opened fd too, and installs its
+ *     seccomp filters right before (install_filters()): the containment one, and unless
+ *     the rule says "exec" the exec one, whose listener goes to nsctld, which lets this
+ *     one execveat() through and refuses every later exec (daemon/exec-guard.c).
  *  9. A terminal is opened after the drop, as the run-as user, not before as root:
  *     - /dev/ptmx is looked up in the target's mount namespace, which whoever controls the
  *       target controls. Opened as root, a device node or FIFO planted there would be

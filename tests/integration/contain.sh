@@ -122,7 +122,7 @@ check "... and not in the host's network namespace" eval '! host_has a1'
 out=$(nsctl_as "$ALICE" run "$NT" --net -- ip link add b0 type veth peer name b1 netns "$OTHER" 2>&1)
 check "'peer netns NAME' of a netns a deny rule names fails" expect_match "$out" 'Invalid "netns" value'
 check "... nothing appeared in it" expect_no_match "$(ip -n "$OTHER" -br link)" b1
-runuser -u "$ALICE" -- sleep 60 &
+runuser -u "$ALICE" -- sleep 60 >/dev/null 2>&1 &
 SLEEPER=$!
 defer kill_wait "$SLEEPER"
 wait_until 5 test "$(cat /proc/$SLEEPER/comm 2>/dev/null)" = sleep
