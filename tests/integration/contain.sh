@@ -26,11 +26,13 @@ LOG=$TESTDIR/nsctld.log
 POLICY=$TESTDIR/policy
 NT=netns:$NETNS
 # A target with a pid namespace of its own and nothing else: --pid without the mount ns.
-unshare --pid --fork sleep 1000 &
+# (--kill-child: the sleep is pid 1 there and ignores SIGTERM; it dies with unshare.)
+unshare --pid --fork --kill-child sleep 1000 >/dev/null 2>&1 &
 PIDNS_PARENT=$!
 defer kill_wait "$PIDNS_PARENT"
 wait_until 10 find_descendant "$PIDNS_PARENT" sleep >/dev/null || exit 1
 PIDNS_TARGET=$(find_descendant "$PIDNS_PARENT" sleep)
+defer kill -KILL "$PIDNS_TARGET"
 
 write_policy "$POLICY" \
 	"permit $ALICE on $NT ns net caps net_admin" \
@@ -234,8 +236,9 @@ fi
 # A veth pair between the host and the target, as every container has.
 out=$(ip link add nsctl-h0-$$ type veth peer name nsctl-h1 netns "$NETNS" 2>&1) || diag "$out"
 defer ip link delete nsctl-h0-$$
-ip -n "$NETNS" link show nsctl-h1 >/dev/null # allocates the host's nsid in the target
-id=$(ip -n "$NETNS" netns list-id | awk '/nsid/ { print $2; exit }')
+# (2>/dev/null: ip names nsids by trying every /run/netns file, other tests' stale ones too.)
+ip -n "$NETNS" link show nsctl-h1 >/dev/null 2>&1 # allocates the host's nsid in the target
+id=$(ip -n "$NETNS" netns list-id 2>/dev/null | awk '/nsid/ { print $2; exit }')
 out=$(nsctl_as "$ALICE" run "$NT" --net -- "$PYTHON" "$TESTDIR/nsid.py" "${id:-0}" nsctl-x1 2>&1)
 if host_has nsctl-x1; then
 	ip link delete nsctl-x1
