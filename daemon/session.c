@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
@@ -262,6 +263,7 @@ static void reap_contained(struct session *s)
 		s->signal = WIFSIGNALED(rep.wstatus) ? WTERMSIG(rep.wstatus) : 0;
 	}
 	s->exit_fd = safe_close(s->exit_fd);
+	s->execs_refused = exec_guard_refused(s->exec_guard);
 	exec_guard_free(TAKE_PTR(s->exec_guard));
 }
 
@@ -323,8 +325,16 @@ static void on_grace(evutil_socket_t fd, short what, void *userdata)
 
 static void finish(struct session *s)
 {
-	audit_session(s, "session-end", NULL, s->signal ? "session ended by signal"
-							 : "session ended");
+	char message[128];
+
+	if (s->execs_refused > 0)
+		snprintf(message, sizeof(message), "%s; %u later exec%s refused (no second program)",
+			 s->signal ? "session ended by signal" : "session ended", s->execs_refused,
+			 s->execs_refused == 1 ? "" : "s");
+	else
+		snprintf(message, sizeof(message), "%s",
+			 s->signal ? "session ended by signal" : "session ended");
+	audit_session(s, "session-end", NULL, message);
 	session_free(s);
 }
 

@@ -60,6 +60,7 @@ struct session {
 	bool contained;              /* the command's pid 1 is nsctld's init (cmd_pidfd) */
 	int exit_fd;                 /* that init reports the command's wait status here */
 	struct exec_guard *exec_guard; /* the exec listener: later execs refused */
+	unsigned execs_refused;      /* by it, for the session-end record */
 
 	/* What the deciding rule granted, for the audit records. */
 	bool nolog;                  /* no session records */

@@ -12,7 +12,7 @@ require_tools ip unshare runuser useradd flock systemd-socket-activate timeout p
 require_binaries "$NSCTLD" "$NSCTL"
 [ -x "$PYTHON" ] || tap_skip_all "python3 is not installed"
 
-tap_plan 47
+tap_plan 49
 setup_tmpdir
 setup_users || exit 1
 netns_create || { diag "cannot create a network namespace"; exit 1; }
@@ -167,6 +167,8 @@ check "sh -c spawning ip: the second exec is refused (126), ip does not run" \
 check "... and printed nothing" expect_no_match "$out" 'LOOPBACK'
 out=$(nsctl_as "$ALICE" run "$NT" --net -- "$PYTHON" "$TESTDIR/fork-exec.py" 2>&1)
 check "fork + exec (what tcpdump -z does) fails with EACCES (13)" expect_match "$out" 'second exec: 13'
+check "... and the session's end record says an exec was refused" expect_match \
+	"$(audit_records "$LOG" NSCTL_EVENT=session-end | grep fork-exec.py)" '1 later exec refused'
 out=$(nsctl_as "$BOB" run "$NT" --net -- sh -c 'ip -br link | grep -c "^nsctl-v"' 2>&1)
 check "with the rule option exec, a shell runs other programs" expect_eq "$out" 2
 out=$(nsctl_as "$ALICE" run "$NT" --net -- "$PYTHON" "$TESTDIR/nsid.py" 0 nsctl-x0 2>&1)
@@ -262,4 +264,20 @@ check "the load log says it too" expect_match "$(cat "$LOG")" "warning: .*policy
 
 check "the daemon has no zombie children" expect_eq "$(zombie_children "$D")" ""
 check_daemon_stops "$D" "$LOG"
+
+# -- nsctld killed: a contained command dies with it ---------------------------------------
+SOCK=$TESTDIR/io.nsctl2
+daemon_start "$SOCK" "$TESTDIR/nsctld2.log" --policy "$POLICY" --idle-timeout 0 ||
+	diag "the second nsctld does not start"
+nsctl_as "$ALICE" run "$NT" --net -- sleep 33 >/dev/null 2>&1 &
+CLIENT=$!
+wait_until 10 pgrep -u "$ALICE" -f '^sleep 33$' >/dev/null
+S33=$(pgrep -u "$ALICE" -f '^sleep 33$')
+kill -KILL "$DAEMON_PID"
+wait "$DAEMON_PID" 2>/dev/null
+# gone_pid PID: PID was found, and has gone.
+gone_pid() { [ -n "$1" ] && wait_until 5 pid_gone "$1"; }
+check "nsctld SIGKILLed: the contained command dies with it (its init's PDEATHSIG)" \
+	gone_pid "$S33"
+wait_status "$CLIENT" 10
 tap_done
