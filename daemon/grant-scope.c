@@ -18,6 +18,7 @@
 
 #include "daemon/grant-scope.h"
 #include "daemon/policy.h"
+#include "protocol/nsctl-protocol.h"
 
 #define BIT(c) (UINT64_C(1) << (c))
 
@@ -32,6 +33,24 @@ static const uint64_t scoped =
 static const uint64_t on_files =
 	BIT(CAP_DAC_OVERRIDE) | BIT(CAP_DAC_READ_SEARCH) | BIT(CAP_FOWNER) | BIT(CAP_FSETID) |
 	BIT(CAP_CHOWN) | BIT(CAP_SETFCAP) | BIT(CAP_LINUX_IMMUTABLE) | BIT(CAP_SYS_ADMIN);
+
+int grant_scope_missing_ns(uint64_t caps, uint32_t ns_mask, uint32_t shared_ns)
+{
+	static const struct {
+		uint64_t caps;
+		int ns;
+	} acts_on[] = {
+		{ BIT(CAP_NET_ADMIN) | BIT(CAP_NET_RAW) | BIT(CAP_NET_BIND_SERVICE) |
+			  BIT(CAP_NET_BROADCAST), NS_NET },
+		{ BIT(CAP_IPC_OWNER), NS_IPC },
+	};
+
+	/* Everything, when caps is "all": the kernel-wide ones are warned about at load. */
+	for (size_t i = 0; i < sizeof(acts_on) / sizeof(acts_on[0]); i++)
+		if ((caps & acts_on[i].caps) && !((ns_mask | shared_ns) & NS_BIT(acts_on[i].ns)))
+			return acts_on[i].ns;
+	return -1;
+}
 
 uint64_t grant_scope_unscoped(uint64_t caps)
 {

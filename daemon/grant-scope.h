@@ -27,3 +27,11 @@ bool grant_scope_acts_on_files(uint64_t caps, bool run_as_caller);
  * 0 when the grant is scoped or grants nothing.
  */
 int grant_scope_warning(const struct policy_rule *rule, char *buf, size_t n);
+
+/*
+ * A capability acts on the namespace the command is in. The NS_* (enum ns_type) that caps
+ * act on but the session would not be in as the target's: not joined (ns_mask) and not
+ * shared with nsctld (shared_ns; then nsctld's own is the target's). -1 when there is none.
+ * Network capabilities need the network namespace, ipc_owner the IPC one.
+ */
+int grant_scope_missing_ns(uint64_t caps, uint32_t ns_mask, uint32_t shared_ns);

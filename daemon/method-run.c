@@ -36,6 +36,7 @@
 #include "daemon/dispatch.h"
 #include "daemon/environment.h"
 #include "daemon/fd-rules.h"
+#include "daemon/grant-scope.h"
 #include "daemon/manager.h"
 #include "daemon/policy.h"
 #include "daemon/session.h"
@@ -108,8 +109,11 @@ static void error_limit(struct conn *c, const char *limit)
  * (n_stdio 0 with a terminal).
  */
 static int decide(struct conn *c, const struct run_request *req, const char *canonical,
-		  const char *bare, const int *stdio, size_t n_stdio, struct decision *d)
+		  const char *bare, const int *stdio, size_t n_stdio, uint32_t shared_ns,
+		  struct decision *d)
 {
+	int missing;
+
 	struct policy_caller caller;
 	_cleanup_free_ char *message = NULL;
 	bool permit;
@@ -125,6 +129,20 @@ static int decide(struct conn *c, const struct run_request *req, const char *can
 		d->action = POLICY_DENY;
 		d->reason = "the command runs as another user: your terminal cannot be passed to "
 			    "it (use a terminal session, --tty)";
+	}
+	/*
+	 * A capability acts on the namespace the command is in: net_admin without joining
+	 * the target's network namespace would act on nsctld's, the host's (grant-scope.c).
+	 */
+	missing = d->action == POLICY_PERMIT && d->caps != 0
+			  ? grant_scope_missing_ns(d->caps, req->ns_mask, shared_ns) : -1;
+	if (missing >= 0) {
+		d->action = POLICY_DENY;
+		d->reason = missing == NS_NET
+				    ? "the granted capabilities act on the network namespace: join "
+				      "the target's (--net)"
+				    : "the granted capabilities act on the IPC namespace: join the "
+				      "target's (--ipc)";
 	}
 	permit = d->action == POLICY_PERMIT;
 	if (permit && (d->grant->options & POLICY_OPT_NOLOG))
@@ -247,11 +265,15 @@ static bool run_filter(const char *canonical, const char *bare, void *userdata)
 	return access_filter_visible(canonical, bare, &rc->filter);
 }
 
-/* Decide (audited) for rc on (canonical, bare), with the fds the command would get. */
+/*
+ * Decide (audited) for rc on (canonical, bare), with the fds the command would get and the
+ * namespaces the target shares with nsctld (all, when there is no target).
+ */
 static int run_decide(struct run_call *rc, const char *canonical, const char *bare,
-		      struct decision *d)
+		      uint32_t shared_ns, struct decision *d)
 {
-	return decide(rc->c, &rc->req, canonical, bare, rc->stdio, rc->req.tty ? 0 : 3, d);
+	return decide(rc->c, &rc->req, canonical, bare, rc->stdio, rc->req.tty ? 0 : 3,
+		      shared_ns, d);
 }
 
 struct reading {
@@ -292,7 +314,7 @@ static void answer_not_found(struct conn *c, struct run_call *rc)
 
 	(void)target_readings(c->m, name, reading_permitted, &rd);
 	r = run_decide(rc, rd.canonical ? rd.canonical : name,
-		       rd.bare ? rd.bare : colon ? colon + 1 : name, &d);
+		       rd.bare ? rd.bare : colon ? colon + 1 : name, ~0u, &d);
 	free(rd.canonical);
 	free(rd.bare);
 	if (r < 0)
@@ -316,7 +338,7 @@ static void run_start(struct conn *c, struct run_call *rc, struct target *t)
 	struct session *s;
 	int r;
 
-	r = run_decide(rc, t->canonical, t->bare, &d);
+	r = run_decide(rc, t->canonical, t->bare, t->shared_ns, &d);
 	if (r < 0) {
 		method_error_system(c, "decide", r);
 		goto out;

@@ -12,7 +12,7 @@ require_tools ip unshare runuser useradd flock systemd-socket-activate timeout p
 require_binaries "$NSCTLD" "$NSCTL"
 [ -x "$PYTHON" ] || tap_skip_all "python3 is not installed"
 
-tap_plan 49
+tap_plan 54
 setup_tmpdir
 setup_users || exit 1
 netns_create || { diag "cannot create a network namespace"; exit 1; }
@@ -33,6 +33,8 @@ defer kill_wait "$PIDNS_PARENT"
 wait_until 10 find_descendant "$PIDNS_PARENT" sleep >/dev/null || exit 1
 PIDNS_TARGET=$(find_descendant "$PIDNS_PARENT" sleep)
 defer kill -KILL "$PIDNS_TARGET"
+# A process with its own uts, net and ipc namespaces.
+target_start || exit 1
 
 write_policy "$POLICY" \
 	"permit $ALICE on $NT ns net caps net_admin" \
@@ -40,7 +42,8 @@ write_policy "$POLICY" \
 	"deny $ALICE on netns:$OTHER" \
 	"permit exec $BOB on $NT ns net caps net_admin" \
 	"permit exec $BOB on $NT ns net caps net_admin,dac_override cmd /usr/bin/seq" \
-	"permit $ALICE on pid:$PIDNS_TARGET ns pid"
+	"permit $ALICE on pid:$PIDNS_TARGET ns pid" \
+	"permit $ALICE on pid:$TARGET_PID ns uts,net caps net_admin"
 daemon_start "$SOCK" "$LOG" --policy "$POLICY" --idle-timeout 0 ||
 	diag "nsctld does not start; the checks below will fail"
 D=$DAEMON_PID
@@ -143,6 +146,16 @@ out=$(nsctl_as "$ALICE" run "$NT" --net -- findmnt -n -o TARGET,FSTYPE -t nsfs,p
 check "no nsfs mount is left, and one procfs: a fresh /proc" expect_eq "$out" "/proc  proc"
 out=$(nsctl_as "$ALICE" run "$NT" --net -- stat -f -c %T /run/netns/"$OTHER" 2>&1)
 check "the deny rule's /run/netns file is no namespace file there" expect_no_match "$out" nsfs
+
+out=$(nsctl_as "$ALICE" run "pid:$TARGET_PID" --uts -- ip link add nsctl-z0 type bridge 2>&1)
+check "caps net_admin without joining the target's netns (--uts only) is refused (125)" \
+	expect_eq "$?" 125
+check "... saying to join it" expect_match "$out" "join the target's \(--net\)"
+check "... and the host has no such bridge" eval '! host_has nsctl-z0'
+nsctl_as "$ALICE" run "pid:$TARGET_PID" --uts --net -- ip link add nsctl-z0 type bridge
+check "... with --net it runs there (exit 0)" expect_eq "$?" 0
+check "... and the bridge is the target's, not the host's" \
+	eval '! host_has nsctl-z0 && nsenter -t "$TARGET_PID" -n ip link show nsctl-z0 >/dev/null'
 
 # -- an fd from outside: over a unix socket ------------------------------------------------
 out=$(nsctl_as "$ALICE" run "$NT" --net -- "$PYTHON" "$TESTDIR/unix.py" 2>&1)
