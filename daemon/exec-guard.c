@@ -35,7 +35,7 @@ struct exec_guard {
 	bool first;
 	unsigned refused;
 	struct event *ev;
-	struct seccomp_notif *req;        /* of the kernel's size, zeroed before each receive */
+	struct seccomp_notif *req; /* of the kernel's size, zeroed before each receive */
 	struct seccomp_notif_resp *resp;
 	size_t req_size, resp_size;
 };
@@ -85,8 +85,7 @@ static void on_listener(evutil_socket_t fd, short what, void *userdata)
 	event_del(g->ev);
 }
 
-int exec_guard_new(struct event_base *base, int listener, int expected_fd,
-		   struct exec_guard **ret)
+int exec_guard_new(struct event_base *base, int listener, int expected_fd, struct exec_guard **ret)
 {
 	struct seccomp_notif_sizes sizes;
 	struct exec_guard *g;
@@ -105,8 +104,7 @@ int exec_guard_new(struct event_base *base, int listener, int expected_fd,
 	g->listener = listener;
 	g->expected_fd = expected_fd;
 	g->first = true;
-	g->req_size = sizes.seccomp_notif > sizeof(*g->req) ? sizes.seccomp_notif
-							      : sizeof(*g->req);
+	g->req_size = sizes.seccomp_notif > sizeof(*g->req) ? sizes.seccomp_notif : sizeof(*g->req);
 	g->resp_size = sizes.seccomp_notif_resp > sizeof(*g->resp) ? sizes.seccomp_notif_resp
 								   : sizeof(*g->resp);
 	g->req = calloc(1, g->req_size);

@@ -23,16 +23,15 @@
 #define BIT(c) (UINT64_C(1) << (c))
 
 /* What containment keeps inside the target. */
-static const uint64_t scoped =
-	BIT(CAP_NET_ADMIN) | BIT(CAP_NET_RAW) | BIT(CAP_NET_BIND_SERVICE) |
-	BIT(CAP_NET_BROADCAST) | BIT(CAP_IPC_LOCK) | BIT(CAP_IPC_OWNER) | BIT(CAP_KILL) |
-	BIT(CAP_SYS_NICE) | BIT(CAP_AUDIT_WRITE) | BIT(CAP_WAKE_ALARM) | BIT(CAP_LEASE) |
-	BIT(CAP_SYS_CHROOT);
+static const uint64_t scoped = BIT(CAP_NET_ADMIN) | BIT(CAP_NET_RAW) | BIT(CAP_NET_BIND_SERVICE) |
+			       BIT(CAP_NET_BROADCAST) | BIT(CAP_IPC_LOCK) | BIT(CAP_IPC_OWNER) |
+			       BIT(CAP_KILL) | BIT(CAP_SYS_NICE) | BIT(CAP_AUDIT_WRITE) |
+			       BIT(CAP_WAKE_ALARM) | BIT(CAP_LEASE) | BIT(CAP_SYS_CHROOT);
 
 /* What acts on open files or on whose a file is. */
-static const uint64_t on_files =
-	BIT(CAP_DAC_OVERRIDE) | BIT(CAP_DAC_READ_SEARCH) | BIT(CAP_FOWNER) | BIT(CAP_FSETID) |
-	BIT(CAP_CHOWN) | BIT(CAP_SETFCAP) | BIT(CAP_LINUX_IMMUTABLE) | BIT(CAP_SYS_ADMIN);
+static const uint64_t on_files = BIT(CAP_DAC_OVERRIDE) | BIT(CAP_DAC_READ_SEARCH) |
+				 BIT(CAP_FOWNER) | BIT(CAP_FSETID) | BIT(CAP_CHOWN) |
+				 BIT(CAP_SETFCAP) | BIT(CAP_LINUX_IMMUTABLE) | BIT(CAP_SYS_ADMIN);
 
 int grant_scope_missing_ns(uint64_t caps, uint32_t ns_mask, uint32_t shared_ns)
 {
@@ -41,7 +40,8 @@ int grant_scope_missing_ns(uint64_t caps, uint32_t ns_mask, uint32_t shared_ns)
 		int ns;
 	} acts_on[] = {
 		{ BIT(CAP_NET_ADMIN) | BIT(CAP_NET_RAW) | BIT(CAP_NET_BIND_SERVICE) |
-			  BIT(CAP_NET_BROADCAST), NS_NET },
+			  BIT(CAP_NET_BROADCAST),
+		  NS_NET },
 		{ BIT(CAP_IPC_OWNER), NS_IPC },
 	};
 
@@ -76,17 +76,22 @@ int grant_scope_warning(const struct policy_rule *rule, char *buf, size_t n)
 	if (!root && unscoped == 0)
 		return 0;
 	if (root && !rule->caps_set)
-		snprintf(buf, n, "%s:%u: \"as root\" grants every capability: host-wide, "
-			 "containment cannot keep it inside the target", rule->file, rule->line);
+		snprintf(buf, n,
+			 "%s:%u: \"as root\" grants every capability: host-wide, "
+			 "containment cannot keep it inside the target",
+			 rule->file, rule->line);
 	else if (unscoped)
-		snprintf(buf, n, "%s:%u: %s%s act%s beyond the target (files, identities or the "
-			 "kernel): host-wide, containment cannot keep %s inside it", rule->file,
-			 rule->line, root ? "\"as root\" with " : "",
+		snprintf(buf, n,
+			 "%s:%u: %s%s act%s beyond the target (files, identities or the "
+			 "kernel): host-wide, containment cannot keep %s inside it",
+			 rule->file, rule->line, root ? "\"as root\" with " : "",
 			 policy_caps_to_string(unscoped, names, sizeof(names)),
 			 __builtin_popcountll(unscoped) == 1 ? "s" : "",
 			 __builtin_popcountll(unscoped) == 1 ? "it" : "them");
 	else
-		snprintf(buf, n, "%s:%u: \"as root\" owns the host's files: host-wide wherever "
-			 "the mount namespace is not joined", rule->file, rule->line);
+		snprintf(buf, n,
+			 "%s:%u: \"as root\" owns the host's files: host-wide wherever "
+			 "the mount namespace is not joined",
+			 rule->file, rule->line);
 	return 1;
 }

@@ -54,8 +54,9 @@
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
-#define CLONE_NEW_ANY (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
-		       CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME)
+#define CLONE_NEW_ANY                                                                              \
+	(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | \
+	 CLONE_NEWCGROUP | CLONE_NEWTIME)
 
 #define ARG0_LO offsetof(struct seccomp_data, args[0])
 
@@ -94,8 +95,7 @@ static void emit_return_on(struct seccomp_filter_prog *p, uint32_t sys, uint32_t
  * nr == sys: EPERM when the low word of argument 0 is value (or, with mask, has any of
  * value's bits), else allow. Falls through with nr in the accumulator otherwise.
  */
-static void emit_arg0_check(struct seccomp_filter_prog *p, uint32_t sys, uint32_t value,
-			    bool mask)
+static void emit_arg0_check(struct seccomp_filter_prog *p, uint32_t sys, uint32_t value, bool mask)
 {
 	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, sys, 0, 4));
 	emit(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG0_LO));
@@ -116,8 +116,8 @@ static int finish(struct seccomp_filter_prog *p)
 int seccomp_filter_build_contain(struct seccomp_filter_prog *p)
 {
 	static const uint32_t refused[] = {
-		__NR_pidfd_getfd, __NR_open_by_handle_at, __NR_name_to_handle_at, __NR_setns,
-		__NR_io_uring_setup, __NR_io_uring_enter, __NR_io_uring_register,
+		__NR_pidfd_getfd,    __NR_open_by_handle_at, __NR_name_to_handle_at, __NR_setns,
+		__NR_io_uring_setup, __NR_io_uring_enter,    __NR_io_uring_register,
 	};
 
 	p->len = 0;
