@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "client/client.h"
+#include "client/stdio-pipe.h"
 #include "protocol/cleanup.h"
 #include "protocol/duration.h"
 #include "protocol/nsctl-protocol.h"
@@ -35,7 +36,37 @@ struct run {
 	int exit_status;  /* set when run_loop() is about to return */
 	bool tty;         /* a terminal session: the started reply brings its master */
 	struct tty_relay relay; /* master -EBADF until then */
+	/* Pipes of ours in place of fds nsctld refused (client/stdio-pipe.c). */
+	struct stdio_pipes *pipes;
+	unsigned piped;   /* bit i: stdio fd i was refused for what it is: a pipe in its place */
+	bool retry;       /* one more was refused: ask again */
 };
+
+/*
+ * A FileDescriptorRefused the caller cannot do anything about: a regular file or a socket
+ * that the grant does not take. nsctld refuses it before anything runs (no worker is
+ * forked), so asking again with a pipe in its place is safe. Other kinds (a directory, a
+ * namespace file, ...) are the caller's mistake and reported.
+ */
+static int refused_for_kind(const struct proto_reply *reply)
+{
+	static const char *const names[3] = { "stdin", "stdout", "stderr" };
+	struct json_object *v;
+	const char *param, *reason;
+
+	if (strcmp(reply->error, NSCTL_ERROR_FD_REFUSED) != 0 ||
+	    !json_object_object_get_ex(reply->parameters, "parameter", &v) ||
+	    !(param = json_object_get_string(v)) ||
+	    !json_object_object_get_ex(reply->parameters, "reason", &v) ||
+	    !(reason = json_object_get_string(v)))
+		return -1;
+	if (strncmp(reason, "regular file", 12) != 0 && strncmp(reason, "socket", 6) != 0)
+		return -1;
+	for (int i = 0; i < 3; i++)
+		if (strcmp(param, names[i]) == 0)
+			return i;
+	return -1;
+}
 
 /* What a Run reply may carry; INT64_MIN, 0 and -1 mean absent. */
 struct run_reply {
@@ -257,6 +288,16 @@ static int handle_message(struct run *run, struct proto_message *m)
 		run->exit_status = client_invalid_reply(r, bad_field);
 		return 1;
 	}
+	if (reply.error && !run->started && !run->tty) {
+		int i = refused_for_kind(&reply);
+
+		if (i >= 0 && !(run->piped & (1u << i))) {
+			run->piped |= 1u << i;
+			run->retry = true;
+			proto_reply_done(&reply);
+			return 1;
+		}
+	}
 	if (reply.error) {
 		run->exit_status = client_error_report(&reply);
 		proto_reply_done(&reply);
@@ -362,18 +403,20 @@ static int handle_connection(struct run *run)
 static int run_loop(struct run *run)
 {
 	for (;;) {
-		struct pollfd p[5] = {
+		struct pollfd p[8] = {
 			{ .fd = run->fd, .events = POLLIN },
 			{ .fd = run->sigfd, .events = POLLIN },
 		};
-		size_t n = 2;
+		size_t n = 2, n_pipes = 0;
 		int r;
 
 		if (run->relay.master >= 0 && !tty_relay_finished(&run->relay)) {
 			tty_relay_poll(&run->relay, p + 2);
 			n = 5;
 		}
-		if (poll(p, n, -1) < 0) {
+		if (run->pipes)
+			n_pipes = stdio_pipes_poll(run->pipes, p + n);
+		if (poll(p, n + n_pipes, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			client_log("poll: %m");
@@ -383,10 +426,15 @@ static int run_loop(struct run *run)
 		/* The terminal before the end: the command's last words come first. */
 		if (n == 5)
 			tty_relay_handle(&run->relay, p + 2);
+		if (n_pipes)
+			stdio_pipes_handle(run->pipes, p + n, n_pipes);
 		/* The connection first: a signal that came with the final reply is moot. */
 		if (p[0].revents && handle_connection(run) != 0) {
 			if (run->relay.master >= 0)
 				tty_relay_drain(&run->relay);
+			/* The command's output up to its EOF, before our exit status. */
+			if (run->pipes && !run->retry)
+				stdio_pipes_drain(run->pipes);
 			return run->exit_status;
 		}
 		if (p[1].revents) {
@@ -629,6 +677,66 @@ static bool reason_printable(const char *s)
 	return true;
 }
 
+#define RUN_RETRY (-1)
+
+/*
+ * One Run on a new connection: send our stdio (a pipe of ours in place of each fd
+ * refused before), wait for the end. The exit status, or RUN_RETRY when an fd was
+ * refused for its kind (nothing ran: ask again with a pipe in its place too).
+ */
+static int run_once(struct run *run, struct json_object *call, int *fd, int sigfd)
+{
+	int stdio[3], r;
+
+	*fd = safe_close(*fd);
+	r = client_connect(run->socket_path, fd);
+	if (r < 0) {
+		client_log("cannot connect to %s: %s", run->socket_path, strerror(-r));
+		return NSCTL_EXIT_ERROR;
+	}
+	if (run->tty) {
+		/* Our terminal never leaves this process: the command gets its own. */
+		r = proto_send_json(*fd, call, NULL, 0);
+	} else {
+		/* Our stdio, by index 0, 1, 2: main() made sure all three are open. */
+		r = dup_stdio(stdio);
+		if (r < 0) {
+			client_log("cannot duplicate the standard fds: %s", strerror(-r));
+			return NSCTL_EXIT_ERROR;
+		}
+		/* Fresh pipes each time: the command's ends went with the last request. */
+		if (run->pipes) {
+			stdio_pipes_done(run->pipes);
+			stdio_pipes_init(run->pipes);
+		}
+		for (int i = 0; r >= 0 && i < 3; i++)
+			if (run->piped & (1u << i))
+				r = stdio_pipes_interpose(run->pipes, i, &stdio[i]);
+		if (r < 0) {
+			close_many(stdio, 3);
+			client_log("cannot make a pipe for the command's stdio: %s", strerror(-r));
+			return NSCTL_EXIT_ERROR;
+		}
+		r = proto_send_json(*fd, call, stdio, ELEMENTSOF(stdio)); /* takes the copies */
+	}
+	if (r == -EPIPE || r == -ECONNRESET) {
+		client_log("connection to nsctld lost");
+		return NSCTL_EXIT_ERROR;
+	}
+	if (r < 0) {
+		client_log("cannot send the request to nsctld: %s", strerror(-r));
+		return NSCTL_EXIT_ERROR;
+	}
+
+	run->fd = *fd;
+	run->sigfd = sigfd;
+	run->retry = false;
+	proto_reader_init(&run->reader, &proto_limits_default);
+	r = run_loop(run);
+	proto_reader_done(&run->reader);
+	return run->retry ? RUN_RETRY : r;
+}
+
 int cmd_run(const struct client *c, int argc, char *argv[])
 {
 	struct run_args a = { .socket_arg = c->socket_arg };
@@ -638,7 +746,6 @@ int cmd_run(const struct client *c, int argc, char *argv[])
 	struct run run = { .relay.master = -EBADF };
 	struct winsize ws;
 	sigset_t mask_signals;
-	int stdio[3];
 	int r;
 
 	r = client_parse_run_args(argc, argv, &a);
@@ -688,11 +795,6 @@ int cmd_run(const struct client *c, int argc, char *argv[])
 	}
 
 	run.socket_path = client_socket_path(a.socket_arg);
-	r = client_connect(run.socket_path, &fd);
-	if (r < 0) {
-		client_log("cannot connect to %s: %s", run.socket_path, strerror(-r));
-		return NSCTL_EXIT_ERROR;
-	}
 
 	/*
 	 * From here on a stop signal belongs to the command: block them before the request
@@ -715,33 +817,26 @@ int cmd_run(const struct client *c, int argc, char *argv[])
 		return NSCTL_EXIT_ERROR;
 	}
 
-	if (run.tty) {
-		/* Our terminal never leaves this process: the command gets its own. */
-		r = proto_send_json(fd, call, NULL, 0);
-	} else {
-		/* Our stdio, by index 0, 1, 2: main() made sure all three are open. */
-		r = dup_stdio(stdio);
-		if (r < 0) {
-			client_log("cannot duplicate the standard fds: %s", strerror(-r));
-			return NSCTL_EXIT_ERROR;
-		}
-		r = proto_send_json(fd, call, stdio, ELEMENTSOF(stdio)); /* takes the copies */
-	}
-	if (r == -EPIPE || r == -ECONNRESET) {
-		client_log("connection to nsctld lost");
-		return NSCTL_EXIT_ERROR;
-	}
-	if (r < 0) {
-		client_log("cannot send the request to nsctld: %s", strerror(-r));
-		return NSCTL_EXIT_ERROR;
-	}
-
-	run.fd = fd;
-	run.sigfd = sigfd;
 	sigemptyset(&run.pending);
-	proto_reader_init(&run.reader, &proto_limits_default);
-	r = run_loop(&run);
-	proto_reader_done(&run.reader);
+	/* At most once per stdio fd: a pipe in place of each one refused for its kind. */
+	for (int attempt = 0; attempt < 4; attempt++) {
+		r = run_once(&run, call, &fd, sigfd);
+		if (r != RUN_RETRY)
+			break;
+		if (!run.pipes) {
+			run.pipes = malloc(sizeof(*run.pipes));
+			if (!run.pipes) {
+				client_log_verb("run", "%s", strerror(ENOMEM));
+				r = NSCTL_EXIT_ERROR;
+				break;
+			}
+			stdio_pipes_init(run.pipes);
+		}
+	}
+	if (run.pipes) {
+		stdio_pipes_done(run.pipes);
+		free(run.pipes);
+	}
 	tty_raw_leave();
 	tty_relay_done(&run.relay);
 	return r;

@@ -30,6 +30,7 @@
 #include <termios.h>
 
 #include "daemon/fd-rules.h"
+#include "daemon/grant-scope.h"
 
 #ifndef NSFS_MAGIC
 #define NSFS_MAGIC 0x6e736673
@@ -62,6 +63,31 @@ static const char *special_reason(int fd)
 
 int fd_rules_check(int fd, bool command_more_privileged, const char **ret_reason)
 {
+	return fd_rules_check_grant(fd, command_more_privileged ? FD_RULES_NO_FILES : 0,
+				    ret_reason);
+}
+
+/*
+ * What the grant changes. A regular file is refused only where the grant acts on open
+ * files or identities (another identity, dac_override, fowner, ...: grant-scope.c): a
+ * command with net_admin writing a capture into the caller's own file gains nothing
+ * over the caller. A socket is refused for a contained session (any capability): a unix
+ * socket carries fds (SCM_RIGHTS), a namespace file among them, from outside the
+ * session. In both cases the client interposes a pipe of its own and copies.
+ */
+unsigned fd_rules_for_grant(uint64_t caps, bool run_as_caller)
+{
+	unsigned flags = 0;
+
+	if (grant_scope_acts_on_files(caps, run_as_caller))
+		flags |= FD_RULES_NO_FILES;
+	if (caps != 0)
+		flags |= FD_RULES_NO_SOCKETS;
+	return flags;
+}
+
+int fd_rules_check_grant(int fd, unsigned rules, const char **ret_reason)
+{
 	struct termios tio;
 	const char *reason;
 	struct stat st;
@@ -79,8 +105,12 @@ int fd_rules_check(int fd, bool command_more_privileged, const char **ret_reason
 
 	switch (st.st_mode & S_IFMT) {
 	case S_IFIFO:
-	case S_IFSOCK:
 		return 0;
+	case S_IFSOCK:
+		if (!(rules & FD_RULES_NO_SOCKETS))
+			return 0;
+		reason = "socket, and the command holds capabilities";
+		break;
 	case S_IFCHR:
 		if (st.st_rdev == makedev(1, 3)) /* /dev/null, wherever its node is */
 			return 0;
@@ -102,9 +132,9 @@ int fd_rules_check(int fd, bool command_more_privileged, const char **ret_reason
 		reason = special_reason(fd);
 		if (reason)
 			break;
-		if (!command_more_privileged)
+		if (!(rules & FD_RULES_NO_FILES))
 			return 0;
-		reason = "regular file, and the command runs with more privilege than the caller";
+		reason = "regular file, and the command acts on files or runs as another user";
 		break;
 	default:
 		reason = special_reason(fd);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
+#include "daemon/grant-scope.h"
 #include "daemon/manager.h"
 #include "daemon/policy.h"
 #include "daemon/reload-client.h"
@@ -131,6 +132,12 @@ static int check_policy(const char *path)
 	if (policy_load(path, &p, &error) < 0) {
 		fprintf(stderr, "nsctld: %s\n", error ? error : "out of memory");
 		return 1;
+	}
+	for (size_t i = 0; i < p->n_rules; i++) {
+		char warning[1536];
+
+		if (grant_scope_warning(&p->rules[i], warning, sizeof(warning)) > 0)
+			fprintf(stderr, "nsctld: warning: %s\n", warning);
 	}
 	printf("%s: %zu rule%s, OK\n", path, p->n_rules, p->n_rules == 1 ? "" : "s");
 	policy_free(p);

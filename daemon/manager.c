@@ -15,6 +15,7 @@
 
 #include "daemon/cgroup.h"
 #include "daemon/conn.h"
+#include "daemon/grant-scope.h"
 #include "daemon/manager.h"
 #include "daemon/policy.h"
 #include "daemon/runtime-state.h"
@@ -78,6 +79,13 @@ int manager_load_policy(struct manager *m, char **ret_error)
 		return r;
 	policy_free(m->policy);
 	m->policy = p;
+	/* Grants that containment cannot keep inside their target: said at every load. */
+	for (size_t i = 0; i < p->n_rules; i++) {
+		char warning[1536];
+
+		if (grant_scope_warning(&p->rules[i], warning, sizeof(warning)) > 0)
+			manager_log("warning: %s", warning);
+	}
 	return 0;
 }
 

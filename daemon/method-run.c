@@ -39,6 +39,7 @@
 #include "daemon/environment.h"
 #include "daemon/fd-rules.h"
 #include "daemon/idmap.h"
+#include "daemon/grant-scope.h"
 #include "daemon/manager.h"
 #include "daemon/policy.h"
 #include "daemon/session.h"
@@ -162,6 +163,8 @@ static int decide(struct conn *c, const struct run_request *req, const char *can
 		  const char *bare, const int *stdio, size_t n_stdio, const struct target *t,
 		  struct decision *d, struct run_identity *ri)
 {
+	int missing;
+
 	struct policy_caller caller;
 	_cleanup_free_ char *message = NULL;
 	bool permit;
@@ -197,6 +200,20 @@ static int decide(struct conn *c, const struct run_request *req, const char *can
 						      "target's user namespace"
 						    : "the target's user namespace could not be read";
 		}
+	}
+	/*
+	 * A capability acts on the namespace the command is in: net_admin without joining
+	 * the target's network namespace would act on nsctld's, the host's (grant-scope.c).
+	 */
+	missing = d->action == POLICY_PERMIT && d->caps != 0
+			  ? grant_scope_missing_ns(d->caps, req->ns_mask, t ? t->shared_ns : ~0u) : -1;
+	if (missing >= 0) {
+		d->action = POLICY_DENY;
+		d->reason = missing == NS_NET
+				    ? "the granted capabilities act on the network namespace: join "
+				      "the target's (--net)"
+				    : "the granted capabilities act on the IPC namespace: join the "
+				      "target's (--ipc)";
 	}
 	permit = d->action == POLICY_PERMIT;
 	if (permit && (d->grant->options & POLICY_OPT_NOLOG))
@@ -362,7 +379,10 @@ static bool run_filter(const char *canonical, const char *bare, void *userdata)
 	return access_filter_visible(canonical, bare, &rc->filter);
 }
 
-/* Decide (audited) for rc on (canonical, bare), with the fds the command would get. */
+/*
+ * Decide (audited) for rc on (canonical, bare), with the fds the command would get, for the
+ * pinned target t (NULL when there is none: it then shares every namespace with nsctld).
+ */
 static int run_decide(struct run_call *rc, const char *canonical, const char *bare,
 		      const struct target *t, struct decision *d, struct run_identity *ri)
 {
@@ -462,12 +482,17 @@ static void run_start(struct conn *c, struct run_call *rc, struct target *t)
 		error_denied(c, &d, rc->req.target, rc->req.ns_mask);
 		goto out;
 	}
-	/* The second half of the fd rule: no regular file to a more privileged command. */
-	if (!rc->req.tty && (!d.grant->run_as_caller || d.caps != 0)) {
+	/*
+	 * The second half of the fd rule: what the grant adds (no regular file where it acts
+	 * on files or identities, no socket for a contained session).
+	 */
+	if (!rc->req.tty && fd_rules_for_grant(d.caps, d.grant->run_as_caller) != 0) {
 		for (int i = 0; i < 3; i++) {
 			const char *reason = NULL;
 
-			r = fd_rules_check(rc->stdio[i], true, &reason);
+			r = fd_rules_check_grant(rc->stdio[i],
+						 fd_rules_for_grant(d.caps, d.grant->run_as_caller),
+						 &reason);
 			if (r == -EPERM) {
 				error_fd_refused(c, stdio_names[i], reason);
 				goto out;

@@ -74,6 +74,7 @@ static struct json_object *options_to_json(unsigned options)
 		{ POLICY_OPT_CGROUP, "cgroup" },
 		{ POLICY_OPT_NOLOG, "nolog" },
 		{ POLICY_OPT_REASON, "reason" },
+		{ POLICY_OPT_EXEC, "exec" },
 	};
 	_cleanup_json_ struct json_object *a = json_object_new_array();
 

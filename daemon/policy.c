@@ -513,6 +513,7 @@ static const struct {
 	{ "cgroup", POLICY_OPT_CGROUP },
 	{ "nolog", POLICY_OPT_NOLOG },
 	{ "reason", POLICY_OPT_REASON },
+	{ "exec", POLICY_OPT_EXEC },
 };
 
 static int parse_on(struct parser *ps, const struct token *arg, struct policy_rule *rule);

@@ -33,6 +33,7 @@ enum policy_identity_kind {
 #define POLICY_OPT_REASON  (1u << 14) /* a reason (nsctl run --reason) is required */
 
 #define POLICY_TASKS_MAX 4194304u     /* the kernel's PID_MAX_LIMIT */
+#define POLICY_OPT_EXEC    (1u << 10) /* with caps: the command may execute other programs */
 
 /* "caps" of "as root" without a caps clause: whatever nsctld itself holds. */
 #define POLICY_CAPS_ALL UINT64_MAX

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
@@ -38,6 +39,7 @@
 #include "daemon/cgroup.h"
 #include "daemon/conn.h"
 #include "daemon/idmap.h"
+#include "daemon/exec-guard.h"
 #include "daemon/manager.h"
 #include "daemon/policy.h"
 #include "daemon/session.h"
@@ -154,6 +156,11 @@ static void reply_start_error(struct session *s, const struct worker_report *rep
 		json_object_object_add(p, "operation", json_object_new_string("join-cgroup"));
 		json_object_object_add(p, "errno", json_object_new_int(rep->error));
 		break;
+	case WORKER_STAGE_CONTAIN:
+		error = NSCTL_ERROR_SYSTEM;
+		json_object_object_add(p, "operation", json_object_new_string("contain"));
+		json_object_object_add(p, "errno", json_object_new_int(rep->error));
+		break;
 	case WORKER_STAGE_TTY:
 		error = NSCTL_ERROR_TERMINAL_FAILED;
 		json_object_object_add(p, "errno", json_object_new_int(rep->error));
@@ -231,6 +238,14 @@ static void drain_status(struct session *s)
 				if (!s->failed)
 					reply_start_error(s, &rep);
 			}
+		} else if (rep.kind == WORKER_REPORT_EXIT_CHANNEL && passed >= 0 && s->contained &&
+			   s->exit_fd < 0) {
+			s->exit_fd = TAKE_FD(passed);
+		} else if (rep.kind == WORKER_REPORT_LISTENER && passed >= 0 && s->contained &&
+			   !s->exec_guard) {
+			/* On failure the listener is closed: the exec fails (ENOSYS), closed. */
+			(void)exec_guard_new(s->m->base, TAKE_FD(passed), rep.exec_fd,
+					     &s->exec_guard);
 		} else if (rep.kind == WORKER_REPORT_TTY && passed >= 0 && s->tty &&
 			   s->tty_master < 0 && s->state == SESSION_STARTING) {
 			s->tty_master = TAKE_FD(passed);
@@ -242,6 +257,27 @@ static void drain_status(struct session *s)
 	if (s->ev_status)
 		event_del(s->ev_status);
 	s->status_fd = safe_close(s->status_fd);
+}
+
+/*
+ * A contained session's pid 1 has exited: how the command itself ended, if its init
+ * reported it before exiting (it always does, unless it was killed itself).
+ */
+static void reap_contained(struct session *s)
+{
+	struct worker_report rep;
+	ssize_t n;
+
+	if (s->exit_fd < 0)
+		return;
+	n = recv(s->exit_fd, &rep, sizeof(rep), MSG_DONTWAIT);
+	if (n == (ssize_t)sizeof(rep) && rep.kind == WORKER_REPORT_EXIT) {
+		s->exit_code = WIFEXITED(rep.wstatus) ? WEXITSTATUS(rep.wstatus) : 0;
+		s->signal = WIFSIGNALED(rep.wstatus) ? WTERMSIG(rep.wstatus) : 0;
+	}
+	s->exit_fd = safe_close(s->exit_fd);
+	s->execs_refused = exec_guard_refused(s->exec_guard);
+	exec_guard_free(TAKE_PTR(s->exec_guard));
 }
 
 /*
@@ -272,6 +308,7 @@ static void reap(struct session *s)
 			event_del(s->ev_cmd);
 			s->exit_code = si.si_code == CLD_EXITED ? si.si_status : 0;
 			s->signal = si.si_code == CLD_EXITED ? 0 : si.si_status;
+			reap_contained(s);
 		}
 	}
 }
@@ -325,8 +362,16 @@ static void on_grace(evutil_socket_t fd, short what, void *userdata)
 
 static void finish(struct session *s)
 {
-	audit_session(s, "session-end", NULL, s->signal ? "session ended by signal"
-							 : "session ended");
+	char message[128];
+
+	if (s->execs_refused > 0)
+		snprintf(message, sizeof(message), "%s; %u later exec%s refused (no second program)",
+			 s->signal ? "session ended by signal" : "session ended", s->execs_refused,
+			 s->execs_refused == 1 ? "" : "s");
+	else
+		snprintf(message, sizeof(message), "%s",
+			 s->signal ? "session ended by signal" : "session ended");
+	audit_session(s, "session-end", NULL, message);
 	session_free(s);
 }
 
@@ -476,6 +521,9 @@ static int make_spec_and_fork(struct session *s, struct session_params *p, int w
 		.window = { .ws_row = p->rows, .ws_col = p->columns },
 		.pids_procs_fd = s->cgroup->v1_procs_fd,
 		.host_mntns_fd = s->m->settings.host_mntns_fd,
+		/* A grant with capabilities is contained; "exec" lets it run more programs. */
+		.contain = p->caps != 0,
+		.exec_once = p->caps != 0 && !(p->grant && (p->grant->options & POLICY_OPT_EXEC)),
 	};
 	int pidfd = -EBADF;
 	/*
@@ -490,7 +538,9 @@ static int make_spec_and_fork(struct session *s, struct session_params *p, int w
 	};
 	long pid;
 
-	s->join_pid = spec.join_pid;
+	/* Containment forks too: the command's pid 1 is the process nsctld watches. */
+	s->join_pid = spec.join_pid || spec.contain;
+	s->contained = spec.contain;
 	pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid < 0)
 		return -errno;
@@ -520,6 +570,7 @@ int session_start(struct manager *m, struct session_params *p, struct session **
 	s->status_fd = -EBADF;
 	s->tty = p->tty;
 	s->tty_master = -EBADF;
+	s->exit_fd = -EBADF;
 	s->state = SESSION_STARTING;
 	s->start_usec = now_usec();
 	s->target = strdup(p->target->canonical);
@@ -715,6 +766,8 @@ void session_free(struct session *s)
 	safe_close(s->tty_master);
 	safe_close(s->worker_pidfd);
 	safe_close(s->cmd_pidfd);
+	safe_close(s->exit_fd);
+	exec_guard_free(s->exec_guard);
 	LIST_REMOVE(s, entry);
 	s->m->n_sessions--;
 	c = s->conn;

@@ -58,6 +58,12 @@ struct session {
 	struct event *ev_status, *ev_worker, *ev_cmd, *ev_grace;
 	LIST_ENTRY(session) entry;
 
+	/* Containment of a grant with capabilities (daemon/contain.c, exec-guard.c). */
+	bool contained;              /* the command's pid 1 is nsctld's init (cmd_pidfd) */
+	int exit_fd;                 /* that init reports the command's wait status here */
+	struct exec_guard *exec_guard; /* the exec listener: later execs refused */
+	unsigned execs_refused;      /* by it, for the session-end record */
+
 	/* What the deciding rule granted, for the audit records. */
 	bool nolog;                  /* no session records */
 	uid_t run_as_uid;

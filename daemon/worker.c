@@ -24,7 +24,14 @@
  *     (daemon/idmap.c): the ids set in step 7 are the ones inside that map to the host ids
  *     the policy decided on, whatever the target does meanwhile.
  *  6. Joining a pid namespace only affects children: fork again, with CLONE_PARENT so the
- *     command is nsctld's own child and is reaped through its pidfd like any other.
+ *     command is nsctld's own child and is reaped through its pidfd like any other. Without
+ *     the target's mount namespace, that child mounts a /proc of the joined pid namespace
+ *     in a private mount namespace of its own (contain_remount_proc()), so that ps works.
+ *     A grant with capabilities is contained instead (daemon/contain.c): the fork makes
+ *     new pid and mount namespaces (the pid one the child of the target's, if joined); the
+ *     child, pid 1 there, detaches every nsfs and procfs mount, mounts /proc afresh, and
+ *     forks the command, staying as its init: it forwards signals and reports the
+ *     command's status to nsctld on its own socket.
  *  7. Drop: bounding set (but for the capabilities the rule grants), supplementary groups,
  *     gid, uid (all three ids), then set every capability set to exactly the granted ones
  *     (ambient for a uid other than 0, see set_capabilities()), then no_new_privs. After
@@ -33,7 +40,10 @@
  *     on the fixed PATH, exec. Paths resolve in the target's mount namespace (if joined) as
  *     the run-as user, with no effective capability. When the rule names the command, the
  *     file found is opened, checked against the rule's path, and that very fd is executed
- *     (exec_verified()).
+ *     (exec_verified()). A contained session executes an opened fd too, and installs its
+ *     seccomp filters right before (install_filters()): the containment one, and unless
+ *     the rule says "exec" the exec one, whose listener goes to nsctld, which lets this
+ *     one execveat() through and refuses every later exec (daemon/exec-guard.c).
  *  9. A terminal is opened after the drop, as the run-as user, not before as root:
  *     - /dev/ptmx is looked up in the target's mount namespace, which whoever controls the
  *       target controls. Opened as root, a device node or FIFO planted there would be
@@ -83,15 +93,14 @@
 #include <unistd.h>
 #include <grp.h>
 
+#include "daemon/contain.h"
+#include "daemon/seccomp-filter.h"
 #include "daemon/worker.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 
-static void report(int fd, int kind, int stage, int error, int ns, pid_t pid, int pass_fd)
+static void send_report(int fd, struct worker_report r, int pass_fd)
 {
-	struct worker_report r = {
-		.kind = kind, .stage = stage, .error = error, .ns = ns, .pid = pid,
-	};
 	struct iovec iov = { .iov_base = &r, .iov_len = sizeof(r) };
 	union {
 		struct cmsghdr align;
@@ -110,6 +119,13 @@ static void report(int fd, int kind, int stage, int error, int ns, pid_t pid, in
 	}
 	while (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
 		;
+}
+
+static void report(int fd, int kind, int stage, int error, int ns, pid_t pid, int pass_fd)
+{
+	send_report(fd, (struct worker_report){
+		.kind = kind, .stage = stage, .error = error, .ns = ns, .pid = pid,
+	}, pass_fd);
 }
 
 static _Noreturn void fail(const struct worker_spec *spec, int stage, int error, int ns)
@@ -260,12 +276,17 @@ static int join_namespaces(const struct worker_spec *spec, int *ret_ns)
 	return join_one_by_one(spec, ret_ns);
 }
 
-/* Fork into the joined pid namespace; the child returns, the worker reports and exits. */
-static void fork_into_pid_namespace(const struct worker_spec *spec)
+/*
+ * Fork into the joined pid namespace (or, with extra_flags CLONE_NEWPID | CLONE_NEWNS,
+ * into new ones for containment); the child returns, the worker reports and exits. An
+ * exit_channel >= 0 goes to the daemon too (WORKER_REPORT_EXIT_CHANNEL).
+ */
+static void fork_into_pid_namespace(const struct worker_spec *spec, uint64_t extra_flags,
+				    int exit_channel)
 {
 	int pidfd = -1;
 	struct clone_args args = {
-		.flags = CLONE_PARENT | CLONE_PIDFD,
+		.flags = CLONE_PARENT | CLONE_PIDFD | extra_flags,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
 		/* The kernel wants no exit signal with CLONE_PARENT; nsctld watches pidfds. */
 		.exit_signal = 0,
@@ -277,6 +298,9 @@ static void fork_into_pid_namespace(const struct worker_spec *spec)
 	if (pid == 0)
 		return;
 	report(spec->status_fd, WORKER_REPORT_CHILD, WORKER_STAGE_FORK, 0, -1, (pid_t)pid, pidfd);
+	if (exit_channel >= 0)
+		report(spec->status_fd, WORKER_REPORT_EXIT_CHANNEL, WORKER_STAGE_FORK, 0, -1, 0,
+		       exit_channel);
 	_exit(0);
 }
 
@@ -398,6 +422,61 @@ static int next_candidate(const char **cursor, const char *name, char *path)
 	path[dlen] = '/';
 	strcpy(path + dlen + 1, name);
 	return 1;
+}
+
+/*
+ * Containment (daemon/contain.c): new pid and mount namespaces, the child of the
+ * target's where its pid namespace was joined. The first process there mounts /proc
+ * afresh, detaches every nsfs and procfs mount, and stays as pid 1; this returns in the
+ * command, its child.
+ */
+static void contain_session(const struct worker_spec *spec)
+{
+	int pair[2], r;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+		fail(spec, WORKER_STAGE_CONTAIN, errno, -1);
+	fork_into_pid_namespace(spec, CLONE_NEWPID | CLONE_NEWNS, pair[0]);
+	close(pair[0]);
+	r = contain_mounts();
+	if (r < 0)
+		fail(spec, WORKER_STAGE_CONTAIN, -r, -1);
+	r = contain_fork_command(pair[1], &spec->status_fd, 1);
+	if (r < 0)
+		fail(spec, WORKER_STAGE_CONTAIN, -r, -1);
+}
+
+/*
+ * The last step before the exec of fd in a contained session: the containment filter,
+ * then (unless the rule says "exec") the exec filter, whose listener goes to the daemon
+ * with the fd to expect. From here on every execve/execveat waits for nsctld's answer;
+ * the first one, ours, is let through.
+ */
+static int install_filters(const struct worker_spec *spec, int fd)
+{
+	struct seccomp_filter_prog prog;
+	int listener, r;
+
+	r = seccomp_filter_build_contain(&prog);
+	if (r < 0)
+		return r;
+	r = seccomp_filter_install(&prog, NULL);
+	if (r < 0)
+		return r;
+	if (!spec->exec_once)
+		return 0;
+	r = seccomp_filter_build_exec(&prog);
+	if (r < 0)
+		return r;
+	r = seccomp_filter_install(&prog, &listener);
+	if (r < 0)
+		return r;
+	send_report(spec->status_fd, (struct worker_report){
+		.kind = WORKER_REPORT_LISTENER, .stage = WORKER_STAGE_CONTAIN, .ns = -1,
+		.exec_fd = fd,
+	}, listener);
+	close(listener);
+	return 0;
 }
 
 /* Open a terminal pair in the current mount namespace as the current (run-as) user. */
@@ -536,16 +615,22 @@ static int exec_verified(const struct worker_spec *spec)
 	if (fd < 0)
 		return denied ? EACCES : last;
 
-	if (strcmp(path, spec->cmd_path) != 0)
+	if (spec->cmd_path && strcmp(path, spec->cmd_path) != 0)
 		fail(spec, WORKER_STAGE_VERIFY, EPERM, -1);
 	if (fstat(fd, &opened) < 0)
 		return errno;
-	if (stat(spec->cmd_path, &wanted) < 0)
+	if (spec->cmd_path && stat(spec->cmd_path, &wanted) < 0)
 		fail(spec, WORKER_STAGE_VERIFY, errno, -1);
-	if (opened.st_dev != wanted.st_dev || opened.st_ino != wanted.st_ino)
+	if (spec->cmd_path && (opened.st_dev != wanted.st_dev || opened.st_ino != wanted.st_ino))
 		fail(spec, WORKER_STAGE_VERIFY, ESTALE, -1);
 	if (!S_ISREG(opened.st_mode))
 		return EACCES;
+	if (spec->contain) {
+		int r = install_filters(spec, fd);
+
+		if (r < 0)
+			fail(spec, WORKER_STAGE_CONTAIN, -r, -1);
+	}
 	execveat(fd, "", spec->argv, spec->envp, AT_EMPTY_PATH);
 	/*
 	 * The file is open, so ENOENT is about an interpreter: a script's, which cannot open
@@ -642,8 +727,18 @@ _Noreturn void worker_run(const struct worker_spec *spec)
 	if (spec->join_userns)
 		close(spec->target_usernsfd);
 
-	if (spec->join_pid) {
-		fork_into_pid_namespace(spec);
+	if (spec->contain) {
+		contain_session(spec);
+		if (setsid() < 0)
+			fail(spec, WORKER_STAGE_SETUP, errno, -1);
+	} else if (spec->join_pid) {
+		fork_into_pid_namespace(spec, 0, -1);
+		/* The target's /proc, when its mount namespace is not joined (contain.c). */
+		if (!(spec->clone_flags & CLONE_NEWNS)) {
+			r = contain_remount_proc();
+			if (r < 0)
+				fail(spec, WORKER_STAGE_CONTAIN, -r, -1);
+		}
 		/* The command's own session, now that it is a new process. */
 		if (setsid() < 0)
 			fail(spec, WORKER_STAGE_SETUP, errno, -1);
@@ -669,6 +764,7 @@ _Noreturn void worker_run(const struct worker_spec *spec)
 			fail(spec, WORKER_STAGE_TTY, -r, -1);
 	}
 
-	r = spec->cmd_path ? exec_verified(spec) : exec_command(spec);
+	/* A contained session executes an opened fd too: exactly one exec to let through. */
+	r = spec->cmd_path || spec->contain ? exec_verified(spec) : exec_command(spec);
 	fail(spec, WORKER_STAGE_EXEC, r, -1);
 }

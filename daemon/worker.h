@@ -19,6 +19,7 @@ enum worker_stage {
 	WORKER_STAGE_CGROUP,    /* joining the target's cgroups */
 	WORKER_STAGE_VERIFY,    /* argv[0] is not the file the rule's cmd names */
 	WORKER_STAGE_TTY,       /* open the terminal in the target, make it the controlling one */
+	WORKER_STAGE_CONTAIN,   /* the session's pid and mount namespaces, /proc, seccomp */
 };
 
 enum worker_report_kind {
@@ -26,6 +27,12 @@ enum worker_report_kind {
 	WORKER_REPORT_CHILD,    /* the command's pid; its pidfd rides as SCM_RIGHTS */
 	WORKER_REPORT_TTY,      /* the terminal's master rides as SCM_RIGHTS; the worker then
 				 * waits for one byte back before it goes on to exec */
+	/* Containment (daemon/contain.c): */
+	WORKER_REPORT_EXIT_CHANNEL, /* a socket rides along; the session's pid 1 sends the
+				     * command's WORKER_REPORT_EXIT on its other end */
+	WORKER_REPORT_EXIT,     /* wstatus: how the command ended (sent by pid 1) */
+	WORKER_REPORT_LISTENER, /* the seccomp listener of the exec filter rides along;
+				 * exec_fd: the fd the worker will execveat() */
 };
 
 /* One datagram on the status socket (SOCK_SEQPACKET). */
@@ -35,6 +42,8 @@ struct worker_report {
 	int error;              /* errno */
 	int ns;                 /* enum ns_type for JOIN errors, -1 when unknown */
 	pid_t pid;
+	int wstatus;            /* WORKER_REPORT_EXIT */
+	int exec_fd;            /* WORKER_REPORT_LISTENER */
 };
 
 /* Everything the worker needs, prepared by the daemon before fork(): no allocation after. */
@@ -69,6 +78,9 @@ struct worker_spec {
 	struct winsize window;  /* its initial size; 0 x 0: leave the kernel's */
 	int pids_procs_fd;      /* the session's cgroup.procs in a v1 pids hierarchy, or -1 */
 	int host_mntns_fd;      /* nsctld --host-mount-ns: joined before the target, else -1 */
+	/* Containment of a grant with capabilities (daemon/contain.c, seccomp-filter.c). */
+	bool contain;           /* own pid + mount namespaces, /proc afresh, seccomp filter */
+	bool exec_once;         /* only the checked program is executed (no "exec" option) */
 };
 
 /* Run in the forked child; never returns. */

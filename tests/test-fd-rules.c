@@ -171,6 +171,49 @@ static void test_regular_file(void **state)
 	assert_non_null(strstr(reason, "regular file"));
 }
 
+/* What a grant adds: files refused only where it acts on files, sockets when contained. */
+static void test_grant_rules(void **state)
+{
+	char path[] = "/tmp/test-fd-rules.XXXXXX";
+	_cleanup_close_ int fd = mkostemp(path, O_CLOEXEC);
+	int sv[2], p[2];
+	const char *reason = UNTOUCHED;
+	const uint64_t net_admin = UINT64_C(1) << 12, dac_override = UINT64_C(1) << 1;
+
+	assert_true(fd >= 0);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+
+	assert_int_equal(fd_rules_for_grant(0, true), 0);
+	assert_int_equal(fd_rules_for_grant(0, false), FD_RULES_NO_FILES);
+	assert_int_equal(fd_rules_for_grant(net_admin, true), FD_RULES_NO_SOCKETS);
+	assert_int_equal(fd_rules_for_grant(net_admin | dac_override, true),
+			 FD_RULES_NO_FILES | FD_RULES_NO_SOCKETS);
+	assert_int_equal(fd_rules_for_grant(net_admin, false),
+			 FD_RULES_NO_FILES | FD_RULES_NO_SOCKETS);
+
+	/* net_admin: the caller's file is fine, a socket is not, a pipe always is. */
+	assert_int_equal(fd_rules_check_grant(fd, fd_rules_for_grant(net_admin, true), &reason), 0);
+	assert_ptr_equal(reason, UNTOUCHED);
+	assert_int_equal(fd_rules_check_grant(sv[0], fd_rules_for_grant(net_admin, true), &reason),
+			 -EPERM);
+	assert_non_null(strstr(reason, "socket"));
+	reason = UNTOUCHED;
+	assert_int_equal(fd_rules_check_grant(p[1], FD_RULES_NO_FILES | FD_RULES_NO_SOCKETS,
+					      &reason), 0);
+	assert_ptr_equal(reason, UNTOUCHED);
+	/* dac_override: the file is refused. */
+	assert_int_equal(fd_rules_check_grant(fd, fd_rules_for_grant(dac_override, true), &reason),
+			 -EPERM);
+	assert_non_null(strstr(reason, "regular file"));
+	/* Without a grant a socket is fine. */
+	reason = UNTOUCHED;
+	assert_int_equal(fd_rules_check_grant(sv[0], fd_rules_for_grant(0, true), &reason), 0);
+	close_many(sv, 2);
+	close_many(p, 2);
+}
+
 static void test_anonymous_inodes(void **state)
 {
 	_cleanup_close_ int efd = eventfd(0, EFD_CLOEXEC);
@@ -256,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_other_char_devices),
 		cmocka_unit_test(test_pty),
 		cmocka_unit_test(test_regular_file),
+		cmocka_unit_test(test_grant_rules),
 		cmocka_unit_test(test_anonymous_inodes),
 		cmocka_unit_test(test_pidfd),
 		cmocka_unit_test(test_namespace_file),

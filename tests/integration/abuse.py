@@ -99,7 +99,10 @@ def call(path, text, kinds=(), cmsgs=()):
     try:
         send(s, text + b"\0", fds, cmsgs)
     except BrokenPipeError:
-        return "EPIPE"
+        # The daemon may have answered and closed before all was sent (a message over the
+        # size limit): its reply is still there to read.
+        out = replies(s)
+        return out if out not in ("EOF", "RESET") else "EPIPE"
     finally:
         for fd in fds:
             os.close(fd)

@@ -253,7 +253,7 @@ bad_case "/dev/zero as stdin" \
 	abuse "$ALICE" run '{}' zero std std
 # A rule runs nsctl-alice's commands on PT as nsctl-bob: her open files stay hers.
 session_case "a regular file for a command that runs as another user" \
-	"$FR parameter=stdout reason=regular file, and the command runs with more privilege than the caller" \
+	"$FR parameter=stdout reason=regular file, and the command acts on files or runs as another user" \
 	abuse "$ALICE" run "{\"target\": \"$PT\"}" std memfd std
 bad_case "SCM_CREDENTIALS from $BOB do not make him anyone else" "$DENIED target=$NT" \
 	abuse "$BOB" scm-credentials '{}'

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Containment of a session with granted capabilities: its own pid and mount namespaces. */
+
+/*
+ * A command holding capabilities in the initial user namespace can act on every network
+ * namespace it can name: by pid (`ip link ... netns PID`, IFLA_NET_NS_PID, NETNSA_PID),
+ * by a namespace file (a bind mount under /run/netns, /proc/PID/ns/net) or by an fd it
+ * receives. Containment takes the names away:
+ *  - a new pid namespace (the child of the target's when its pid namespace was joined):
+ *    pids resolve there, so the kernel finds only processes of the session;
+ *  - a new, private mount namespace (a copy of the target's when it was joined, else of
+ *    the host's). Private, not slave: a bind mount made later on the host (`ip netns add`)
+ *    must not propagate in. Every nsfs mount is detached (MNT_DETACH, not hidden: an
+ *    overmounted nsfs file would come back with a umount), and so is every procfs mount,
+ *    since /proc/PID/ns of an old procfs names the host's processes. /proc is mounted
+ *    afresh by the first process of the new pid namespace: procfs shows the pid
+ *    namespace of the process that mounts it. The new mount API is used so that the
+ *    fresh procfs exists, unattached, while the old ones go, and is attached only after;
+ *  - the seccomp filter of seccomp-filter.c refuses what would bring a handle in anyway.
+ *
+ * Pid 1 of a pid namespace ignores every signal it has no handler for, also those sent
+ * by nsctld (but SIGKILL and SIGSTOP from an ancestor namespace), and when it exits the
+ * kernel kills the rest of the namespace. So the command does not run as pid 1: pid 1 is
+ * a small init of nsctld's (this file), the process nsctld watches, signals and reaps.
+ * It forwards every signal it can catch to the command, reaps orphans, and reports the
+ * command's wait status on its own channel before it exits: Kill, SIGHUP on hang-up and
+ * the exit status work as without containment, and nothing the command started outlives
+ * it. Its parent is nsctld (CLONE_PARENT), and PR_SET_PDEATHSIG ties it to nsctld.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <sched.h>
+
+#include "daemon/contain.h"
+#include "daemon/worker.h"
+#include "protocol/cleanup.h"
+#include "protocol/nsctl-protocol.h"
+
+/* Passes over mountinfo, each detaching one mount, before giving up (fail closed). */
+#define DETACH_PASSES_MAX 4096
+
+/* Decode mountinfo's octal escapes (\040 and the like) of a field, in place. */
+static void unescape(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r;) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+		    r[3] >= '0' && r[3] <= '7') {
+			*w++ = (char)((r[1] - '0') << 6 | (r[2] - '0') << 3 | (r[3] - '0'));
+			r += 4;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+}
+
+/*
+ * From one mountinfo line (NUL-terminated, no newline), the mount point when the file
+ * system type is nsfs or proc; NULL otherwise. Fields: ID PARENT MAJ:MIN ROOT MOUNTPOINT
+ * OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS.
+ */
+static char *handle_mount_point(char *line)
+{
+	char *field[5], *p = line, *fstype;
+	int n = 0;
+
+	while (n < 5) {
+		field[n++] = p;
+		p = strchr(p, ' ');
+		if (!p)
+			return NULL;
+		*p++ = '\0';
+	}
+	fstype = strstr(p, " - ");
+	if (!fstype)
+		return NULL;
+	fstype += 3;
+	if (strncmp(fstype, "nsfs ", 5) != 0 && strncmp(fstype, "proc ", 5) != 0)
+		return NULL;
+	unescape(field[4]);
+	return field[4];
+}
+
+/*
+ * Scan mountinfo (read through dirfd, a procfs of ours) and copy the mount point of the
+ * last nsfs or procfs mount into path: mounts are listed parents first, so the last one
+ * is never below another one still listed. 1 when found, 0 when none is left.
+ */
+static int last_handle_mount(int procfd, char *path, size_t n)
+{
+	static char buf[1 << 16];
+	size_t have = 0;
+	bool found = false, eof = false;
+	_cleanup_close_ int fd = -EBADF;
+
+	fd = openat(procfd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (!eof || have > 0) {
+		char *nl;
+
+		if (!eof && have < sizeof(buf) - 1) {
+			ssize_t k = read(fd, buf + have, sizeof(buf) - 1 - have);
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0)
+				return -errno;
+			if (k == 0)
+				eof = true;
+			have += (size_t)k;
+		}
+		buf[have] = '\0';
+		nl = strchr(buf, '\n');
+		if (!nl && !eof) {
+			if (have == sizeof(buf) - 1)
+				return -E2BIG; /* a line longer than the buffer */
+			continue;
+		}
+		if (!nl)
+			nl = buf + have;
+		*nl = '\0';
+		{
+			size_t used = (size_t)(nl - buf) + (nl < buf + have ? 1 : 0);
+			char *mp = handle_mount_point(buf);
+
+			if (mp) {
+				if (strlen(mp) >= n)
+					return -ENAMETOOLONG;
+				strcpy(path, mp);
+				found = true;
+			}
+			memmove(buf, buf + used, have - used);
+			have -= used;
+		}
+	}
+	return found;
+}
+
+/* A procfs instance of the caller's pid namespace, not attached anywhere yet. */
+static int new_proc_mount(void)
+{
+	_cleanup_close_ int fs = -EBADF;
+	int mnt;
+
+	fs = fsopen("proc", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return -errno;
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return -errno;
+	mnt = fsmount(fs, FSMOUNT_CLOEXEC,
+		      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (mnt < 0)
+		return -errno;
+	return mnt;
+}
+
+int contain_mounts(void)
+{
+	_cleanup_close_ int procfd = -EBADF;
+	char path[PATH_MAX];
+	int r;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -errno;
+	procfd = new_proc_mount();
+	if (procfd < 0)
+		return procfd;
+	for (int pass = 0;; pass++) {
+		if (pass == DETACH_PASSES_MAX)
+			return -ELOOP;
+		r = last_handle_mount(procfd, path, sizeof(path));
+		if (r < 0)
+			return r;
+		if (r == 0)
+			break;
+		if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+			return -errno;
+	}
+	if (move_mount(procfd, "", AT_FDCWD, "/proc", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return -errno;
+	return 0;
+}
+
+int contain_remount_proc(void)
+{
+	_cleanup_close_ int procfd = -EBADF;
+
+	if (unshare(CLONE_NEWNS) < 0)
+		return -errno;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -errno;
+	procfd = new_proc_mount();
+	if (procfd < 0)
+		return procfd;
+	if (move_mount(procfd, "", AT_FDCWD, "/proc", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return -errno;
+	return 0;
+}
+
+/* The command, for the signal handler of pid 1; 0 until it is forked. */
+static volatile sig_atomic_t command_pid;
+
+static void forward_signal(int sig)
+{
+	int saved = errno;
+
+	if (command_pid > 0)
+		(void)kill(command_pid, sig);
+	errno = saved;
+}
+
+static bool forwarded(int sig)
+{
+	return sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD;
+}
+
+static _Noreturn void init_loop(pid_t cmd, int exit_fd)
+{
+	struct worker_report rep = { .kind = WORKER_REPORT_EXIT, .ns = -1 };
+	sigset_t none;
+	int status;
+
+	command_pid = cmd;
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	for (;;) {
+		pid_t pid = waitpid(-1, &status, __WALL);
+
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid < 0)
+			_exit(NSCTL_EXIT_ERROR); /* no command to wait for: cannot happen */
+		if (pid != cmd)
+			continue; /* an orphan of the session, reaped */
+		rep.wstatus = status;
+		while (send(exit_fd, &rep, sizeof(rep), MSG_NOSIGNAL) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+}
+
+int contain_fork_command(int exit_fd, const int *close_in_init, size_t n)
+{
+	struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
+	sigset_t all, none;
+	pid_t pid;
+
+	/*
+	 * The handlers are in place before the command exists, with every signal blocked:
+	 * one sent to pid 1 without a handler would be dropped when sent, not kept pending.
+	 */
+	sigfillset(&all);
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &all, NULL) < 0)
+		return -errno;
+	sigfillset(&sa.sa_mask);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (forwarded(sig))
+			(void)sigaction(sig, &sa, NULL); /* glibc's own 32 and 33 refuse */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		for (size_t i = 0; i < n; i++)
+			safe_close(close_in_init[i]);
+		for (int fd = 0; fd < 3; fd++)
+			close(fd);
+		init_loop(pid, exit_fd);
+	}
+	close(exit_fd);
+	sa.sa_handler = SIG_DFL;
+	sa.sa_flags = 0;
+	sigemptyset(&sa.sa_mask);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (forwarded(sig))
+			(void)sigaction(sig, &sa, NULL);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+		return -errno;
+	return 0;
+}
