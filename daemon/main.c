@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
+#include "daemon/check-policy.h"
 #include "daemon/manager.h"
 #include "daemon/policy.h"
 #include "daemon/reload-client.h"
@@ -26,7 +27,7 @@
 static void help(void)
 {
 	printf("Usage: nsctld [OPTIONS]\n"
-	       "       nsctld --check-policy FILE\n"
+	       "       nsctld --check-policy [--json] [FILE]\n"
 	       "       nsctld --reload [--listen PATH]\n"
 	       "\n"
 	       "Run commands in the namespaces of targets on behalf of unprivileged callers,\n"
@@ -34,8 +35,10 @@ static void help(void)
 	       "\n"
 	       "  -l, --listen PATH          listen on PATH instead of an activated socket\n"
 	       "  -p, --policy FILE          policy file (default " DEFAULT_POLICY ")\n"
-	       "      --check-policy FILE    check FILE (and what it includes) like the daemon\n"
-	       "                             would; exit 0 or 1\n"
+	       "      --check-policy [FILE]  check FILE (default: the --policy file) and what it\n"
+	       "                             includes like the daemon would; exit 0 or 1\n"
+	       "      --json                 with --check-policy: one JSON object on stdout\n"
+	       "                             {policy, valid, rules | message, file, line, error}\n"
 	       "      --reload               make the running nsctld (at --listen PATH, default\n"
 	       "                             " NSCTL_DEFAULT_SOCKET ") read its policy again;\n"
 	       "                             exit 0 when the new policy is in use, else 1\n"
@@ -86,20 +89,6 @@ static int parse_unsigned(const char *s, unsigned max, unsigned *ret)
 	return 0;
 }
 
-static int check_policy(const char *path)
-{
-	_cleanup_free_ char *error = NULL;
-	struct policy *p = NULL;
-
-	if (policy_load(path, &p, &error) < 0) {
-		fprintf(stderr, "nsctld: %s\n", error ? error : "out of memory");
-		return 1;
-	}
-	printf("%s: %zu rule%s, OK\n", path, p->n_rules, p->n_rules == 1 ? "" : "s");
-	policy_free(p);
-	return 0;
-}
-
 /* Received fds must never land on 0..2, and the soft fd limit may be raised to the hard. */
 static void prepare_process(void)
 {
@@ -121,11 +110,12 @@ int main(int argc, char **argv)
 		ARG_CHECK_POLICY = 0x100, ARG_IDLE, ARG_GRACE, ARG_REQ_TIMEOUT, ARG_MAX_SESS,
 		ARG_MAX_CONN, ARG_MAX_CONN_UID, ARG_LOG, ARG_VERSION, ARG_RELOAD, ARG_BACKENDS,
 		ARG_DOCKER_SOCKET, ARG_PODMAN_SOCKET, ARG_BACKEND_TIMEOUT, ARG_TARGET_CACHE,
+		ARG_JSON,
 	};
 	static const struct option options[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "policy", required_argument, NULL, 'p' },
-		{ "check-policy", required_argument, NULL, ARG_CHECK_POLICY },
+		{ "check-policy", no_argument, NULL, ARG_CHECK_POLICY },
 		{ "idle-timeout", required_argument, NULL, ARG_IDLE },
 		{ "kill-grace", required_argument, NULL, ARG_GRACE },
 		{ "request-timeout", required_argument, NULL, ARG_REQ_TIMEOUT },
@@ -141,6 +131,7 @@ int main(int argc, char **argv)
 		{ "podman-socket", required_argument, NULL, ARG_PODMAN_SOCKET },
 		{ "backend-timeout", required_argument, NULL, ARG_BACKEND_TIMEOUT },
 		{ "target-cache", required_argument, NULL, ARG_TARGET_CACHE },
+		{ "json", no_argument, NULL, ARG_JSON },
 		{ 0 },
 	};
 	struct manager_settings settings;
@@ -148,7 +139,7 @@ int main(int argc, char **argv)
 	_cleanup_free_ char *error = NULL;
 	unsigned *uval, secs;
 	char **spath;
-	bool reload = false;
+	bool reload = false, check = false, json = false;
 	int c, r, status;
 
 	manager_settings_init(&settings);
@@ -163,8 +154,11 @@ int main(int argc, char **argv)
 			settings.policy_path = strdup(optarg);
 			break;
 		case ARG_CHECK_POLICY:
-			manager_settings_done(&settings);
-			return check_policy(optarg);
+			check = true;
+			break;
+		case ARG_JSON:
+			json = true;
+			break;
 		case ARG_IDLE:
 		case ARG_GRACE:
 		case ARG_REQ_TIMEOUT:
@@ -255,6 +249,13 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (check && optind + 1 >= argc) {
+		/* nsctld --check-policy [--json] [FILE]: FILE, else --policy, else the default. */
+		status = check_policy_run(optind < argc ? argv[optind]
+				 : settings.policy_path ? settings.policy_path : DEFAULT_POLICY, json);
+		manager_settings_done(&settings);
+		return status;
+	}
 	if (optind < argc) {
 		fprintf(stderr, "nsctld: unexpected argument '%s'\n", argv[optind]);
 		manager_settings_done(&settings);
@@ -282,11 +283,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	r = manager_load_policy(m, &error);
-	if (r < 0) {
-		fprintf(stderr, "nsctld: %s\n", error ? error : strerror(-r));
-		manager_free(m);
-		return 1;
-	}
+	if (r < 0)
+		/* Serve anyway, refusing every call with a reason (daemon/policy-gate.c). */
+		fprintf(stderr, "nsctld: %s; every call is refused with " NSCTL_ERROR_POLICY_INVALID
+			" until a good policy is loaded (fix it, then systemctl reload nsctld)\n",
+			error ? error : strerror(-r));
 	r = manager_listen(m);
 	if (r == -EBADF) {
 		fprintf(stderr, "nsctld: expected exactly one socket from the service manager, or --listen PATH\n");

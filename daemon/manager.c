@@ -88,9 +88,12 @@ int manager_reload_policy(struct manager *m, char **ret_error)
 
 	sd_notify(0, "RELOADING=1");
 	r = manager_load_policy(m, &error);
-	if (r < 0)
+	if (r < 0 && m->policy)
 		manager_log("policy not reloaded, keeping the last good one: %s",
 			    error ? error : "out of memory");
+	else if (r < 0)
+		manager_log("policy still unusable, every call is refused with "
+			    NSCTL_ERROR_POLICY_INVALID ": %s", error ? error : "out of memory");
 	else
 		manager_log("policy reloaded from %s: %zu rule%s", m->settings.policy_path,
 			    m->policy->n_rules, m->policy->n_rules == 1 ? "" : "s");
