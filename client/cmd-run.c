@@ -43,6 +43,7 @@ struct run_reply {
 	int64_t exit_code;
 	int signal;
 	int terminal; /* index of the attached master */
+	bool daemon_stopping; /* the final reply: nsctld ended the session as it stopped */
 };
 
 static const struct proto_field run_reply_fields[] = {
@@ -51,6 +52,7 @@ static const struct proto_field run_reply_fields[] = {
 	{ "terminal", proto_field_fd_index, offsetof(struct run_reply, terminal), false },
 	{ "exit_code", proto_field_int64, offsetof(struct run_reply, exit_code), false },
 	{ "signal", proto_field_signal, offsetof(struct run_reply, signal), false },
+	{ "daemon_stopping", proto_field_bool, offsetof(struct run_reply, daemon_stopping), false },
 	{},
 };
 
@@ -224,7 +226,7 @@ static int start_terminal(struct run *run, int master)
  */
 static int handle_message(struct run *run, struct proto_message *m)
 {
-	struct run_reply rr = { INT64_MIN, INT64_MIN, INT64_MIN, 0, -1 };
+	struct run_reply rr = { INT64_MIN, INT64_MIN, INT64_MIN, 0, -1, false };
 	struct proto_reply reply = {};
 	_cleanup_close_ int master = -EBADF;
 	const char *bad = NULL;
@@ -284,6 +286,12 @@ static int handle_message(struct run *run, struct proto_message *m)
 		run->exit_status = NSCTL_EXIT_ERROR;
 		return 1;
 	}
+	if (rr.daemon_stopping) {
+		_cleanup_free_ char *text = NULL;
+
+		if (client_daemon_stopped_format(rr.signal, &text) >= 0)
+			client_log("%s", text);
+	}
 	if (rr.signal != 0) {
 		run->exit_status = 128 + rr.signal;
 	} else if (rr.exit_code < 0 || rr.exit_code > 255) {
@@ -318,7 +326,7 @@ static int handle_connection(struct run *run)
 		if (r == -EAGAIN)
 			return 0;
 		if (r == 0 || r == -ECONNRESET)
-			client_log("connection to nsctld lost");
+			client_log_connect_error(run->socket_path, -ECONNRESET);
 		else if (r == -EMSGSIZE || r == -ETOOMANYREFS || r == -EBADMSG)
 			client_log("invalid reply from nsctld: %s",
 				   r == -EBADMSG ? "bad control message" : client_strerror(r));
@@ -443,6 +451,7 @@ int client_parse_run_args(int argc, char *argv[], struct run_args *a)
 		{ "json", no_argument, NULL, ARG_JSON },
 		{},
 	};
+	char option[64], *hint;
 	int r;
 
 	/*
@@ -529,6 +538,15 @@ int client_parse_run_args(int argc, char *argv[], struct run_args *a)
 		default:
 		unknown:
 			if (optopt)
+				snprintf(option, sizeof(option), "-%c", optopt);
+			else
+				snprintf(option, sizeof(option), "%s", argv[optind - 1]);
+			if (a->target && !a->command &&
+			    client_missing_target_format(verb, a->target, option, &hint) >= 0) {
+				/* A forgotten target: the command's own option is the clue. */
+				client_log_verb(verb, "%s", hint);
+				free(hint);
+			} else if (optopt)
 				client_log_verb(verb, "unknown option '-%c' (try 'nsctl %s "
 						"--help')", optopt, verb);
 			else
@@ -643,7 +661,7 @@ int cmd_run(const struct client *c, int argc, char *argv[])
 	run.socket_path = client_socket_path(a.socket_arg);
 	r = client_connect(run.socket_path, &fd);
 	if (r < 0) {
-		client_log("cannot connect to %s: %s", run.socket_path, strerror(-r));
+		client_log_connect_error(run.socket_path, r);
 		return NSCTL_EXIT_ERROR;
 	}
 
@@ -681,7 +699,7 @@ int cmd_run(const struct client *c, int argc, char *argv[])
 		r = proto_send_json(fd, call, stdio, ELEMENTSOF(stdio)); /* takes the copies */
 	}
 	if (r == -EPIPE || r == -ECONNRESET) {
-		client_log("connection to nsctld lost");
+		client_log_connect_error(run.socket_path, r);
 		return NSCTL_EXIT_ERROR;
 	}
 	if (r < 0) {

@@ -372,6 +372,10 @@ static void advance(struct session *s)
 				json_object_object_add(p, "signal", json_object_new_int(s->signal));
 			else
 				json_object_object_add(p, "exit_code", json_object_new_int(s->exit_code));
+			/* The client says why its command ended (nsctl prints a line). */
+			if (s->m->stopping)
+				json_object_object_add(p, "daemon_stopping",
+						       json_object_new_boolean(true));
 			conn_reply(s->conn, p, false, NULL, 0);
 		}
 	}
