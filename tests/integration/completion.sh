@@ -1,0 +1,74 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The bash completion (completions/nsctl.bash), called as bash calls it: COMP_WORDS and
+# COMP_CWORD set, _nsctl run, COMPREPLY read. Verbs, options, namespace flags, and the
+# target names `nsctl ls --json` gives the user when nsctld answers; nothing, quietly,
+# when it does not.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+require_root
+require_tools ip runuser useradd flock systemd-socket-activate timeout
+require_binaries "$NSCTLD" "$NSCTL"
+[ -x "$PYTHON" ] || tap_skip_all "python3 is not installed"
+
+tap_plan 11
+setup_tmpdir
+setup_users || exit 1
+netns_create || { diag "cannot create a network namespace"; exit 1; }
+
+COMPLETION=$NSCTL_SRCDIR/completions/nsctl.bash
+BIN=$TESTDIR/bin
+mkdir -m 0755 "$BIN" && cp "$NSCTL" "$BIN/nsctl" && chmod 0755 "$BIN/nsctl"
+cp "$COMPLETION" "$TESTDIR/nsctl.bash" && chmod 0644 "$TESTDIR/nsctl.bash"
+
+# complete_as USER WORD...: what the completion offers USER for the command line WORD...
+# (the last word is the one being completed), one candidate a line, and its stderr after a
+# line "--stderr--" if it wrote any.
+complete_as()
+{
+	local user=$1
+	shift
+	as_user "$user" env -i PATH="$BIN:/usr/bin:/bin" NSCTL_SOCKET="${SOCK:-}" bash -c '
+		. "$1"; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+		_nsctl 2>"$TMPERR"
+		printf "%s\n" "${COMPREPLY[@]}" | sort
+		[ -s "$TMPERR" ] && { echo --stderr--; cat "$TMPERR"; }
+		rm -f "$TMPERR"' complete "$TESTDIR/nsctl.bash" "$@"
+}
+export TMPERR=/tmp/nsctl-completion-$$.err
+
+check "the completion file is valid bash" bash -n "$COMPLETION"
+check "verbs" expect_eq "$(complete_as "$ALICE" nsctl "" | tr '\n' ' ')" "check ls ns policy run "
+check "a verb's prefix" expect_eq "$(complete_as "$ALICE" nsctl p)" "policy"
+check "namespace flags of run" \
+	expect_eq "$(complete_as "$ALICE" nsctl run "netns:$NETNS" --n | tr '\n' ' ')" "--net --no-tty "
+check "options of ls" expect_eq "$(complete_as "$ALICE" nsctl ls --j)" "--json"
+check "after --, the command: no option of ours" \
+	expect_no_match "$(complete_as "$ALICE" nsctl run "netns:$NETNS" --net -- --n)" "^--net$"
+
+# -- no daemon: nothing, quietly ----------------------------------------------------------------
+SOCK=$TESTDIR/none
+check "no daemon: no target offered, and not a word on stderr" \
+	expect_eq "$(complete_as "$ALICE" nsctl run "")" ""
+
+# -- a daemon that answers ------------------------------------------------------------------------
+SOCK=$TESTDIR/io.nsctl
+write_policy "$TESTDIR/policy" "permit $ALICE on netns:$NETNS ns net"
+daemon_start "$SOCK" "$TESTDIR/nsctld.log" --policy "$TESTDIR/policy" --idle-timeout 0 \
+	--backends pid,netns || diag "nsctld does not start; the checks below will fail"
+D=$DAEMON_PID
+got=$(complete_as "$ALICE" nsctl run "")
+check "run: the targets alice may enter, canonical and bare" \
+	expect_eq "$(tr '\n' ' ' <<<"$got")" "$NETNS netns:$NETNS "
+check "ns: completes a prefix of them" \
+	expect_eq "$(complete_as "$ALICE" nsctl ns "${NETNS:0:4}")" "$NETNS"
+check "--socket before the verb is the one asked" \
+	expect_eq "$(SOCK=$TESTDIR/none complete_as "$ALICE" nsctl --socket "$SOCK" run "" | tr '\n' ' ')" \
+	"$NETNS netns:$NETNS "
+check "bob, who may enter nothing: no target" \
+	expect_eq "$(complete_as "$BOB" nsctl run "")" ""
+tap_done
