@@ -32,14 +32,14 @@ complete_as()
 	shift
 	as_user "$user" env -i PATH="$BIN:/usr/bin:/bin" NSCTL_SOCKET="${SOCK:-}" bash -c '
 		. "$1"; shift
+		err=$(mktemp) || exit 1
 		COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
 		COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
-		_nsctl 2>"$TMPERR"
-		printf "%s\n" "${COMPREPLY[@]}" | sort
-		[ -s "$TMPERR" ] && { echo --stderr--; cat "$TMPERR"; }
-		rm -f "$TMPERR"' complete "$TESTDIR/nsctl.bash" "$@"
+		_nsctl 2>"$err"
+		printf "%s\n" "${COMPREPLY[@]}" | grep . | sort
+		[ -s "$err" ] && { echo --stderr--; cat "$err"; }
+		rm -f "$err"' complete "$TESTDIR/nsctl.bash" "$@"
 }
-export TMPERR=/tmp/nsctl-completion-$$.err
 
 check "the completion file is valid bash" bash -n "$COMPLETION"
 check "verbs" expect_eq "$(complete_as "$ALICE" nsctl "" | tr '\n' ' ')" "check ls ns policy run "
@@ -63,12 +63,12 @@ daemon_start "$SOCK" "$TESTDIR/nsctld.log" --policy "$TESTDIR/policy" --idle-tim
 D=$DAEMON_PID
 got=$(complete_as "$ALICE" nsctl run "")
 check "run: the targets alice may enter, canonical and bare" \
-	expect_eq "$(tr '\n' ' ' <<<"$got")" "$NETNS netns:$NETNS "
+	expect_eq "$(tr '\n' ' ' <<<"$got")" "netns:$NETNS $NETNS "
 check "ns: completes a prefix of them" \
 	expect_eq "$(complete_as "$ALICE" nsctl ns "${NETNS:0:4}")" "$NETNS"
 check "--socket before the verb is the one asked" \
 	expect_eq "$(SOCK=$TESTDIR/none complete_as "$ALICE" nsctl --socket "$SOCK" run "" | tr '\n' ' ')" \
-	"$NETNS netns:$NETNS "
+	"netns:$NETNS $NETNS "
 check "bob, who may enter nothing: no target" \
 	expect_eq "$(complete_as "$BOB" nsctl run "")" ""
 tap_done
