@@ -249,6 +249,11 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (json && !check) {
+		fprintf(stderr, "nsctld: --json goes with --check-policy\n");
+		manager_settings_done(&settings);
+		return 1;
+	}
 	if (check && optind + 1 >= argc) {
 		/* nsctld --check-policy [--json] [FILE]: FILE, else --policy, else the default. */
 		status = check_policy_run(optind < argc ? argv[optind]

@@ -28,7 +28,8 @@ if git -C "$NSCTL_SRCDIR" rev-parse --git-dir >/dev/null 2>&1; then
 	git -C "$NSCTL_SRCDIR" ls-files -z --cached --others --exclude-standard |
 		(cd "$NSCTL_SRCDIR" && xargs -0 tar -cf - --no-recursion) | tar -C "$SRC" -xf -
 else
-	tar -C "$NSCTL_SRCDIR" --exclude='./build*' --exclude=./.git -cf - . | tar -C "$SRC" -xf -
+	tar -C "$NSCTL_SRCDIR" --exclude=./build --exclude=./build-asan --exclude=./build-user \
+		--exclude=./.git --exclude=./debian/build -cf - . | tar -C "$SRC" -xf -
 fi
 chown -R "$BUILDER" "$TESTDIR"
 chmod 0755 "$TESTDIR"
