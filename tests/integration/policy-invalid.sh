@@ -14,7 +14,7 @@ require_tools ip runuser useradd flock systemd-socket-activate timeout stat
 require_binaries "$NSCTLD" "$NSCTL"
 [ -x "$PYTHON" ] || tap_skip_all "python3 is not installed"
 
-tap_plan 24
+tap_plan 26
 setup_tmpdir
 setup_users || exit 1
 netns_create || { diag "cannot create a network namespace"; exit 1; }
@@ -25,11 +25,27 @@ POLICY=$TESTDIR/policy
 NT=netns:$NETNS
 GOOD="permit $ALICE on $NT ns net"
 
+# The service manager's side: what `systemctl status nsctld` would show (sd_notify STATUS=).
+NOTIFY=$TESTDIR/notify
+"$PYTHON" - "$NOTIFY" "$TESTDIR/notify.log" <<'EOF' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a") as log:
+    while True:
+        log.write(s.recv(4096).decode(errors="replace").replace("\n", " ") + "\n")
+        log.flush()
+EOF
+defer kill_wait $!
+wait_until 5 test -S "$NOTIFY"
+
 # -- a broken policy ------------------------------------------------------------------------
 write_policy "$POLICY" "$GOOD" "permit $ALICE nonsense"
-daemon_start "$SOCK" "$LOG" --policy "$POLICY" --idle-timeout 0 ||
+NOTIFY_SOCKET=$NOTIFY daemon_start "$SOCK" "$LOG" --policy "$POLICY" --idle-timeout 0 ||
 	diag "nsctld does not start with a broken policy"
 D=$DAEMON_PID
+check "sd_notify: READY=1 with a STATUS= that says every call is refused" \
+	wait_until 5 grep -q 'READY=1 STATUS=No usable policy, refusing every call' "$TESTDIR/notify.log"
 check "a broken policy: nsctld serves (GetInfo answers) and keeps running" pid_alive "$D"
 check "its log says FILE:LINE and that every call is refused" \
 	expect_match "$(cat "$LOG")" "^nsctld: $POLICY:3: .*every call is refused with io.nsctl.PolicyInvalid"
@@ -65,6 +81,7 @@ out=$("$NSCTLD" --reload --listen "$SOCK" 2>&1)
 check "nsctld --reload with the fixed file: exit 0" expect_eq "$?:$out" "0:policy reloaded: 1 rule"
 out=$(nsctl_as "$ALICE" run "$NT" --net -- echo served 2>&1)
 check "then run is served" expect_eq "$out" "served"
+check "sd_notify: STATUS=Serving after it" expect_eq "$(tail -n 1 "$TESTDIR/notify.log")" "READY=1 STATUS=Serving"
 check_daemon_stops "$D" "$LOG"
 
 # -- a missing policy, fixed by SIGHUP --------------------------------------------------------
