@@ -13,7 +13,7 @@ require_tools ip runuser useradd flock systemd-socket-activate timeout
 require_binaries "$NSCTLD" "$NSCTL"
 [ -x "$PYTHON" ] || tap_skip_all "python3 is not installed"
 
-tap_plan 11
+tap_plan 14
 setup_tmpdir
 setup_users || exit 1
 netns_create || { diag "cannot create a network namespace"; exit 1; }
@@ -71,4 +71,27 @@ check "--socket before the verb is the one asked" \
 	"netns:$NETNS $NETNS "
 check "bob, who may enter nothing: no target" \
 	expect_eq "$(complete_as "$BOB" nsctl run "")" ""
+
+# -- zsh and fish ---------------------------------------------------------------------------------
+if command -v zsh >/dev/null; then
+	check "the zsh completion parses (zsh -n)" zsh -n "$NSCTL_SRCDIR/completions/_nsctl"
+else
+	skip "the zsh completion parses (zsh -n)" "zsh is not installed"
+fi
+if command -v fish >/dev/null; then
+	cp "$NSCTL_SRCDIR/completions/nsctl.fish" "$TESTDIR/nsctl.fish"
+	chmod 0644 "$TESTDIR/nsctl.fish"
+	fish_complete() # USER LINE: fish's candidates for LINE, without descriptions
+	{
+		as_user "$1" env -i PATH="$BIN:/usr/bin:/bin" NSCTL_SOCKET="$SOCK" HOME=/nonexistent \
+			fish --no-config -c 'source $argv[1]; complete -C $argv[2]' \
+			"$TESTDIR/nsctl.fish" "$2" 2>&1 | cut -f1 | sort | tr '\n' ' '
+	}
+	check "fish: verbs" expect_eq "$(fish_complete "$ALICE" "nsctl ")" "check ls ns policy run "
+	check "fish: the targets alice may enter" \
+		expect_eq "$(fish_complete "$ALICE" "nsctl run ")" "netns:$NETNS $NETNS "
+else
+	skip "fish: verbs" "fish is not installed"
+	skip "fish: the targets alice may enter" "fish is not installed"
+fi
 tap_done
