@@ -102,7 +102,8 @@ check "SIGHUP after writing it: served" expect_eq "$out" "served"
 # -- the daemon stops while a command runs --------------------------------------------------
 nsctl_as "$ALICE" run "$NT" --net -- sleep 30 >"$TESTDIR/stop.out" 2>&1 &
 C=$!
-wait_until 5 eval 'pgrep -u "$ALICE" -x sleep >/dev/null'
+# The session's own command (other tests may run sleep as the same user meanwhile).
+wait_until 10 find_descendant "$D2" sleep >/dev/null
 kill -TERM "$D2"
 wait_status "$C" 10
 check "nsctld stopped under a session: nsctl exits 129 and says why" \
