@@ -126,6 +126,29 @@ int client_invalid_reply(int r, const char *bad_field);
 /* Text for a protocol-level failure while talking to nsctld (negative errno from connect.c). */
 const char *client_strerror(int r);
 
+/* What nsctl says after a PermissionDenied: where the caller learns what they may do. */
+#define CLIENT_HINT_DENIED "nsctl policy lists the rules that apply to you; " \
+	"nsctl check TARGET [NAMESPACES] -- COMMAND says which rule decides"
+
+/*
+ * The line for a failure to reach nsctld at path (r from client_connect() or
+ * client_call()): no daemon, the socket's mode, a lost connection, ... 0 or -ENOMEM.
+ */
+int client_connect_error_format(const char *path, int r, char **ret);
+/* Print it. */
+void client_log_connect_error(const char *path, int r);
+/*
+ * "nsctl run -n ip -br link": the target was forgotten, so the command took its place and
+ * the command's option is unknown to nsctl. The line that says so. 0 or -ENOMEM.
+ */
+int client_missing_target_format(const char *verb, const char *target, const char *option,
+				 char **ret);
+/* The line for a session that nsctld ended because it was stopping. 0 or -ENOMEM. */
+int client_daemon_stopped_format(int sig, char **ret);
+
+/* suggest.c: the candidate closest to word (a typo away at most), or NULL. */
+const char *client_suggest(const char *word, const char *const *candidates, size_t n);
+
 /* query.c: the options of ls and ns (--json, --socket, --help). */
 struct client_query_args {
 	const char *socket_arg; /* preset to the global --socket */

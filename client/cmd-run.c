@@ -77,6 +77,7 @@ struct run_reply {
 	int terminal; /* index of the attached master */
 	int64_t timeout; /* final reply: the time limit (seconds) that ended the session */
 	char *rule;      /* ... and the rule that set it */
+	bool daemon_stopping; /* the final reply: nsctld ended the session as it stopped */
 };
 
 static const struct proto_field run_reply_fields[] = {
@@ -87,6 +88,7 @@ static const struct proto_field run_reply_fields[] = {
 	{ "signal", proto_field_signal, offsetof(struct run_reply, signal), false },
 	{ "timeout", proto_field_int64, offsetof(struct run_reply, timeout), false },
 	{ "rule", proto_field_string, offsetof(struct run_reply, rule), false },
+	{ "daemon_stopping", proto_field_bool, offsetof(struct run_reply, daemon_stopping), false },
 	{},
 };
 
@@ -272,7 +274,9 @@ static int start_terminal(struct run *run, int master)
  */
 static int handle_message(struct run *run, struct proto_message *m)
 {
-	_cleanup_(run_reply_done) struct run_reply rr = { INT64_MIN, INT64_MIN, INT64_MIN, 0, -1, 0, NULL };
+	_cleanup_(run_reply_done) struct run_reply rr = {
+		INT64_MIN, INT64_MIN, INT64_MIN, 0, -1, 0, NULL, false
+	};
 	struct proto_reply reply = {};
 	_cleanup_close_ int master = -EBADF;
 	const char *bad = NULL;
@@ -342,6 +346,12 @@ static int handle_message(struct run *run, struct proto_message *m)
 		run->exit_status = NSCTL_EXIT_ERROR;
 		return 1;
 	}
+	if (rr.daemon_stopping) {
+		_cleanup_free_ char *text = NULL;
+
+		if (client_daemon_stopped_format(rr.signal, &text) >= 0)
+			client_log("%s", text);
+	}
 	if (rr.timeout > 0) {
 		char d[32];
 
@@ -385,7 +395,7 @@ static int handle_connection(struct run *run)
 		if (r == -EAGAIN)
 			return 0;
 		if (r == 0 || r == -ECONNRESET)
-			client_log("connection to nsctld lost");
+			client_log_connect_error(run->socket_path, -ECONNRESET);
 		else if (r == -EMSGSIZE || r == -ETOOMANYREFS || r == -EBADMSG)
 			client_log("invalid reply from nsctld: %s",
 				   r == -EBADMSG ? "bad control message" : client_strerror(r));
@@ -518,6 +528,7 @@ int client_parse_run_args(int argc, char *argv[], struct run_args *a)
 		{ "reason", required_argument, NULL, ARG_REASON },
 		{},
 	};
+	char option[64], *hint;
 	int r;
 
 	/*
@@ -607,6 +618,15 @@ int client_parse_run_args(int argc, char *argv[], struct run_args *a)
 		default:
 		unknown:
 			if (optopt)
+				snprintf(option, sizeof(option), "-%c", optopt);
+			else
+				snprintf(option, sizeof(option), "%s", argv[optind - 1]);
+			if (a->target && !a->command &&
+			    client_missing_target_format(verb, a->target, option, &hint) >= 0) {
+				/* A forgotten target: the command's own option is the clue. */
+				client_log_verb(verb, "%s", hint);
+				free(hint);
+			} else if (optopt)
 				client_log_verb(verb, "unknown option '-%c' (try 'nsctl %s "
 						"--help')", optopt, verb);
 			else
@@ -691,7 +711,7 @@ static int run_once(struct run *run, struct json_object *call, int *fd, int sigf
 	*fd = safe_close(*fd);
 	r = client_connect(run->socket_path, fd);
 	if (r < 0) {
-		client_log("cannot connect to %s: %s", run->socket_path, strerror(-r));
+		client_log_connect_error(run->socket_path, r);
 		return NSCTL_EXIT_ERROR;
 	}
 	if (run->tty) {
@@ -720,7 +740,7 @@ static int run_once(struct run *run, struct json_object *call, int *fd, int sigf
 		r = proto_send_json(*fd, call, stdio, ELEMENTSOF(stdio)); /* takes the copies */
 	}
 	if (r == -EPIPE || r == -ECONNRESET) {
-		client_log("connection to nsctld lost");
+		client_log_connect_error(run->socket_path, r);
 		return NSCTL_EXIT_ERROR;
 	}
 	if (r < 0) {

@@ -165,7 +165,7 @@ int client_ask_timeout(const char *socket_arg, const char *method, struct json_o
 
 	r = client_call(path, method, parameters, timeout_ms, &reply);
 	if (r < 0) {
-		client_log("cannot ask nsctld at %s: %s", path, client_strerror(r));
+		client_log_connect_error(path, r);
 		return NSCTL_EXIT_ERROR;
 	}
 	if (reply.error) {

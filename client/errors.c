@@ -179,16 +179,19 @@ static int fmt_permission(const struct error_params *p, char **ret)
 		strcat(list, *s);
 	}
 	if (p->reason)
-		return format_alloc(ret, "not permitted to enter namespaces %s of %s: %s", list,
-				    p->target, p->reason);
+		return format_alloc(ret, "not permitted to enter namespaces %s of %s: %s (%s)",
+				    list, p->target, p->reason, CLIENT_HINT_DENIED);
 	if (!*list)
-		return format_alloc(ret, "not permitted to enter %s", p->target);
-	return format_alloc(ret, "not permitted to enter namespaces %s of %s", list, p->target);
+		return format_alloc(ret, "not permitted to enter %s (%s)", p->target,
+				    CLIENT_HINT_DENIED);
+	return format_alloc(ret, "not permitted to enter namespaces %s of %s (%s)", list,
+			    p->target, CLIENT_HINT_DENIED);
 }
 
 static int fmt_target(const struct error_params *p, char **ret)
 {
-	return format_alloc(ret, "no such target: %s", p->target);
+	return format_alloc(ret, "no such target: %s (nsctl ls lists the targets you may enter)",
+			    p->target);
 }
 
 /* "a, b and c" (or "a" or "a and b"); 0 or -ENOMEM. */
@@ -357,9 +360,11 @@ static int fmt_command(const struct error_params *p, char **ret)
 			    : wire_strerror(p->errno_value, buf, sizeof(buf)));
 }
 
+/* Reload's (root, nsctld --reload) has its own words; nsctl hears it on every other call. */
 static int fmt_policy(const struct error_params *p, char **ret)
 {
-	return format_alloc(ret, "the policy was not reloaded: %s", p->message);
+	return format_alloc(ret, "nsctld refuses every call: %s; ask the host's administrators "
+			    "(the details are in nsctld's log: journalctl -u nsctld)", p->message);
 }
 
 static int fmt_reason_required(const struct error_params *p, char **ret)
@@ -495,6 +500,59 @@ const char *client_strerror(int r)
 	default:
 		return strerror(-r);
 	}
+}
+
+int client_connect_error_format(const char *path, int r, char **ret)
+{
+	switch (-r) {
+	case ENOENT:
+	case ECONNREFUSED:
+		return format_alloc(ret, "nsctld is not running at %s (is nsctld.socket enabled? "
+				    "systemctl enable --now nsctld.socket)", path);
+	case EACCES:
+	case EPERM:
+		/* The socket's mode or a directory's, not the policy: the policy never ran. */
+		return format_alloc(ret, "cannot connect to nsctld at %s: the socket's permissions "
+				    "keep you out (this is not the policy); ask the host's "
+				    "administrators to check nsctld.socket (SocketMode=0666)", path);
+	case ECONNRESET:
+	case EPIPE:
+		return format_alloc(ret, "connection to nsctld lost (at %s; nsctld's log says why: "
+				    "journalctl -u nsctld)", path);
+	case ETIMEDOUT:
+		return format_alloc(ret, "nsctld at %s did not answer in time", path);
+	case ENAMETOOLONG:
+		return format_alloc(ret, "cannot connect to nsctld at %s: the path is too long",
+				    path);
+	default:
+		return format_alloc(ret, "cannot talk to nsctld at %s: %s", path,
+				    client_strerror(r));
+	}
+}
+
+void client_log_connect_error(const char *path, int r)
+{
+	_cleanup_free_ char *text = NULL;
+
+	if (client_connect_error_format(path, r, &text) < 0)
+		client_log("cannot talk to nsctld at %s: %s", path, client_strerror(r));
+	else
+		client_log("%s", text);
+}
+
+int client_missing_target_format(const char *verb, const char *target, const char *option,
+				 char **ret)
+{
+	return format_alloc(ret, "unknown option '%s' after '%s': if '%s' is the command, the "
+			    "target is missing (nsctl %s TARGET [NAMESPACES] -- %s ...; nsctl ls "
+			    "lists the targets)", option, target, target, verb, target);
+}
+
+int client_daemon_stopped_format(int sig, char **ret)
+{
+	return format_alloc(ret, "nsctld stopped while the command ran and ended it (%s, "
+			    "signal %d); run it again once nsctld is back", sigabbrev_np(sig)
+			    ? sigabbrev_np(sig) : "?", sig);
 }
 
 int client_error_report(const struct proto_reply *reply)

@@ -142,6 +142,17 @@ int main(int argc, char *argv[])
 			return r;
 		}
 	}
-	client_log("unknown verb '%s' (try 'nsctl --help')", verb);
+	{
+		const char *names[ELEMENTSOF(verbs)], *guess;
+
+		for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+			names[i] = verbs[i].name;
+		guess = client_suggest(verb, names, ELEMENTSOF(verbs));
+		if (guess)
+			client_log("unknown verb '%s' (did you mean '%s'? try 'nsctl --help')", verb,
+				   guess);
+		else
+			client_log("unknown verb '%s' (try 'nsctl --help')", verb);
+	}
 	return NSCTL_EXIT_ERROR;
 }

@@ -4,6 +4,7 @@
 
 #include "daemon/conn.h"
 #include "daemon/dispatch.h"
+#include "daemon/policy-gate.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 
@@ -28,6 +29,8 @@ void dispatch_call(struct conn *c, const struct proto_call *call, struct proto_m
 	const char *dot;
 	struct json_object *p;
 
+	if (policy_gate_refuses(c, call->method))
+		return;
 	for (size_t i = 0; i < ELEMENTSOF(methods); i++)
 		if (strcmp(call->method, methods[i].name) == 0) {
 			methods[i].fn(c, call, msg);

@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
-#include "daemon/grant-scope.h"
+#include "daemon/check-policy.h"
 #include "daemon/manager.h"
 #include "daemon/policy.h"
 #include "daemon/reload-client.h"
@@ -31,7 +31,7 @@
 static void help(void)
 {
 	printf("Usage: nsctld [OPTIONS]\n"
-	       "       nsctld --check-policy FILE\n"
+	       "       nsctld --check-policy [--json] [FILE]\n"
 	       "       nsctld --reload [--listen PATH]\n"
 	       "\n"
 	       "Run commands in the namespaces of targets on behalf of unprivileged callers,\n"
@@ -39,8 +39,10 @@ static void help(void)
 	       "\n"
 	       "  -l, --listen PATH          listen on PATH instead of an activated socket\n"
 	       "  -p, --policy FILE          policy file (default " DEFAULT_POLICY ")\n"
-	       "      --check-policy FILE    check FILE (and what it includes) like the daemon\n"
-	       "                             would; exit 0 or 1\n"
+	       "      --check-policy [FILE]  check FILE (default: the --policy file) and what it\n"
+	       "                             includes like the daemon would; exit 0 or 1\n"
+	       "      --json                 with --check-policy: one JSON object on stdout\n"
+	       "                             {policy, valid, rules | message, file, line, error}\n"
 	       "      --reload               make the running nsctld (at --listen PATH, default\n"
 	       "                             " NSCTL_DEFAULT_SOCKET ") read its policy again;\n"
 	       "                             exit 0 when the new policy is in use, else 1\n"
@@ -124,26 +126,6 @@ static int parse_unsigned(const char *s, unsigned max, unsigned *ret)
 	return 0;
 }
 
-static int check_policy(const char *path)
-{
-	_cleanup_free_ char *error = NULL;
-	struct policy *p = NULL;
-
-	if (policy_load(path, &p, &error) < 0) {
-		fprintf(stderr, "nsctld: %s\n", error ? error : "out of memory");
-		return 1;
-	}
-	for (size_t i = 0; i < p->n_rules; i++) {
-		char warning[1536];
-
-		if (grant_scope_warning(&p->rules[i], warning, sizeof(warning)) > 0)
-			fprintf(stderr, "nsctld: warning: %s\n", warning);
-	}
-	printf("%s: %zu rule%s, OK\n", path, p->n_rules, p->n_rules == 1 ? "" : "s");
-	policy_free(p);
-	return 0;
-}
-
 /* Received fds must never land on 0..2, and the soft fd limit may be raised to the hard. */
 static void prepare_process(void)
 {
@@ -167,11 +149,12 @@ int main(int argc, char **argv)
 		ARG_DOCKER_SOCKET, ARG_PODMAN_SOCKET, ARG_BACKEND_TIMEOUT, ARG_TARGET_CACHE,
 		ARG_MAX_TASKS, ARG_CGROUP_ROOT,
 		ARG_CONTAINERD_STATE, ARG_CRIO_STATE, ARG_HOST_MOUNT_NS,
+		ARG_JSON,
 	};
 	static const struct option options[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "policy", required_argument, NULL, 'p' },
-		{ "check-policy", required_argument, NULL, ARG_CHECK_POLICY },
+		{ "check-policy", no_argument, NULL, ARG_CHECK_POLICY },
 		{ "idle-timeout", required_argument, NULL, ARG_IDLE },
 		{ "kill-grace", required_argument, NULL, ARG_GRACE },
 		{ "request-timeout", required_argument, NULL, ARG_REQ_TIMEOUT },
@@ -192,6 +175,7 @@ int main(int argc, char **argv)
 		{ "containerd-state", required_argument, NULL, ARG_CONTAINERD_STATE },
 		{ "crio-state", required_argument, NULL, ARG_CRIO_STATE },
 		{ "host-mount-ns", required_argument, NULL, ARG_HOST_MOUNT_NS },
+		{ "json", no_argument, NULL, ARG_JSON },
 		{ 0 },
 	};
 	struct manager_settings settings;
@@ -199,7 +183,7 @@ int main(int argc, char **argv)
 	_cleanup_free_ char *error = NULL;
 	unsigned *uval, secs;
 	char **spath;
-	bool reload = false;
+	bool reload = false, check = false, json = false;
 	int c, r, status;
 
 	manager_settings_init(&settings);
@@ -214,8 +198,11 @@ int main(int argc, char **argv)
 			settings.policy_path = strdup(optarg);
 			break;
 		case ARG_CHECK_POLICY:
-			manager_settings_done(&settings);
-			return check_policy(optarg);
+			check = true;
+			break;
+		case ARG_JSON:
+			json = true;
+			break;
 		case ARG_IDLE:
 		case ARG_GRACE:
 		case ARG_REQ_TIMEOUT:
@@ -357,6 +344,18 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (json && !check) {
+		fprintf(stderr, "nsctld: --json goes with --check-policy\n");
+		manager_settings_done(&settings);
+		return 1;
+	}
+	if (check && optind + 1 >= argc) {
+		/* nsctld --check-policy [--json] [FILE]: FILE, else --policy, else the default. */
+		status = check_policy_run(optind < argc ? argv[optind]
+				 : settings.policy_path ? settings.policy_path : DEFAULT_POLICY, json);
+		manager_settings_done(&settings);
+		return status;
+	}
 	if (optind < argc) {
 		fprintf(stderr, "nsctld: unexpected argument '%s'\n", argv[optind]);
 		manager_settings_done(&settings);
@@ -384,11 +383,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	r = manager_load_policy(m, &error);
-	if (r < 0) {
-		fprintf(stderr, "nsctld: %s\n", error ? error : strerror(-r));
-		manager_free(m);
-		return 1;
-	}
+	if (r < 0)
+		/* Serve anyway, refusing every call with a reason (daemon/policy-gate.c). */
+		fprintf(stderr, "nsctld: %s; every call is refused with " NSCTL_ERROR_POLICY_INVALID
+			" until a good policy is loaded (fix it, then systemctl reload nsctld)\n",
+			error ? error : strerror(-r));
+	free(error);
+	error = NULL;
 	r = manager_setup_cgroups(m, &error);
 	if (r < 0) {
 		fprintf(stderr, "nsctld: cannot set up the session cgroups: %s\n",

@@ -104,13 +104,17 @@ int manager_reload_policy(struct manager *m, char **ret_error)
 
 	sd_notify(0, "RELOADING=1");
 	r = manager_load_policy(m, &error);
-	if (r < 0)
+	if (r < 0 && m->policy)
 		manager_log("policy not reloaded, keeping the last good one: %s",
 			    error ? error : "out of memory");
+	else if (r < 0)
+		manager_log("policy still unusable, every call is refused with "
+			    NSCTL_ERROR_POLICY_INVALID ": %s", error ? error : "out of memory");
 	else
 		manager_log("policy reloaded from %s: %zu rule%s", m->settings.policy_path,
 			    m->policy->n_rules, m->policy->n_rules == 1 ? "" : "s");
-	sd_notify(0, "READY=1");
+	sd_notifyf(0, "READY=1\nSTATUS=%s", m->policy ? "Serving"
+		   : "No usable policy, refusing every call (see the log)");
 	if (r < 0 && ret_error)
 		*ret_error = TAKE_PTR(error);
 	return r;
@@ -293,7 +297,8 @@ int manager_run(struct manager *m)
 	if (r < 0)
 		return r;
 	manager_check_idle(m);
-	sd_notifyf(0, "READY=1\nSTATUS=Serving on %s",
+	sd_notifyf(0, "READY=1\nSTATUS=%s on %s",
+		   m->policy ? "Serving" : "No usable policy, refusing every call (see the log),",
 		   m->settings.listen_path ? m->settings.listen_path : "the activated socket");
 	if (event_base_dispatch(m->base) < 0)
 		return -EIO;

@@ -90,7 +90,8 @@ int reload_client(const char *socket_path)
 		    json_object_object_get_ex(reply.parameters, "message", &v) &&
 		    json_object_is_type(v, json_type_string))
 			fprintf(stderr,
-				"nsctld: policy not reloaded, the last good one stays: %s\n",
+				"nsctld: policy not reloaded (the last good one stays; without "
+				"one, every call is refused): %s\n",
 				json_object_get_string(v));
 		else if (strcmp(reply.error, VARLINK_ERROR_PERMISSION_DENIED) == 0)
 			fprintf(stderr, "nsctld: only root may reload the policy\n");

@@ -468,6 +468,10 @@ static void advance(struct session *s)
 					(int64_t)(s->timeout_usec / 1000000u)));
 				json_object_object_add(p, "rule", json_object_new_string(s->rule));
 			}
+			/* The client says why its command ended (nsctl prints a line). */
+			if (s->m->stopping)
+				json_object_object_add(p, "daemon_stopping",
+						       json_object_new_boolean(true));
 			conn_reply(s->conn, p, false, NULL, 0);
 		}
 	}

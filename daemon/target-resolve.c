@@ -8,6 +8,8 @@
  * more are an ambiguity, reported with their canonical names (only those the filter lets
  * through: nobody learns of targets they cannot see). A backend whose service is absent
  * has nothing; one that fails makes a bare name fail, since the name might have been there.
+ * Except: a bare name that is a named netns the caller may see is that netns, and the
+ * services are not asked at all (local_match()).
  *
  * Queries of backends that ask a service go through the cache first. Whatever happens,
  * the caller's callback runs from the loop, on a later iteration than target_resolve().
@@ -228,6 +230,25 @@ static bool syntax_ok(const struct target_backend *b, const char *rest)
 	return ok;
 }
 
+/*
+ * Has a local backend (one that opens its target itself: a named netns) found the bare
+ * name, and may the caller see it? Then that is the answer, and no container engine,
+ * machined or systemd is asked: a hanging or failing engine cannot block a netns, and a
+ * container (whose name anyone with access to the engine picks) cannot shadow one that
+ * root created. The local backends come first in the order of the kinds.
+ */
+static bool local_match(const struct resolve *res)
+{
+	for (size_t i = 0; i < res->n_queries; i++) {
+		const struct query *q = &res->queries[i];
+
+		if (q->b->open && q->r == 0 && q->t &&
+		    (!res->filter || res->filter(q->t->canonical, q->t->bare, res->userdata)))
+			return true;
+	}
+	return false;
+}
+
 int target_resolve(struct manager *m, const char *name, target_filter_fn filter,
 		   void *userdata, target_resolve_fn cb, struct target_op **ret)
 {
@@ -278,6 +299,8 @@ int target_resolve_as(struct manager *m, uid_t uid, uint32_t kinds, const char *
 			if (!b->bare_names || !(m->settings.backends & TARGET_KIND_BIT(k)) ||
 			    !(kinds & TARGET_KIND_BIT(k)) || !syntax_ok(b, name))
 				continue;
+			if (local_match(res))
+				break;
 			*q = (struct query){ .res = res, .b = b };
 			res->n_queries++;
 			r = query_start(res, q, name);

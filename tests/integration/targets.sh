@@ -11,7 +11,7 @@ require_tools ip runuser useradd flock systemd-socket-activate timeout podman ru
 require_binaries "$NSCTLD" "$NSCTL"
 [ -x "$PYTHON" ] || tap_skip_all "python3 is not installed"
 
-tap_plan 54
+tap_plan 55
 setup_tmpdir
 setup_users || exit 1
 netns_create || { diag "cannot create a network namespace"; exit 1; }
@@ -172,9 +172,9 @@ check "... and the command runs in the new one" expect_eq "$out" "$(container_ho
 # -- ambiguity and what the caller may see -----------------------------------------------
 ip netns add "$C1"
 defer ip netns delete "$C1"
-err=$(nsctl_as "$ALICE" run "$C1" --net -- true 2>&1)
-check "a bare name that a netns and a container have: AmbiguousTarget naming both" \
-	expect_match "$err" "AmbiguousTarget: $C1 is ambiguous: it names netns:$C1 and docker:$C1"
+got=$(nsctl_as "$ALICE" ns "$C1" --json | json_get target)
+check "a bare name that a netns and a container have: the netns (a container cannot shadow it)" \
+	expect_eq "$got" "netns:$C1"
 got=$(nsctl_as "$BOB" ns "$C1" --json | json_get target)
 check "bob may see only the netns: for him the bare name means netns:$C1" \
 	expect_eq "$got" "netns:$C1"
@@ -271,6 +271,11 @@ check "the hanging request ends with status 125 after the timeout (~$(( (t2 - t0
 	expect_eq "$WAIT_STATUS" 125
 check "... as BackendUnavailable: no complete answer within 3000 ms" \
 	expect_match "$(cat "$TESTDIR/hang.out")" "no complete answer from $HANG within 3000 ms"
+t0=$(date +%s%N)
+out=$(nsctl_as "$ALICE" run "$NETNS" --net -- echo served 2>&1)
+t1=$(date +%s%N)
+check "a bare name that is a netns, while docker hangs and podman is missing: served at once ($(( (t1 - t0) / 1000000 )) ms)" \
+	expect_eq "$out:$( [ $(( (t1 - t0) / 1000000 )) -lt 1500 ] && echo fast)" "served:fast"
 
 # A client that leaves while its target is being resolved: the resolution is cancelled at
 # once (its connection to the API closed), not left to run into the timeout.
