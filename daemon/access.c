@@ -17,7 +17,7 @@
 #include "daemon/access.h"
 #include "daemon/conn.h"
 #include "daemon/manager.h"
-#include "daemon/target.h"
+#include "daemon/targets/target.h"
 #include "protocol/nsctl-protocol.h"
 
 void access_caller(const struct conn *c, struct policy_caller *ret)

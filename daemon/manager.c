@@ -18,9 +18,9 @@
 #include "daemon/grant-scope.h"
 #include "daemon/manager.h"
 #include "daemon/policy.h"
-#include "daemon/runtime-state.h"
+#include "daemon/targets/runtime-state.h"
 #include "daemon/session.h"
-#include "daemon/target.h"
+#include "daemon/targets/target.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 

@@ -18,7 +18,7 @@
 #include "daemon/manager.h"
 #include "daemon/policy-json.h"
 #include "daemon/policy.h"
-#include "daemon/target.h"
+#include "daemon/targets/target.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 

@@ -16,7 +16,7 @@
 #include "daemon/conn.h"
 #include "daemon/dispatch.h"
 #include "daemon/manager.h"
-#include "daemon/target.h"
+#include "daemon/targets/target.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "daemon/manager.h"
-#include "daemon/target-runtime.h"
+#include "daemon/targets/target-runtime.h"
 #include "protocol/cleanup.h"
 
 /* "[NS/]ID" -> ns (a copy, or the default) and the ID prefix; -EINVAL when malformed. */

@@ -10,10 +10,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "daemon/bus.h"
+#include "daemon/targets/bus.h"
 #include "daemon/manager.h"
-#include "daemon/runtime-state.h"
-#include "daemon/target.h"
+#include "daemon/targets/runtime-state.h"
+#include "daemon/targets/target.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 

@@ -7,7 +7,7 @@
 #include <event2/event.h>
 
 #include "daemon/manager.h"
-#include "daemon/target-runtime.h"
+#include "daemon/targets/target-runtime.h"
 #include "protocol/cleanup.h"
 
 struct answer {

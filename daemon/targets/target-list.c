@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "daemon/manager.h"
-#include "daemon/target.h"
+#include "daemon/targets/target.h"
 #include "protocol/cleanup.h"
 
 #define DROPPED ((pid_t)-1) /* an entry whose target went away while its pid was asked */

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <event2/event.h>
 
-#include "daemon/bus.h"
+#include "daemon/targets/bus.h"
 #include "daemon/manager.h"
 #include "protocol/cleanup.h"
 

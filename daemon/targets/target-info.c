@@ -10,8 +10,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "daemon/target-info.h"
-#include "daemon/target.h"
+#include "daemon/targets/target-info.h"
+#include "daemon/targets/target.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 

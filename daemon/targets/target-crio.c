@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "daemon/manager.h"
-#include "daemon/target-runtime.h"
+#include "daemon/targets/target-runtime.h"
 #include "protocol/cleanup.h"
 
 static int crio_parse(const char *rest, struct target *t)

@@ -2,8 +2,8 @@
 /* What the backends that read the runtimes' state (k8s, containerd, crio) share. */
 #pragma once
 
-#include "daemon/runtime-state.h"
-#include "daemon/target.h"
+#include "daemon/targets/runtime-state.h"
+#include "daemon/targets/target.h"
 
 /*
  * These backends read local files at once, but their callers expect a lookup's or a

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "daemon/manager.h"
-#include "daemon/target-runtime.h"
+#include "daemon/targets/target-runtime.h"
 #include "protocol/cleanup.h"
 
 struct k8s_name {

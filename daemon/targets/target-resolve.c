@@ -21,7 +21,7 @@
 #include <event2/event.h>
 
 #include "daemon/manager.h"
-#include "daemon/target.h"
+#include "daemon/targets/target.h"
 #include "protocol/cleanup.h"
 
 struct resolve;

@@ -14,7 +14,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-#include "daemon/target.h"
+#include "daemon/targets/target.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <sys/pidfd.h>
 
-#include "daemon/bus.h"
+#include "daemon/targets/bus.h"
 #include "daemon/manager.h"
-#include "daemon/target.h"
+#include "daemon/targets/target.h"
 #include "protocol/cleanup.h"
 
 struct bus_list;

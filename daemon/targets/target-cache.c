@@ -19,7 +19,7 @@
 #include <event2/event.h>
 
 #include "daemon/manager.h"
-#include "daemon/target.h"
+#include "daemon/targets/target.h"
 #include "protocol/cleanup.h"
 
 #define CACHE_MAX 256

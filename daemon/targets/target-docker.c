@@ -18,9 +18,9 @@
 #include <sys/pidfd.h>
 #include <json-c/json.h>
 
-#include "daemon/http.h"
+#include "daemon/targets/http.h"
 #include "daemon/manager.h"
-#include "daemon/target.h"
+#include "daemon/targets/target.h"
 #include "protocol/cleanup.h"
 
 #define CONTAINER_NAME_MAX 255
