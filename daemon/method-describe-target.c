@@ -58,7 +58,7 @@ static bool describe_filter(const char *canonical, const char *bare, void *userd
 static void answer_invisible(struct describe_call *dc)
 {
 	struct json_object *p = json_object_new_object();
-	bool visible = target_readings(dc->c->m, dc->req.target, describe_filter, dc);
+	bool visible = target_readings(dc->c->m->targets, dc->req.target, describe_filter, dc);
 
 	json_object_object_add(p, "target", json_object_new_string(dc->req.target));
 	if (!visible)
@@ -188,7 +188,7 @@ void method_describe_target(struct conn *c, const struct proto_call *call,
 		describe_call_free(dc);
 		return;
 	}
-	r = target_resolve_as(c->m, c->cred.uid, kinds, dc->req.target, describe_filter, dc,
+	r = target_resolve_as(c->m->targets, c->cred.uid, kinds, dc->req.target, describe_filter, dc,
 			      on_resolved, &dc->resolve);
 	if (r < 0) {
 		method_error_system(c, "resolve-target", r);

@@ -426,7 +426,7 @@ static void answer_not_found(struct conn *c, struct run_call *rc)
 	struct decision d = { .action = POLICY_DENY };
 	int r;
 
-	(void)target_readings(c->m, name, reading_permitted, &rd);
+	(void)target_readings(c->m->targets, name, reading_permitted, &rd);
 	r = run_decide(rc, rd.canonical ? rd.canonical : name,
 		       rd.bare ? rd.bare : colon ? colon + 1 : name, NULL, &d, NULL);
 	free(rd.canonical);
@@ -681,7 +681,7 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 		answer_not_found(c, rc);
 		goto fail;
 	}
-	r = target_resolve_as(m, c->cred.uid, kinds, rc->req.target, run_filter, rc, on_resolved,
+	r = target_resolve_as(m->targets, c->cred.uid, kinds, rc->req.target, run_filter, rc, on_resolved,
 			      &rc->resolve);
 	if (r < 0) {
 		method_error_system(c, "resolve-target", r);

@@ -275,7 +275,7 @@ static struct outcome resolve(struct manager *m, const char *name)
 	struct outcome o = { 0 };
 	struct target_op *op = NULL;
 
-	assert_int_equal(target_resolve(m, name, NULL, &o, on_resolved, &op), 0);
+	assert_int_equal(target_resolve(m->targets, name, NULL, &o, on_resolved, &op), 0);
 	assert_false(o.called);
 	while (!o.called)
 		assert_true(event_base_loop(m->base, EVLOOP_ONCE) >= 0);
@@ -311,7 +311,7 @@ static void test_resolve(void **state)
 	/* ... for a bare name, it has nothing (and neither has a bus that is not there). */
 	assert_int_equal(resolve(m, "nsctl-test-no-such-name").r, -ENOENT);
 
-	m->settings.backends = TARGET_KIND_BIT(TARGET_PID);
+	m->targets->kinds = TARGET_KIND_BIT(TARGET_PID);
 	o = resolve(m, "netns:blue");
 	assert_int_equal(o.r, -ENOPROTOOPT);
 	assert_string_equal(o.backend, "netns");
@@ -326,7 +326,7 @@ static void test_resolve_cancel(void **state)
 	struct outcome o = { 0 };
 	struct target_op *op = NULL;
 
-	assert_int_equal(target_resolve(m, "docker:web", NULL, &o, on_resolved, &op), 0);
+	assert_int_equal(target_resolve(m->targets, "docker:web", NULL, &o, on_resolved, &op), 0);
 	target_op_cancel(op);
 	assert_true(event_base_loop(m->base, EVLOOP_NONBLOCK) >= 0);
 	assert_false(o.called);
@@ -348,13 +348,13 @@ static void test_readings(void **state)
 	struct manager *m = *state;
 	char all[256] = "";
 
-	assert_false(target_readings(m, "web", reading, all));
+	assert_false(target_readings(m->targets, "web", reading, all));
 	assert_string_equal(all, "netns:web|web docker:web|web podman:web|web machine:web|web ");
 	all[0] = '\0';
-	assert_false(target_readings(m, "web.service", reading, all));
+	assert_false(target_readings(m->targets, "web.service", reading, all));
 	assert_non_null(strstr(all, "unit:web.service|web.service"));
 	all[0] = '\0';
-	assert_false(target_readings(m, "docker:3f2a", reading, all));
+	assert_false(target_readings(m->targets, "docker:3f2a", reading, all));
 	assert_string_equal(all, "docker:3f2a|3f2a ");
 }
 
@@ -399,10 +399,11 @@ static void test_cache(void **state)
 	target_free(t);
 
 	/* --target-cache 0: nothing is kept. */
-	m->settings.target_cache_sec = 0;
+	assert_int_equal(target_cache_new(m->base, 0, &c), 0);
 	pid = child_target(&t);
 	target_cache_put(c, "docker:c1", t);
 	assert_int_equal(target_cache_get(c, "docker:c1", &hit), -ENOENT);
+	target_cache_free(c);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	target_free(t);

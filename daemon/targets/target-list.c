@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/manager.h"
 #include "daemon/targets/target.h"
 #include "protocol/cleanup.h"
 
@@ -36,12 +35,12 @@ static void lister_cancel(struct target_op *op)
 	lister_free((struct target_lister *)op);
 }
 
-void target_lister_init(struct target_lister *l, struct manager *m,
+void target_lister_init(struct target_lister *l, struct target_context *ctx,
 			const struct target_backend *b, target_filter_fn filter,
 			void *filter_userdata, target_list_fn cb, void *userdata)
 {
 	l->op.cancel = lister_cancel;
-	l->m = m;
+	l->ctx = ctx;
 	l->b = b;
 	l->filter = filter;
 	l->filter_userdata = filter_userdata;

@@ -77,7 +77,7 @@ static int netns_open(struct target *t)
 }
 
 /* Every bound network namespace the filter lets through; no /run/netns means none. */
-static int netns_list_now(struct manager *m, target_filter_fn filter, void *filter_userdata,
+static int netns_list_now(struct target_context *ctx, target_filter_fn filter, void *filter_userdata,
 			  struct target_entry **ret, size_t *ret_n)
 {
 	struct target_entry *l = NULL;

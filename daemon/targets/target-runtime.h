@@ -10,9 +10,9 @@
  * listing's answer from the loop, never from inside the call: the answer is handed over
  * on the next iteration. They take t, entries and reason (malloc'ed, may be NULL).
  */
-int target_runtime_answer_lookup(struct manager *m, int r, struct target *t, char *reason,
+int target_runtime_answer_lookup(struct target_context *ctx, int r, struct target *t, char *reason,
 				 target_lookup_fn cb, void *userdata, struct target_op **ret);
-int target_runtime_answer_list(struct manager *m, int r, struct target_entry *entries, size_t n,
+int target_runtime_answer_list(struct target_context *ctx, int r, struct target_entry *entries, size_t n,
 			       char *reason, target_list_fn cb, void *userdata,
 			       struct target_op **ret);
 

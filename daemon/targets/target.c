@@ -10,9 +10,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "daemon/targets/bus.h"
-#include "daemon/manager.h"
-#include "daemon/targets/runtime-state.h"
 #include "daemon/targets/target.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
@@ -266,35 +263,4 @@ void target_entries_free(struct target_entry *e, size_t n)
 	for (size_t i = 0; i < n; i++)
 		target_entry_done(&e[i]);
 	free(e);
-}
-
-int target_state_new(struct manager *m, struct target_state **ret)
-{
-	struct target_state *s = calloc(1, sizeof(*s));
-	int r;
-
-	if (!s)
-		return -ENOMEM;
-	s->m = m;
-	r = target_cache_new(m, &s->cache);
-	if (r >= 0)
-		r = bus_new(m, &s->bus);
-	if (r >= 0)
-		r = runtime_cache_new(&s->runtime_cache);
-	if (r < 0) {
-		target_state_free(s);
-		return r;
-	}
-	*ret = s;
-	return 0;
-}
-
-void target_state_free(struct target_state *s)
-{
-	if (!s)
-		return;
-	target_cache_free(s->cache);
-	bus_free(s->bus);
-	runtime_cache_free(s->runtime_cache);
-	free(s);
 }

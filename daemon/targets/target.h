@@ -7,7 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-struct manager;
+struct event_base;
+struct target_context;
 
 /* The kinds, in the order bare names are tried (pid: is never tried for a bare name). */
 enum target_kind {
@@ -97,11 +98,11 @@ struct target_backend {
 	/* Syntax of the rest of a name; sets kind/canonical/bare when they follow from it. */
 	int (*parse)(const char *rest, struct target *t);
 	int (*open)(struct target *t);
-	int (*lookup)(struct manager *m, const char *rest, target_lookup_fn cb, void *userdata,
+	int (*lookup)(struct target_context *ctx, const char *rest, target_lookup_fn cb, void *userdata,
 		      struct target_op **ret);
-	int (*list)(struct manager *m, target_filter_fn filter, void *filter_userdata,
+	int (*list)(struct target_context *ctx, target_filter_fn filter, void *filter_userdata,
 		    target_list_fn cb, void *userdata, struct target_op **ret);
-	int (*list_now)(struct manager *m, target_filter_fn filter, void *filter_userdata,
+	int (*list_now)(struct target_context *ctx, target_filter_fn filter, void *filter_userdata,
 			struct target_entry **ret, size_t *ret_n);
 };
 
@@ -184,7 +185,7 @@ typedef void (*target_resolve_fn)(struct target_result *res, void *userdata);
  * complete on the next loop iteration, like the rest, through cb. -errno when nothing was
  * started (cb is then never called).
  */
-int target_resolve(struct manager *m, const char *name, target_filter_fn filter,
+int target_resolve(struct target_context *ctx, const char *name, target_filter_fn filter,
 		   void *userdata, target_resolve_fn cb, struct target_op **ret);
 
 /*
@@ -193,7 +194,7 @@ int target_resolve(struct manager *m, const char *name, target_filter_fn filter,
  * (identity branch; docs/security.md). A bare name asks only the backends of kinds (a
  * mask of TARGET_KIND_BIT()s: those whose targets the caller could be permitted).
  */
-int target_resolve_as(struct manager *m, uid_t uid, uint32_t kinds, const char *name,
+int target_resolve_as(struct target_context *ctx, uid_t uid, uint32_t kinds, const char *name,
 		      target_filter_fn filter, void *userdata, target_resolve_fn cb,
 		      struct target_op **ret);
 
@@ -202,7 +203,7 @@ int target_resolve_as(struct manager *m, uid_t uid, uint32_t kinds, const char *
  * "docker:web" is itself; "web" is KIND:web for each enabled backend that takes it. Calls
  * fn for each until it returns true; returns whether one did.
  */
-bool target_readings(const struct manager *m, const char *name,
+bool target_readings(const struct target_context *ctx, const char *name,
 		     bool (*fn)(const char *canonical, const char *bare, void *userdata),
 		     void *userdata);
 
@@ -214,11 +215,11 @@ bool target_readings(const struct manager *m, const char *name,
 typedef void (*target_list_all_fn)(struct target_entry *entries, size_t n,
 				   struct target_problem *problems, size_t n_problems,
 				   void *userdata);
-int target_list(struct manager *m, target_filter_fn filter, void *userdata,
+int target_list(struct target_context *ctx, target_filter_fn filter, void *userdata,
 		target_list_all_fn cb, struct target_op **ret);
 
 /* target_list() of the backends of kinds only (TARGET_KIND_BIT()s; identity branch). */
-int target_list_kinds(struct manager *m, uint32_t kinds, target_filter_fn filter,
+int target_list_kinds(struct target_context *ctx, uint32_t kinds, target_filter_fn filter,
 		      void *userdata, target_list_all_fn cb, struct target_op **ret);
 
 /*
@@ -241,7 +242,7 @@ struct target_list_slot {
 
 struct target_lister {
 	struct target_op op;
-	struct manager *m;
+	struct target_context *ctx;
 	const struct target_backend *b;
 	target_filter_fn filter;
 	void *filter_userdata;
@@ -257,7 +258,7 @@ struct target_lister {
 	struct target_list_slot slots[TARGET_LIST_PARALLEL];
 };
 
-void target_lister_init(struct target_lister *l, struct manager *m,
+void target_lister_init(struct target_lister *l, struct target_context *ctx,
 			const struct target_backend *b, target_filter_fn filter,
 			void *filter_userdata, target_list_fn cb, void *userdata);
 
@@ -285,22 +286,37 @@ struct target_cache;
 struct bus;
 struct runtime_cache;
 
-/* The daemon-wide state of the backends; owned by the manager. */
-struct target_state {
-	struct manager *m;
+/*
+ * What the backends and the resolver get: the loop, what is enabled and where the services
+ * are, and the daemon-wide state they share. Owned by the manager; nothing here points back
+ * to it.
+ */
+struct target_context {
+	struct event_base *base;
+	uint32_t kinds;             /* TARGET_KIND_BIT()s of the enabled backends */
+	unsigned backend_timeout_ms; /* one request to a container engine or the bus */
+	unsigned cache_sec;         /* how long a resolved name is kept; 0: not at all */
+	char *docker_socket;        /* the Docker Engine API */
+	char *podman_socket;        /* Podman's Docker-compatible API */
+	char *containerd_state;     /* containerd's state directory (k8s, containerd) */
+	char *crio_state;           /* CRI-O's storage run root (k8s, crio) */
 	struct target_cache *cache;
 	struct bus *bus;            /* the system bus, connected on first use */
 	struct runtime_cache *runtime_cache; /* k8s, containerd, crio: parsed config.json */
 };
 
-int target_state_new(struct manager *m, struct target_state **ret);
-void target_state_free(struct target_state *s);
+/*
+ * A context from settings: base, kinds, the timeouts and the paths of *settings are copied
+ * (a NULL path: the default), the cache, the bus and the runtime cache made. -ENOMEM.
+ */
+int target_context_new(const struct target_context *settings, struct target_context **ret);
+void target_context_free(struct target_context *ctx);
 
 /*
  * target-cache.c: names resolved by the backends that ask a service (containers, machines,
  * units), kept while their process lives and for at most target_cache_sec seconds.
  */
-int target_cache_new(struct manager *m, struct target_cache **ret);
+int target_cache_new(struct event_base *base, unsigned ttl_sec, struct target_cache **ret);
 void target_cache_free(struct target_cache *c);
 /* A pinned copy of what key resolved to, or -ENOENT. */
 int target_cache_get(struct target_cache *c, const char *key, struct target **ret);
