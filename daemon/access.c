@@ -17,7 +17,8 @@
 #include "daemon/access.h"
 #include "daemon/conn.h"
 #include "daemon/manager.h"
-#include "daemon/targets/target.h"
+#include "daemon/targets/target-backend.h"
+#include "daemon/targets/target-resolve.h"
 #include "protocol/nsctl-protocol.h"
 
 void access_caller(const struct conn *c, struct policy_caller *ret)

@@ -21,7 +21,7 @@
 #include "daemon/policy.h"
 #include "daemon/reload-client.h"
 #include "daemon/targets/runtime-state.h"
-#include "daemon/targets/target.h"
+#include "daemon/targets/target-backend.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 

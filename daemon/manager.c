@@ -20,7 +20,8 @@
 #include "daemon/policy.h"
 #include "daemon/targets/runtime-state.h"
 #include "daemon/session.h"
-#include "daemon/targets/target.h"
+#include "daemon/targets/target-backend.h"
+#include "daemon/targets/target-resolve.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 

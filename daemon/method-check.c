@@ -19,6 +19,7 @@
 #include "daemon/policy-json.h"
 #include "daemon/policy.h"
 #include "daemon/targets/target.h"
+#include "daemon/targets/target-resolve.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 

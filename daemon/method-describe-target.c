@@ -24,6 +24,7 @@
 #include "daemon/dispatch.h"
 #include "daemon/manager.h"
 #include "daemon/targets/target.h"
+#include "daemon/targets/target-resolve.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 
@@ -85,7 +86,7 @@ static int describe(const struct target *t, uint32_t may_enter, struct json_obje
 	char path[64];
 
 	if (!p || proto_json_add(p, "target", json_object_new_string(t->canonical)) < 0 ||
-	    proto_json_add(p, "kind", json_object_new_string(t->backend->prefix)) < 0 ||
+	    proto_json_add(p, "kind", json_object_new_string(target_kind_prefix(t->kind))) < 0 ||
 	    proto_json_add(p, "name", json_object_new_string(t->bare)) < 0 ||
 	    (t->pidfd >= 0 && proto_json_add(p, "pid", json_object_new_int64(t->pid)) < 0) ||
 	    proto_json_add(p, "namespaces", list) < 0)

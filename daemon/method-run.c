@@ -45,6 +45,7 @@
 #include "daemon/session.h"
 #include "daemon/targets/target-info.h"
 #include "daemon/targets/target.h"
+#include "daemon/targets/target-resolve.h"
 #include "daemon/terminal.h"
 #include "daemon/worker.h"
 #include "protocol/cleanup.h"

@@ -18,7 +18,9 @@
 #include "daemon/access.h"
 #include "daemon/manager.h"
 #include "daemon/policy.h"
-#include "daemon/targets/target.h"
+#include "daemon/targets/target-backend.h"
+#include "daemon/targets/target-cache.h"
+#include "daemon/targets/target-resolve.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 

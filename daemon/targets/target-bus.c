@@ -16,7 +16,7 @@
 #include <sys/pidfd.h>
 
 #include "daemon/targets/bus.h"
-#include "daemon/targets/target.h"
+#include "daemon/targets/target-backend.h"
 #include "protocol/cleanup.h"
 
 struct bus_list;

@@ -18,7 +18,8 @@
 #include <time.h>
 #include <event2/event.h>
 
-#include "daemon/targets/target.h"
+#include "daemon/targets/target-backend.h"
+#include "daemon/targets/target-cache.h"
 #include "protocol/cleanup.h"
 
 #define CACHE_MAX 256

@@ -19,7 +19,7 @@
 #include <json-c/json.h>
 
 #include "daemon/targets/http.h"
-#include "daemon/targets/target.h"
+#include "daemon/targets/target-backend.h"
 #include "protocol/cleanup.h"
 
 #define CONTAINER_NAME_MAX 255

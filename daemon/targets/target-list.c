@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/targets/target.h"
+#include "daemon/targets/target-backend.h"
 #include "protocol/cleanup.h"
 
 #define DROPPED ((pid_t)-1) /* an entry whose target went away while its pid was asked */

@@ -22,7 +22,9 @@
 
 #include "daemon/targets/bus.h"
 #include "daemon/targets/runtime-state.h"
-#include "daemon/targets/target.h"
+#include "daemon/targets/target-backend.h"
+#include "daemon/targets/target-cache.h"
+#include "daemon/targets/target-resolve.h"
 #include "protocol/cleanup.h"
 
 struct resolve;

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "daemon/targets/runtime-state.h"
-#include "daemon/targets/target.h"
+#include "daemon/targets/target-backend.h"
 
 /*
  * These backends read local files at once, but their callers expect a lookup's or a

@@ -10,7 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "daemon/targets/target.h"
+#include "daemon/targets/target-backend.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 
@@ -36,6 +36,13 @@ void target_op_cancel(struct target_op *op)
 const struct target_backend *target_backend_of_kind(enum target_kind kind)
 {
 	return (unsigned)kind < _TARGET_KIND_COUNT ? backends[kind] : NULL;
+}
+
+const char *target_kind_prefix(enum target_kind kind)
+{
+	const struct target_backend *b = target_backend_of_kind(kind);
+
+	return b ? b->prefix : NULL;
 }
 
 const struct target_backend *target_backend_of_prefix(const char *prefix, size_t len)
