@@ -68,17 +68,6 @@ static void answer_invisible(struct describe_call *dc)
 		   p);
 }
 
-/* The nsfs inode of namespace i of t; -errno. */
-static int ns_inode(const struct target *t, int i, struct stat *ret)
-{
-	char path[64];
-
-	if (t->nsfd >= 0)
-		return fstat(t->nsfd, ret) < 0 ? -errno : 0;
-	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)t->pid, ns_table[i].proc_name);
-	return stat(path, ret) < 0 ? -errno : 0;
-}
-
 static int describe(const struct target *t, uint32_t may_enter, struct json_object **ret)
 {
 	_cleanup_json_ struct json_object *p = json_object_new_object();
@@ -92,22 +81,18 @@ static int describe(const struct target *t, uint32_t may_enter, struct json_obje
 	    proto_json_add(p, "namespaces", list) < 0)
 		return -ENOMEM;
 	for (int i = 0; i < _NS_COUNT; i++) {
-		struct stat st, host;
+		struct stat host;
 		struct namespace_info info;
 		struct json_object *o;
-		int r;
 
 		if (!(t->available_ns & NS_BIT(i)))
 			continue;
-		r = ns_inode(t, i, &st);
-		if (r < 0)
-			return r;
+		/* The target's inodes were read when it was pinned; nsctld's own are asked here. */
 		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_table[i].proc_name);
 		info = (struct namespace_info){
 			.type = (char *)ns_table[i].name,
-			.inode = (int64_t)st.st_ino,
-			.host = stat(path, &host) == 0 && host.st_dev == st.st_dev &&
-				host.st_ino == st.st_ino,
+			.inode = (int64_t)t->ns_inodes[i],
+			.host = stat(path, &host) == 0 && (uint64_t)host.st_ino == t->ns_inodes[i],
 			.may_enter = (may_enter & NS_BIT(i)) != 0,
 		};
 		o = namespace_info_to_json(&info);

@@ -92,7 +92,10 @@ extern const struct target_backend target_backend_crio;
 int target_new_pinned(const struct target_backend *b, const char *name, pid_t pid, int pidfd,
 		      struct target **ret);
 
-/* Fill available_ns and shared_ns of a process target from t->pid, pinned by t->pidfd. */
+/*
+ * Fill available_ns, shared_ns and ns_inodes of a process target from t->pid, pinned by
+ * t->pidfd: one stat() per namespace type, the only look-up of /proc/PID/ns.
+ */
 int target_pin_namespaces(struct target *t);
 
 /* For backends: set kind, "PREFIX:REST" as the canonical name and REST as the bare one. */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/ioctl.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -63,6 +64,7 @@ static int netns_open_at(int dir, const char *name, int *ret)
 static int netns_open(struct target *t)
 {
 	_cleanup_close_ int dir = -EBADF;
+	struct stat st;
 	int r;
 
 	dir = open(NETNS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -71,6 +73,9 @@ static int netns_open(struct target *t)
 	r = netns_open_at(dir, t->bare, &t->nsfd);
 	if (r < 0)
 		return r;
+	if (fstat(t->nsfd, &st) < 0)
+		return -errno;
+	t->ns_inodes[NS_NET] = (uint64_t)st.st_ino;
 	t->available_ns = NS_BIT(NS_NET);
 	t->shared_ns = 0;
 	return 0;

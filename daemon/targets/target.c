@@ -115,13 +115,6 @@ int target_parse(const char *name, struct target **ret)
 	return 0;
 }
 
-int target_open(struct target *t)
-{
-	if (!t->backend->open)
-		return -EOPNOTSUPP; /* resolved through the loop: target_resolve() */
-	return t->backend->open(t);
-}
-
 int target_set_names(struct target *t, enum target_kind kind, const char *prefix,
 		     const char *rest)
 {
@@ -162,6 +155,7 @@ int target_dup(const struct target *t, struct target **ret)
 	n->pid = t->pid;
 	n->available_ns = t->available_ns;
 	n->shared_ns = t->shared_ns;
+	memcpy(n->ns_inodes, t->ns_inodes, sizeof(n->ns_inodes));
 	if (t->pidfd >= 0 && (n->pidfd = fcntl(t->pidfd, F_DUPFD_CLOEXEC, 3)) < 0) {
 		target_free(n);
 		return -errno;
@@ -222,6 +216,7 @@ int target_pin_namespaces(struct target *t)
 {
 	const struct stat *self = self_namespaces();
 	uint32_t available = 0, shared = 0;
+	uint64_t inodes[_NS_COUNT] = { 0 };
 	char path[64];
 
 	/* One stat() per type: the process has it, and is it nsctld's own? */
@@ -232,6 +227,7 @@ int target_pin_namespaces(struct target *t)
 		if (stat(path, &st) < 0)
 			continue;
 		available |= NS_BIT(i);
+		inodes[i] = (uint64_t)st.st_ino;
 		if (self[i].st_dev != 0 && self[i].st_dev == st.st_dev && self[i].st_ino == st.st_ino)
 			shared |= NS_BIT(i);
 	}
@@ -246,6 +242,7 @@ int target_pin_namespaces(struct target *t)
 		return -errno;
 	t->available_ns = available;
 	t->shared_ns = shared;
+	memcpy(t->ns_inodes, inodes, sizeof(t->ns_inodes));
 	return 0;
 }
 

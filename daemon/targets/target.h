@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "protocol/nsctl-protocol.h"
+
 /* The kinds, in the order bare names are tried (pid: is never tried for a bare name). */
 enum target_kind {
 	TARGET_PID,
@@ -41,6 +43,7 @@ struct target {
 	int nsfd;               /* TARGET_NETNS once pinned: the nsfs file, else -EBADF */
 	uint32_t available_ns;  /* NS_BIT()s that can be joined */
 	uint32_t shared_ns;     /* NS_BIT()s the target shares with nsctld (join is a no-op) */
+	uint64_t ns_inodes[_NS_COUNT]; /* nsfs inodes read when pinned; 0: not available */
 };
 
 /* One line of a listing. */
@@ -90,10 +93,6 @@ int target_kinds_from_string(const char *s, uint32_t *ret);
  * malformed name, and for a bare one (which backend it means is only known by asking).
  */
 int target_parse(const char *name, struct target **ret);
-
-/* Pin a parsed pid: or netns: target. -ESRCH/-ENOENT when it does not exist, -EOPNOTSUPP
- * for a kind that is resolved through the loop, other -errno. */
-int target_open(struct target *t);
 
 void target_free(struct target *t);
 
