@@ -174,8 +174,8 @@ void method_describe_target(struct conn *c, const struct proto_call *call,
 		describe_call_free(dc);
 		return;
 	}
-	r = target_resolve_as(c->m->targets, c->cred.uid, kinds, dc->req.target, describe_filter, dc,
-			      on_resolved, &dc->resolve);
+	r = target_resolve_as(c->m->targets, c->cred.uid, kinds, dc->req.target, describe_filter,
+			      dc, on_resolved, &dc->resolve);
 	if (r < 0) {
 		method_error_system(c, "resolve-target", r);
 		describe_call_free(dc);

@@ -156,7 +156,8 @@ void method_list_targets(struct conn *c, const struct proto_call *call,
 		lc->c = c;
 		lc->filter.m = c->m;
 		access_caller(c, &lc->filter.caller);
-		r = target_list_kinds(c->m->targets, kinds, list_filter, lc, on_listed, &lc->listing);
+		r = target_list_kinds(c->m->targets, kinds, list_filter, lc, on_listed,
+				      &lc->listing);
 	}
 	if (r < 0) {
 		free(lc);

@@ -682,8 +682,8 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 		answer_not_found(c, rc);
 		goto fail;
 	}
-	r = target_resolve_as(m->targets, c->cred.uid, kinds, rc->req.target, run_filter, rc, on_resolved,
-			      &rc->resolve);
+	r = target_resolve_as(m->targets, c->cred.uid, kinds, rc->req.target, run_filter, rc,
+			      on_resolved, &rc->resolve);
 	if (r < 0) {
 		method_error_system(c, "resolve-target", r);
 		goto fail;

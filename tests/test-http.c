@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Tests for daemon/targets/http.c: the response parser's framing and limits, and one GET's transport. */
+/* Tests for daemon/targets/http.c: the response parser's framing and limits, one GET's transport. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

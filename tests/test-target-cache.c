@@ -163,7 +163,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_cache, setup_base, teardown_base),
-		cmocka_unit_test_setup_teardown(test_cache_exited_unseen, setup_base, teardown_base),
+		cmocka_unit_test_setup_teardown(test_cache_exited_unseen, setup_base,
+						teardown_base),
 		cmocka_unit_test_setup_teardown(test_cache_off, setup_base, teardown_base),
 		cmocka_unit_test_setup_teardown(test_cache_replace_and_bound, setup_base,
 						teardown_base),

@@ -29,16 +29,18 @@ static int setup_context(void **state)
 	struct target_context *ctx = NULL;
 
 	assert_non_null(base);
-	assert_int_equal(target_context_new(&(struct target_context){
-						    .base = base,
-						    .kinds = TARGET_KINDS_ALL,
-						    .backend_timeout_ms = 2000,
-						    .cache_sec = 5,
-						    .docker_socket = (char *)"/nonexistent/nsctl-test/docker.sock",
-						    .podman_socket = (char *)"/nonexistent/nsctl-test/podman.sock",
-					    },
-					    &ctx),
-			 0);
+	assert_int_equal(
+		target_context_new(
+			&(struct target_context){
+				.base = base,
+				.kinds = TARGET_KINDS_ALL,
+				.backend_timeout_ms = 2000,
+				.cache_sec = 5,
+				.docker_socket = (char *)"/nonexistent/nsctl-test/docker.sock",
+				.podman_socket = (char *)"/nonexistent/nsctl-test/podman.sock",
+			},
+			&ctx),
+		0);
 	*state = ctx;
 	return 0;
 }
@@ -88,9 +90,8 @@ static struct outcome resolve_as(struct target_context *ctx, uid_t uid, const ch
 	struct outcome o = { 0 };
 	struct target_op *op = NULL;
 
-	assert_int_equal(target_resolve_as(ctx, uid, TARGET_KINDS_ALL, name, NULL, &o, on_resolved,
-					   &op),
-			 0);
+	assert_int_equal(
+		target_resolve_as(ctx, uid, TARGET_KINDS_ALL, name, NULL, &o, on_resolved, &op), 0);
 	assert_false(o.called);
 	while (!o.called)
 		assert_true(event_base_loop(ctx->base, EVLOOP_ONCE) >= 0);
@@ -270,9 +271,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resolve, setup_context, teardown_context),
 		cmocka_unit_test_setup_teardown(test_resolve_ns_inodes, setup_context,
 						teardown_context),
-		cmocka_unit_test_setup_teardown(test_resolve_exited, setup_context, teardown_context),
-		cmocka_unit_test_setup_teardown(test_resolve_cached, setup_context, teardown_context),
-		cmocka_unit_test_setup_teardown(test_resolve_cancel, setup_context, teardown_context),
+		cmocka_unit_test_setup_teardown(test_resolve_exited, setup_context,
+						teardown_context),
+		cmocka_unit_test_setup_teardown(test_resolve_cached, setup_context,
+						teardown_context),
+		cmocka_unit_test_setup_teardown(test_resolve_cancel, setup_context,
+						teardown_context),
 		cmocka_unit_test_setup_teardown(test_readings, setup_context, teardown_context),
 	};
 

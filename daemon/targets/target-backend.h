@@ -67,8 +67,8 @@ struct target_backend {
 	/* Syntax of the rest of a name; sets kind/canonical/bare when they follow from it. */
 	int (*parse)(const char *rest, struct target *t);
 	int (*open)(struct target *t);
-	int (*lookup)(struct target_context *ctx, const char *rest, target_lookup_fn cb, void *userdata,
-		      struct target_op **ret);
+	int (*lookup)(struct target_context *ctx, const char *rest, target_lookup_fn cb,
+		      void *userdata, struct target_op **ret);
 	int (*list)(struct target_context *ctx, target_filter_fn filter, void *filter_userdata,
 		    target_list_fn cb, void *userdata, struct target_op **ret);
 	int (*list_now)(struct target_context *ctx, target_filter_fn filter, void *filter_userdata,

@@ -398,9 +398,9 @@ static int unit_list_read(struct bus_list *bl, sd_bus_message *reply)
 	return sd_bus_message_exit_container(reply);
 }
 
-static int bus_list(struct target_context *ctx, const struct bus_source *src, target_filter_fn filter,
-		    void *filter_userdata, target_list_fn cb, void *userdata,
-		    struct target_op **ret)
+static int bus_list(struct target_context *ctx, const struct bus_source *src,
+		    target_filter_fn filter, void *filter_userdata, target_list_fn cb,
+		    void *userdata, struct target_op **ret)
 {
 	struct bus_list *bl = calloc(1, sizeof(*bl));
 	int r;

@@ -102,8 +102,9 @@ static int containerd_lookup(struct target_context *ctx, const char *rest, targe
 	return target_runtime_answer_lookup(ctx, r, t, reason, cb, userdata, ret);
 }
 
-static int containerd_list(struct target_context *ctx, target_filter_fn filter, void *filter_userdata,
-			   target_list_fn cb, void *userdata, struct target_op **ret)
+static int containerd_list(struct target_context *ctx, target_filter_fn filter,
+			   void *filter_userdata, target_list_fn cb, void *userdata,
+			   struct target_op **ret)
 {
 	const char *root = ctx->containerd_state;
 	struct target_runtime_list l = { .b = &target_backend_containerd,

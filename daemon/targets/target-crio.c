@@ -21,8 +21,8 @@ static int crio_parse(const char *rest, struct target *t)
 	return runtime_id_valid(rest) ? 0 : -EINVAL;
 }
 
-static int crio_lookup(struct target_context *ctx, const char *rest, target_lookup_fn cb, void *userdata,
-		       struct target_op **ret)
+static int crio_lookup(struct target_context *ctx, const char *rest, target_lookup_fn cb,
+		       void *userdata, struct target_op **ret)
 {
 	const char *root = ctx->crio_state;
 	struct runtime_bundle *b = NULL, *found = NULL;

@@ -312,8 +312,9 @@ static void on_inspect(int r, int status, const char *body, size_t len, void *us
 	lookup_succeed(l);
 }
 
-static int container_lookup(struct target_context *ctx, const struct target_backend *b, const char *rest,
-			    target_lookup_fn cb, void *userdata, struct target_op **ret)
+static int container_lookup(struct target_context *ctx, const struct target_backend *b,
+			    const char *rest, target_lookup_fn cb, void *userdata,
+			    struct target_op **ret)
 {
 	struct engine_lookup *l = calloc(1, sizeof(*l));
 	int r;

@@ -127,8 +127,8 @@ static int scan_both(struct target_context *ctx, struct both *s, char **reason)
 	return 0;
 }
 
-static int k8s_lookup(struct target_context *ctx, const char *rest, target_lookup_fn cb, void *userdata,
-		      struct target_op **ret)
+static int k8s_lookup(struct target_context *ctx, const char *rest, target_lookup_fn cb,
+		      void *userdata, struct target_op **ret)
 {
 	struct runtime_bundle *found = NULL;
 	struct target *t = NULL;

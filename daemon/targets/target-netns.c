@@ -82,8 +82,8 @@ static int netns_open(struct target *t)
 }
 
 /* Every bound network namespace the filter lets through; no /run/netns means none. */
-static int netns_list_now(struct target_context *ctx, target_filter_fn filter, void *filter_userdata,
-			  struct target_entry **ret, size_t *ret_n)
+static int netns_list_now(struct target_context *ctx, target_filter_fn filter,
+			  void *filter_userdata, struct target_entry **ret, size_t *ret_n)
 {
 	struct target_entry *l = NULL;
 	size_t n = 0, alloc = 0;

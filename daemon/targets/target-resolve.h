@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Resolving a name to a pinned target, and listing, across the enabled backends, through the loop. */
+/* Resolving a name to a pinned target, and listing, across the enabled backends, in the loop. */
 #pragma once
 
 #include <stdbool.h>

@@ -89,8 +89,8 @@ int target_runtime_answer_lookup(struct target_context *ctx, int r, struct targe
 	return k;
 }
 
-int target_runtime_answer_list(struct target_context *ctx, int r, struct target_entry *entries, size_t n,
-			       char *reason, target_list_fn cb, void *userdata,
+int target_runtime_answer_list(struct target_context *ctx, int r, struct target_entry *entries,
+			       size_t n, char *reason, target_list_fn cb, void *userdata,
 			       struct target_op **ret)
 {
 	struct answer *a = calloc(1, sizeof(*a));

@@ -12,8 +12,8 @@
  */
 int target_runtime_answer_lookup(struct target_context *ctx, int r, struct target *t, char *reason,
 				 target_lookup_fn cb, void *userdata, struct target_op **ret);
-int target_runtime_answer_list(struct target_context *ctx, int r, struct target_entry *entries, size_t n,
-			       char *reason, target_list_fn cb, void *userdata,
+int target_runtime_answer_list(struct target_context *ctx, int r, struct target_entry *entries,
+			       size_t n, char *reason, target_list_fn cb, void *userdata,
 			       struct target_op **ret);
 
 /* A target named "PREFIX:name" for the bundle, pinned now (its pidfd is taken); -ENOENT
