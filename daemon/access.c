@@ -17,7 +17,8 @@
 #include "daemon/access.h"
 #include "daemon/conn.h"
 #include "daemon/manager.h"
-#include "daemon/target.h"
+#include "daemon/targets/target-backend.h"
+#include "daemon/targets/target-resolve.h"
 #include "protocol/nsctl-protocol.h"
 
 void access_caller(const struct conn *c, struct policy_caller *ret)
@@ -154,7 +155,7 @@ bool access_could_permit(const struct manager *m, const struct policy_caller *ca
 		.any_command = any_command,
 	};
 
-	(void)target_readings(m, name, reading_could_permit, &cp);
+	(void)target_readings(m->targets, name, reading_could_permit, &cp);
 	if (ret_kinds)
 		*ret_kinds = cp.well_formed ? cp.kinds : TARGET_KINDS_ALL;
 	return cp.kinds != 0 || !cp.well_formed;

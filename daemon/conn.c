@@ -19,7 +19,7 @@
 #include "daemon/dispatch.h"
 #include "daemon/manager.h"
 #include "daemon/session.h"
-#include "daemon/target.h"
+#include "daemon/targets/target.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 

@@ -20,8 +20,8 @@
 #include "daemon/manager.h"
 #include "daemon/policy.h"
 #include "daemon/reload-client.h"
-#include "daemon/runtime-state.h"
-#include "daemon/target.h"
+#include "daemon/targets/runtime-state.h"
+#include "daemon/targets/target-backend.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 

@@ -18,9 +18,10 @@
 #include "daemon/grant-scope.h"
 #include "daemon/manager.h"
 #include "daemon/policy.h"
-#include "daemon/runtime-state.h"
+#include "daemon/targets/runtime-state.h"
 #include "daemon/session.h"
-#include "daemon/target.h"
+#include "daemon/targets/target-backend.h"
+#include "daemon/targets/target-resolve.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 
@@ -149,17 +150,17 @@ int manager_new(struct manager_settings *settings, struct manager **ret)
 	m->base = event_base_new();
 	if (!m->base)
 		goto nomem;
-	if (!m->settings.docker_socket)
-		m->settings.docker_socket = strdup(TARGET_DOCKER_SOCKET);
-	if (!m->settings.podman_socket)
-		m->settings.podman_socket = strdup(TARGET_PODMAN_SOCKET);
-	if (!m->settings.containerd_state)
-		m->settings.containerd_state = strdup(RUNTIME_CONTAINERD_DEFAULT_STATE);
-	if (!m->settings.crio_state)
-		m->settings.crio_state = strdup(RUNTIME_CRIO_DEFAULT_STATE);
-	if (!m->settings.docker_socket || !m->settings.podman_socket ||
-	    !m->settings.containerd_state || !m->settings.crio_state ||
-	    target_state_new(m, &m->targets) < 0)
+	if (target_context_new(&(struct target_context){
+				       .base = m->base,
+				       .kinds = m->settings.backends,
+				       .backend_timeout_ms = m->settings.backend_timeout_ms,
+				       .cache_sec = m->settings.target_cache_sec,
+				       .docker_socket = m->settings.docker_socket,
+				       .podman_socket = m->settings.podman_socket,
+				       .containerd_state = m->settings.containerd_state,
+				       .crio_state = m->settings.crio_state,
+			       },
+			       &m->targets) < 0)
 		goto nomem;
 	m->ev_sigterm = evsignal_new(m->base, SIGTERM, on_stop_signal, m);
 	m->ev_sigint = evsignal_new(m->base, SIGINT, on_stop_signal, m);
@@ -323,7 +324,7 @@ void manager_free(struct manager *m)
 	/* After the sessions: their cgroups are killed and removed here at the latest. */
 	cgroup_tree_free(m->cgroups);
 	/* After the connections: their resolutions in flight are cancelled by then. */
-	target_state_free(m->targets);
+	target_context_free(m->targets);
 	listener_stop(m);
 	if (m->listen_fd >= 0 && m->unlink_on_exit)
 		(void)unlink(m->settings.listen_path);

@@ -14,7 +14,7 @@
 struct conn;
 struct session;
 struct policy;
-struct target_state;
+struct target_context;
 struct cgroup_tree;
 
 struct manager_settings {
@@ -52,7 +52,7 @@ struct manager {
 	struct manager_settings settings;
 	struct event_base *base;
 	struct policy *policy;
-	struct target_state *targets;      /* target backends: cache, bus connection */
+	struct target_context *targets;    /* what the target backends get (daemon/targets/) */
 	struct cgroup_tree *cgroups;       /* the sessions' cgroups (daemon/cgroup.c) */
 
 	int listen_fd;

@@ -18,7 +18,8 @@
 #include "daemon/manager.h"
 #include "daemon/policy-json.h"
 #include "daemon/policy.h"
-#include "daemon/target.h"
+#include "daemon/targets/target.h"
+#include "daemon/targets/target-resolve.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 

@@ -23,7 +23,8 @@
 #include "daemon/conn.h"
 #include "daemon/dispatch.h"
 #include "daemon/manager.h"
-#include "daemon/target.h"
+#include "daemon/targets/target.h"
+#include "daemon/targets/target-resolve.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 
@@ -58,24 +59,13 @@ static bool describe_filter(const char *canonical, const char *bare, void *userd
 static void answer_invisible(struct describe_call *dc)
 {
 	struct json_object *p = json_object_new_object();
-	bool visible = target_readings(dc->c->m, dc->req.target, describe_filter, dc);
+	bool visible = target_readings(dc->c->m->targets, dc->req.target, describe_filter, dc);
 
 	json_object_object_add(p, "target", json_object_new_string(dc->req.target));
 	if (!visible)
 		json_object_object_add(p, "namespaces", json_object_new_array());
 	conn_error(dc->c, visible ? NSCTL_ERROR_TARGET_NOT_FOUND : NSCTL_ERROR_PERMISSION_DENIED,
 		   p);
-}
-
-/* The nsfs inode of namespace i of t; -errno. */
-static int ns_inode(const struct target *t, int i, struct stat *ret)
-{
-	char path[64];
-
-	if (t->nsfd >= 0)
-		return fstat(t->nsfd, ret) < 0 ? -errno : 0;
-	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)t->pid, ns_table[i].proc_name);
-	return stat(path, ret) < 0 ? -errno : 0;
 }
 
 static int describe(const struct target *t, uint32_t may_enter, struct json_object **ret)
@@ -85,28 +75,24 @@ static int describe(const struct target *t, uint32_t may_enter, struct json_obje
 	char path[64];
 
 	if (!p || proto_json_add(p, "target", json_object_new_string(t->canonical)) < 0 ||
-	    proto_json_add(p, "kind", json_object_new_string(t->backend->prefix)) < 0 ||
+	    proto_json_add(p, "kind", json_object_new_string(target_kind_prefix(t->kind))) < 0 ||
 	    proto_json_add(p, "name", json_object_new_string(t->bare)) < 0 ||
 	    (t->pidfd >= 0 && proto_json_add(p, "pid", json_object_new_int64(t->pid)) < 0) ||
 	    proto_json_add(p, "namespaces", list) < 0)
 		return -ENOMEM;
 	for (int i = 0; i < _NS_COUNT; i++) {
-		struct stat st, host;
+		struct stat host;
 		struct namespace_info info;
 		struct json_object *o;
-		int r;
 
 		if (!(t->available_ns & NS_BIT(i)))
 			continue;
-		r = ns_inode(t, i, &st);
-		if (r < 0)
-			return r;
+		/* The target's inodes were read when it was pinned; nsctld's own are asked here. */
 		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_table[i].proc_name);
 		info = (struct namespace_info){
 			.type = (char *)ns_table[i].name,
-			.inode = (int64_t)st.st_ino,
-			.host = stat(path, &host) == 0 && host.st_dev == st.st_dev &&
-				host.st_ino == st.st_ino,
+			.inode = (int64_t)t->ns_inodes[i],
+			.host = stat(path, &host) == 0 && (uint64_t)host.st_ino == t->ns_inodes[i],
 			.may_enter = (may_enter & NS_BIT(i)) != 0,
 		};
 		o = namespace_info_to_json(&info);
@@ -188,8 +174,8 @@ void method_describe_target(struct conn *c, const struct proto_call *call,
 		describe_call_free(dc);
 		return;
 	}
-	r = target_resolve_as(c->m, c->cred.uid, kinds, dc->req.target, describe_filter, dc,
-			      on_resolved, &dc->resolve);
+	r = target_resolve_as(c->m->targets, c->cred.uid, kinds, dc->req.target, describe_filter,
+			      dc, on_resolved, &dc->resolve);
 	if (r < 0) {
 		method_error_system(c, "resolve-target", r);
 		describe_call_free(dc);

@@ -4,7 +4,8 @@
 
 #include "daemon/conn.h"
 #include "daemon/dispatch.h"
-#include "daemon/target.h"
+#include "daemon/targets/target.h"
+#include "daemon/targets/target-resolve.h"
 #include "protocol/nsctl-protocol.h"
 
 void method_error_system(struct conn *c, const char *operation, int r)

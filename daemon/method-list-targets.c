@@ -16,7 +16,8 @@
 #include "daemon/conn.h"
 #include "daemon/dispatch.h"
 #include "daemon/manager.h"
-#include "daemon/target.h"
+#include "daemon/targets/target.h"
+#include "daemon/targets/target-resolve.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 
@@ -59,7 +60,7 @@ static struct json_object *reply_new(const struct access_filter *filter,
 	for (size_t i = 0; i < n; i++) {
 		const struct target_entry *e = &entries[i];
 		struct target_info info = {
-			.kind = (char *)target_backend_of_kind(e->kind)->prefix,
+			.kind = (char *)target_kind_prefix(e->kind),
 			.target = e->canonical,
 			.name = e->bare,
 			.pid = e->pid,
@@ -136,7 +137,7 @@ void method_list_targets(struct conn *c, const struct proto_call *call,
 		access_caller(c, &caller);
 		for (int k = 0; k < _TARGET_KIND_COUNT; k++)
 			if (access_could_see_kind(c->m->policy, &caller,
-						  target_backend_of_kind((enum target_kind)k)->prefix))
+						  target_kind_prefix((enum target_kind)k)))
 				kinds |= TARGET_KIND_BIT(k);
 		if (kinds == 0) {
 			struct json_object *p = reply_new(NULL, NULL, 0, NULL, 0);
@@ -155,7 +156,8 @@ void method_list_targets(struct conn *c, const struct proto_call *call,
 		lc->c = c;
 		lc->filter.m = c->m;
 		access_caller(c, &lc->filter.caller);
-		r = target_list_kinds(c->m, kinds, list_filter, lc, on_listed, &lc->listing);
+		r = target_list_kinds(c->m->targets, kinds, list_filter, lc, on_listed,
+				      &lc->listing);
 	}
 	if (r < 0) {
 		free(lc);

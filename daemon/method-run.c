@@ -43,8 +43,9 @@
 #include "daemon/manager.h"
 #include "daemon/policy.h"
 #include "daemon/session.h"
-#include "daemon/target-info.h"
-#include "daemon/target.h"
+#include "daemon/targets/target-info.h"
+#include "daemon/targets/target.h"
+#include "daemon/targets/target-resolve.h"
 #include "daemon/terminal.h"
 #include "daemon/worker.h"
 #include "protocol/cleanup.h"
@@ -426,7 +427,7 @@ static void answer_not_found(struct conn *c, struct run_call *rc)
 	struct decision d = { .action = POLICY_DENY };
 	int r;
 
-	(void)target_readings(c->m, name, reading_permitted, &rd);
+	(void)target_readings(c->m->targets, name, reading_permitted, &rd);
 	r = run_decide(rc, rd.canonical ? rd.canonical : name,
 		       rd.bare ? rd.bare : colon ? colon + 1 : name, NULL, &d, NULL);
 	free(rd.canonical);
@@ -681,8 +682,8 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 		answer_not_found(c, rc);
 		goto fail;
 	}
-	r = target_resolve_as(m, c->cred.uid, kinds, rc->req.target, run_filter, rc, on_resolved,
-			      &rc->resolve);
+	r = target_resolve_as(m->targets, c->cred.uid, kinds, rc->req.target, run_filter, rc,
+			      on_resolved, &rc->resolve);
 	if (r < 0) {
 		method_error_system(c, "resolve-target", r);
 		goto fail;

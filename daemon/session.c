@@ -43,7 +43,7 @@
 #include "daemon/manager.h"
 #include "daemon/policy.h"
 #include "daemon/session.h"
-#include "daemon/target.h"
+#include "daemon/targets/target.h"
 #include "daemon/worker.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"

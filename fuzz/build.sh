@@ -35,5 +35,5 @@ build()
 
 build fuzz-framing fuzz/fuzz-framing.c "${proto[@]}"
 build fuzz-policy fuzz/fuzz-policy.c daemon/policy.c protocol/namespaces.c protocol/duration.c -lcap
-build fuzz-runtime-state fuzz/fuzz-runtime-state.c daemon/runtime-state.c daemon/runtime-cache.c \
+build fuzz-runtime-state fuzz/fuzz-runtime-state.c daemon/targets/runtime-state.c daemon/targets/runtime-cache.c \
 	protocol/json-strict.c

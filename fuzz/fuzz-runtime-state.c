@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/runtime-state.h"
+#include "daemon/targets/runtime-state.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "daemon/decision.h"
-#include "daemon/target.h"
+#include "daemon/targets/target.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 

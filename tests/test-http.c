@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Tests for daemon/http.c: the response parser's framing and limits, and one GET's transport. */
+/* Tests for daemon/targets/http.c: the response parser's framing and limits, one GET's transport. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +14,7 @@
 #include <cmocka.h>
 #include <event2/event.h>
 
-#include "daemon/http.h"
+#include "daemon/targets/http.h"
 #include "protocol/cleanup.h"
 
 static const struct http_limits lim = { .max_head = 256, .max_body = 64 };

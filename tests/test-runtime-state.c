@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "daemon/runtime-state.h"
+#include "daemon/targets/runtime-state.h"
 #include "protocol/cleanup.h"
 
 #define ID64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

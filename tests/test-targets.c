@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Tests for the target layer: names, what a caller may see, resolution through the loop, cache. */
+/*
+ * Tests for the target layer: names, what a caller may see. Resolution through the loop:
+ * test-target-resolve.c; the cache: test-target-cache.c.
+ */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -18,7 +21,8 @@
 #include "daemon/access.h"
 #include "daemon/manager.h"
 #include "daemon/policy.h"
-#include "daemon/target.h"
+#include "daemon/targets/target-backend.h"
+#include "daemon/targets/target-resolve.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 
@@ -110,7 +114,8 @@ static void test_parse(void **state)
 	assert_string_equal(t->canonical, "docker:3f2a");
 	assert_string_equal(t->bare, "3f2a");
 	assert_int_equal(t->kind, TARGET_DOCKER);
-	assert_int_equal(target_open(t), -EOPNOTSUPP);
+	/* Resolved through the loop only: no backend opens a container at once. */
+	assert_null(t->backend->open);
 	target_free(t);
 	assert_int_equal(target_parse("unit:nginx.service", &t), 0);
 	assert_string_equal(t->canonical, "unit:nginx.service");
@@ -183,33 +188,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-struct outcome {
-	bool called;
-	int r;
-	char canonical[64];
-	char reason[256];
-	char backend[16];
-	pid_t pid;
-	bool pinned;
-};
-
-static void on_resolved(struct target_result *res, void *userdata)
-{
-	struct outcome *o = userdata;
-
-	o->called = true;
-	o->r = res->r;
-	if (res->t) {
-		snprintf(o->canonical, sizeof(o->canonical), "%s", res->t->canonical);
-		o->pid = res->t->pid;
-		o->pinned = res->t->pidfd >= 0 || res->t->nsfd >= 0;
-	}
-	if (res->reason)
-		snprintf(o->reason, sizeof(o->reason), "%s", res->reason);
-	if (res->backend)
-		snprintf(o->backend, sizeof(o->backend), "%s", res->backend);
-}
-
 /* Deny before look-up: could some rule permit a request, whatever the name turns out to be? */
 static void test_could_permit(void **state)
 {
@@ -269,145 +247,6 @@ static void test_could_permit(void **state)
 	m->policy = NULL;
 }
 
-/* Resolve name and run the loop until the callback came; it must not come from within. */
-static struct outcome resolve(struct manager *m, const char *name)
-{
-	struct outcome o = { 0 };
-	struct target_op *op = NULL;
-
-	assert_int_equal(target_resolve(m, name, NULL, &o, on_resolved, &op), 0);
-	assert_false(o.called);
-	while (!o.called)
-		assert_true(event_base_loop(m->base, EVLOOP_ONCE) >= 0);
-	return o;
-}
-
-static void test_resolve(void **state)
-{
-	struct manager *m = *state;
-	char name[32];
-	struct outcome o;
-
-	snprintf(name, sizeof(name), "pid:%d", (int)getpid());
-	o = resolve(m, name);
-	assert_int_equal(o.r, 0);
-	assert_string_equal(o.canonical, name);
-	assert_int_equal(o.pid, getpid());
-	assert_true(o.pinned);
-
-	assert_int_equal(resolve(m, "pid:2147483647").r, -ENOENT);
-	assert_int_equal(resolve(m, "netns:nsctl-test-no-such-netns").r, -ENOENT);
-	assert_int_equal(resolve(m, "bogus:x").r, -EINVAL);
-	assert_int_equal(resolve(m, "pid:x").r, -EINVAL);
-	assert_int_equal(resolve(m, "").r, -EINVAL);
-	/* No backend takes a bare name with a slash. */
-	assert_int_equal(resolve(m, "a/b").r, -EINVAL);
-
-	/* An engine that is not there: for its kind, BackendUnavailable with a reason... */
-	o = resolve(m, "docker:web");
-	assert_int_equal(o.r, -EHOSTDOWN);
-	assert_string_equal(o.backend, "docker");
-	assert_non_null(strstr(o.reason, "cannot connect to /nonexistent/nsctl-test/docker.sock"));
-	/* ... for a bare name, it has nothing (and neither has a bus that is not there). */
-	assert_int_equal(resolve(m, "nsctl-test-no-such-name").r, -ENOENT);
-
-	m->settings.backends = TARGET_KIND_BIT(TARGET_PID);
-	o = resolve(m, "netns:blue");
-	assert_int_equal(o.r, -ENOPROTOOPT);
-	assert_string_equal(o.backend, "netns");
-	assert_non_null(strstr(o.reason, "not enabled"));
-	/* pid is never tried for a bare name: nothing is left to try. */
-	assert_int_equal(resolve(m, "42").r, -EINVAL);
-}
-
-static void test_resolve_cancel(void **state)
-{
-	struct manager *m = *state;
-	struct outcome o = { 0 };
-	struct target_op *op = NULL;
-
-	assert_int_equal(target_resolve(m, "docker:web", NULL, &o, on_resolved, &op), 0);
-	target_op_cancel(op);
-	assert_true(event_base_loop(m->base, EVLOOP_NONBLOCK) >= 0);
-	assert_false(o.called);
-}
-
-static bool reading(const char *canonical, const char *bare, void *userdata)
-{
-	char *all = userdata;
-
-	strcat(all, canonical);
-	strcat(all, "|");
-	strcat(all, bare);
-	strcat(all, " ");
-	return false;
-}
-
-static void test_readings(void **state)
-{
-	struct manager *m = *state;
-	char all[256] = "";
-
-	assert_false(target_readings(m, "web", reading, all));
-	assert_string_equal(all, "netns:web|web docker:web|web podman:web|web machine:web|web ");
-	all[0] = '\0';
-	assert_false(target_readings(m, "web.service", reading, all));
-	assert_non_null(strstr(all, "unit:web.service|web.service"));
-	all[0] = '\0';
-	assert_false(target_readings(m, "docker:3f2a", reading, all));
-	assert_string_equal(all, "docker:3f2a|3f2a ");
-}
-
-/* A child that waits to be killed, and a pinned docker target for it. */
-static pid_t child_target(struct target **ret)
-{
-	pid_t pid = fork();
-	int pidfd;
-
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		pause();
-		_exit(0);
-	}
-	pidfd = pidfd_open(pid, 0);
-	assert_true(pidfd >= 0);
-	assert_int_equal(target_new_pinned(&target_backend_docker, "c1", pid, pidfd, ret), 0);
-	return pid;
-}
-
-static void test_cache(void **state)
-{
-	struct manager *m = *state;
-	struct target_cache *c = m->targets->cache;
-	struct target *t, *hit = NULL;
-	pid_t pid = child_target(&t);
-
-	assert_string_equal(t->canonical, "docker:c1");
-	target_cache_put(c, "docker:c1", t);
-	assert_int_equal(target_cache_get(c, "docker:c1", &hit), 0);
-	assert_int_equal(hit->pid, pid);
-	assert_string_equal(hit->canonical, "docker:c1");
-	assert_true(hit->pidfd >= 0 && hit->pidfd != t->pidfd);
-	target_free(hit);
-	assert_int_equal(target_cache_get(c, "docker:c2", &hit), -ENOENT);
-
-	/* The process exits: the loop drops the entry, and a lookup never returns it. */
-	assert_int_equal(kill(pid, SIGKILL), 0);
-	assert_int_equal(waitpid(pid, NULL, 0), pid);
-	assert_true(event_base_loop(m->base, EVLOOP_NONBLOCK) >= 0);
-	assert_int_equal(target_cache_get(c, "docker:c1", &hit), -ENOENT);
-	target_free(t);
-
-	/* --target-cache 0: nothing is kept. */
-	m->settings.target_cache_sec = 0;
-	pid = child_target(&t);
-	target_cache_put(c, "docker:c1", t);
-	assert_int_equal(target_cache_get(c, "docker:c1", &hit), -ENOENT);
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	target_free(t);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -415,10 +254,6 @@ int main(void)
 		cmocka_unit_test(test_name_syntax),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_access_mask),
-		cmocka_unit_test_setup_teardown(test_resolve, setup_manager, teardown),
-		cmocka_unit_test_setup_teardown(test_resolve_cancel, setup_manager, teardown),
-		cmocka_unit_test_setup_teardown(test_readings, setup_manager, teardown),
-		cmocka_unit_test_setup_teardown(test_cache, setup_manager, teardown),
 		cmocka_unit_test_setup_teardown(test_could_permit, setup_manager, teardown),
 	};
 

@@ -18,9 +18,8 @@
 #include <sys/pidfd.h>
 #include <json-c/json.h>
 
-#include "daemon/http.h"
-#include "daemon/manager.h"
-#include "daemon/target.h"
+#include "daemon/targets/http.h"
+#include "daemon/targets/target-backend.h"
 #include "protocol/cleanup.h"
 
 #define CONTAINER_NAME_MAX 255
@@ -29,9 +28,9 @@
 static const struct http_limits inspect_limits = { .max_head = 16384, .max_body = 1u << 20 };
 static const struct http_limits list_limits = { .max_head = 16384, .max_body = 8u << 20 };
 
-static const char *engine_socket(const struct manager *m, const struct target_backend *b)
+static const char *engine_socket(const struct target_context *ctx, const struct target_backend *b)
 {
-	return b->kind == TARGET_DOCKER ? m->settings.docker_socket : m->settings.podman_socket;
+	return b->kind == TARGET_DOCKER ? ctx->docker_socket : ctx->podman_socket;
 }
 
 /* Names and ID prefixes as the engines allow them: [A-Za-z0-9][A-Za-z0-9_.-]*. */
@@ -199,7 +198,7 @@ static int http_failure(const char *sock, int r, unsigned timeout_ms, char *buf,
 
 struct engine_lookup {
 	struct target_op op;
-	struct manager *m;
+	struct target_context *ctx;
 	const struct target_backend *b;
 	const char *sock;
 	char *rest;
@@ -240,7 +239,7 @@ static int inspect_start(struct engine_lookup *l, const char *what)
 
 	if (asprintf(&path, "/containers/%s/json", what) < 0)
 		return -ENOMEM;
-	return http_get_start(l->m->base, l->sock, path, l->m->settings.backend_timeout_ms,
+	return http_get_start(l->ctx->base, l->sock, path, l->ctx->backend_timeout_ms,
 			      &inspect_limits, on_inspect, l, &l->get);
 }
 
@@ -262,7 +261,7 @@ static void on_inspect(int r, int status, const char *body, size_t len, void *us
 
 	l->get = NULL;
 	if (r < 0) {
-		r = http_failure(l->sock, r, l->m->settings.backend_timeout_ms, reason,
+		r = http_failure(l->sock, r, l->ctx->backend_timeout_ms, reason,
 				 sizeof(reason));
 		lookup_finish(l, r, NULL, reason);
 		return;
@@ -313,8 +312,9 @@ static void on_inspect(int r, int status, const char *body, size_t len, void *us
 	lookup_succeed(l);
 }
 
-static int container_lookup(struct manager *m, const struct target_backend *b, const char *rest,
-			    target_lookup_fn cb, void *userdata, struct target_op **ret)
+static int container_lookup(struct target_context *ctx, const struct target_backend *b,
+			    const char *rest, target_lookup_fn cb, void *userdata,
+			    struct target_op **ret)
 {
 	struct engine_lookup *l = calloc(1, sizeof(*l));
 	int r;
@@ -322,9 +322,9 @@ static int container_lookup(struct manager *m, const struct target_backend *b, c
 	if (!l)
 		return -ENOMEM;
 	l->op.cancel = lookup_cancel;
-	l->m = m;
+	l->ctx = ctx;
 	l->b = b;
-	l->sock = engine_socket(m, b);
+	l->sock = engine_socket(ctx, b);
 	l->pidfd = -EBADF;
 	l->cb = cb;
 	l->userdata = userdata;
@@ -342,16 +342,16 @@ static int container_lookup(struct manager *m, const struct target_backend *b, c
 	return 0;
 }
 
-static int docker_lookup(struct manager *m, const char *rest, target_lookup_fn cb,
+static int docker_lookup(struct target_context *ctx, const char *rest, target_lookup_fn cb,
 			 void *userdata, struct target_op **ret)
 {
-	return container_lookup(m, &target_backend_docker, rest, cb, userdata, ret);
+	return container_lookup(ctx, &target_backend_docker, rest, cb, userdata, ret);
 }
 
-static int podman_lookup(struct manager *m, const char *rest, target_lookup_fn cb,
+static int podman_lookup(struct target_context *ctx, const char *rest, target_lookup_fn cb,
 			 void *userdata, struct target_op **ret)
 {
-	return container_lookup(m, &target_backend_podman, rest, cb, userdata, ret);
+	return container_lookup(ctx, &target_backend_podman, rest, cb, userdata, ret);
 }
 
 /* --- listing ----------------------------------------------------------------------------- */
@@ -380,7 +380,7 @@ static void on_pid(int r, int status, const char *body, size_t len, void *userda
 	char reason[512];
 
 	if (r < 0) {
-		r = http_failure(el->sock, r, el->lister.m->settings.backend_timeout_ms, reason,
+		r = http_failure(el->sock, r, el->lister.ctx->backend_timeout_ms, reason,
 				 sizeof(reason));
 		target_lister_pid_done(slot, r, 0, NULL, reason);
 	} else if (status == 404) {
@@ -403,8 +403,8 @@ static int pid_start(struct target_list_slot *slot, const char *id)
 
 	if (asprintf(&path, "/containers/%s/json", id) < 0)
 		return -ENOMEM;
-	r = http_get_start(el->lister.m->base, el->sock, path,
-			   el->lister.m->settings.backend_timeout_ms, &inspect_limits, on_pid, slot,
+	r = http_get_start(el->lister.ctx->base, el->sock, path,
+			   el->lister.ctx->backend_timeout_ms, &inspect_limits, on_pid, slot,
 			   &g);
 	if (r < 0)
 		return r;
@@ -454,7 +454,7 @@ static void on_list(int r, int status, const char *body, size_t len, void *userd
 
 	el->get = NULL;
 	if (r < 0) {
-		r = http_failure(el->sock, r, el->lister.m->settings.backend_timeout_ms, reason,
+		r = http_failure(el->sock, r, el->lister.ctx->backend_timeout_ms, reason,
 				 sizeof(reason));
 		target_lister_finish(&el->lister, r, reason);
 		return;
@@ -476,7 +476,7 @@ static void on_list(int r, int status, const char *body, size_t len, void *userd
 	target_lister_run(&el->lister);
 }
 
-static int container_list(struct manager *m, const struct target_backend *b,
+static int container_list(struct target_context *ctx, const struct target_backend *b,
 			  target_filter_fn filter, void *filter_userdata, target_list_fn cb,
 			  void *userdata, struct target_op **ret)
 {
@@ -485,13 +485,13 @@ static int container_list(struct manager *m, const struct target_backend *b,
 
 	if (!el)
 		return -ENOMEM;
-	target_lister_init(&el->lister, m, b, filter, filter_userdata, cb, userdata);
+	target_lister_init(&el->lister, ctx, b, filter, filter_userdata, cb, userdata);
 	el->lister.pid_start = pid_start;
 	el->lister.pid_cancel = pid_cancel;
 	el->lister.done = list_done;
-	el->sock = engine_socket(m, b);
-	r = http_get_start(m->base, el->sock, "/containers/json?all=1",
-			   m->settings.backend_timeout_ms, &list_limits, on_list, el, &el->get);
+	el->sock = engine_socket(ctx, b);
+	r = http_get_start(ctx->base, el->sock, "/containers/json?all=1",
+			   ctx->backend_timeout_ms, &list_limits, on_list, el, &el->get);
 	if (r < 0) {
 		free(el);
 		return r;
@@ -500,17 +500,17 @@ static int container_list(struct manager *m, const struct target_backend *b,
 	return 0;
 }
 
-static int docker_list(struct manager *m, target_filter_fn filter, void *filter_userdata,
+static int docker_list(struct target_context *ctx, target_filter_fn filter, void *filter_userdata,
 		       target_list_fn cb, void *userdata, struct target_op **ret)
 {
-	return container_list(m, &target_backend_docker, filter, filter_userdata, cb, userdata,
+	return container_list(ctx, &target_backend_docker, filter, filter_userdata, cb, userdata,
 			      ret);
 }
 
-static int podman_list(struct manager *m, target_filter_fn filter, void *filter_userdata,
+static int podman_list(struct target_context *ctx, target_filter_fn filter, void *filter_userdata,
 		       target_list_fn cb, void *userdata, struct target_op **ret)
 {
-	return container_list(m, &target_backend_podman, filter, filter_userdata, cb, userdata,
+	return container_list(ctx, &target_backend_podman, filter, filter_userdata, cb, userdata,
 			      ret);
 }
 

@@ -25,7 +25,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
-#include "daemon/runtime-state.h"
+#include "daemon/targets/runtime-state.h"
 #include "protocol/cleanup.h"
 #include "protocol/varlink.h"
 

@@ -15,9 +15,8 @@
 #include <string.h>
 #include <sys/pidfd.h>
 
-#include "daemon/bus.h"
-#include "daemon/manager.h"
-#include "daemon/target.h"
+#include "daemon/targets/bus.h"
+#include "daemon/targets/target-backend.h"
 #include "protocol/cleanup.h"
 
 struct bus_list;
@@ -93,7 +92,7 @@ static bool is_not_found(const struct bus_source *src, const sd_bus_error *e)
 
 struct bus_lookup {
 	struct target_op op;
-	struct manager *m;
+	struct target_context *ctx;
 	const struct bus_source *src;
 	char *name;
 	char *path;
@@ -134,7 +133,7 @@ static void lookup_fail(struct bus_lookup *l, int r, const sd_bus_error *e)
 		lookup_finish(l, -ENOENT, NULL, NULL);
 		return;
 	}
-	r = bus_failure(r, e, l->src->service, l->m->settings.backend_timeout_ms, reason,
+	r = bus_failure(r, e, l->src->service, l->ctx->backend_timeout_ms, reason,
 			sizeof(reason));
 	lookup_finish(l, r, NULL, reason);
 }
@@ -172,7 +171,7 @@ static void on_lookup_pid(int r, sd_bus_message *reply, const sd_bus_error *e, v
 			return;
 		}
 		l->confirming = true;
-		r = bus_get_property(l->m->targets->bus, l->src->service, l->path,
+		r = bus_get_property(l->ctx->bus, l->src->service, l->path,
 				     l->src->object_iface, l->src->pid_property, on_lookup_pid, l,
 				     &l->call);
 		if (r < 0)
@@ -204,13 +203,13 @@ static void on_lookup_object(int r, sd_bus_message *reply, const sd_bus_error *e
 		lookup_finish(l, -ENOMEM, NULL, NULL);
 		return;
 	}
-	r = bus_get_property(l->m->targets->bus, l->src->service, l->path, l->src->object_iface,
+	r = bus_get_property(l->ctx->bus, l->src->service, l->path, l->src->object_iface,
 			     l->src->pid_property, on_lookup_pid, l, &l->call);
 	if (r < 0)
 		lookup_finish(l, r, NULL, NULL);
 }
 
-static int bus_lookup(struct manager *m, const struct bus_source *src, const char *rest,
+static int bus_lookup(struct target_context *ctx, const struct bus_source *src, const char *rest,
 		      target_lookup_fn cb, void *userdata, struct target_op **ret)
 {
 	struct bus_lookup *l = calloc(1, sizeof(*l));
@@ -219,7 +218,7 @@ static int bus_lookup(struct manager *m, const struct bus_source *src, const cha
 	if (!l)
 		return -ENOMEM;
 	l->op.cancel = lookup_cancel;
-	l->m = m;
+	l->ctx = ctx;
 	l->src = src;
 	l->pidfd = -EBADF;
 	l->cb = cb;
@@ -229,7 +228,7 @@ static int bus_lookup(struct manager *m, const struct bus_source *src, const cha
 		lookup_free(l);
 		return -ENOMEM;
 	}
-	r = bus_call_method(m->targets->bus, src->service, src->path, src->manager_iface,
+	r = bus_call_method(ctx->bus, src->service, src->path, src->manager_iface,
 			    src->get_method, on_lookup_object, l, &l->call, "s", rest);
 	if (r < 0) {
 		lookup_free(l);
@@ -239,16 +238,16 @@ static int bus_lookup(struct manager *m, const struct bus_source *src, const cha
 	return 0;
 }
 
-static int machine_lookup(struct manager *m, const char *rest, target_lookup_fn cb,
+static int machine_lookup(struct target_context *ctx, const char *rest, target_lookup_fn cb,
 			  void *userdata, struct target_op **ret)
 {
-	return bus_lookup(m, &machine_source, rest, cb, userdata, ret);
+	return bus_lookup(ctx, &machine_source, rest, cb, userdata, ret);
 }
 
-static int unit_lookup(struct manager *m, const char *rest, target_lookup_fn cb,
+static int unit_lookup(struct target_context *ctx, const char *rest, target_lookup_fn cb,
 		       void *userdata, struct target_op **ret)
 {
-	return bus_lookup(m, &unit_source, rest, cb, userdata, ret);
+	return bus_lookup(ctx, &unit_source, rest, cb, userdata, ret);
 }
 
 /* --- listing ----------------------------------------------------------------------------- */
@@ -273,7 +272,7 @@ static void list_fail(struct bus_list *bl, int r, const sd_bus_error *e)
 {
 	char reason[512];
 
-	r = bus_failure(r, e, bl->src->service, bl->lister.m->settings.backend_timeout_ms, reason,
+	r = bus_failure(r, e, bl->src->service, bl->lister.ctx->backend_timeout_ms, reason,
 			sizeof(reason));
 	target_lister_finish(&bl->lister, r, reason);
 }
@@ -288,7 +287,7 @@ static void on_list_pid(int r, sd_bus_message *reply, const sd_bus_error *e, voi
 	if (r >= 0)
 		r = bus_reply_read_u32(reply, &pid);
 	if (r < 0 && !is_not_found(bl->src, e)) {
-		r = bus_failure(r, e, bl->src->service, bl->lister.m->settings.backend_timeout_ms,
+		r = bus_failure(r, e, bl->src->service, bl->lister.ctx->backend_timeout_ms,
 				reason, sizeof(reason));
 		target_lister_pid_done(slot, r, 0, NULL, reason);
 		return;
@@ -306,7 +305,7 @@ static int pid_start(struct target_list_slot *slot, const char *path)
 	struct bus_call *call;
 	int r;
 
-	r = bus_get_property(bl->lister.m->targets->bus, bl->src->service, path,
+	r = bus_get_property(bl->lister.ctx->bus, bl->src->service, path,
 			     bl->src->object_iface, bl->src->pid_property, on_list_pid, slot,
 			     &call);
 	if (r < 0)
@@ -344,7 +343,7 @@ static void on_list(int r, sd_bus_message *reply, const sd_bus_error *e, void *u
 
 static int machine_list_call(struct bus_list *bl)
 {
-	return bus_call_method(bl->lister.m->targets->bus, bl->src->service, bl->src->path,
+	return bus_call_method(bl->lister.ctx->bus, bl->src->service, bl->src->path,
 			       bl->src->manager_iface, "ListMachines", on_list, bl, &bl->call,
 			       NULL);
 }
@@ -371,7 +370,7 @@ static int machine_list_read(struct bus_list *bl, sd_bus_message *reply)
 static int unit_list_call(struct bus_list *bl)
 {
 	/* Loaded services in a state that can have a main process. */
-	return bus_call_method(bl->lister.m->targets->bus, bl->src->service, bl->src->path,
+	return bus_call_method(bl->lister.ctx->bus, bl->src->service, bl->src->path,
 			       bl->src->manager_iface, "ListUnitsByPatterns", on_list, bl,
 			       &bl->call, "asas", 4, "active", "reloading", "activating",
 			       "deactivating", 1, "*.service");
@@ -399,16 +398,16 @@ static int unit_list_read(struct bus_list *bl, sd_bus_message *reply)
 	return sd_bus_message_exit_container(reply);
 }
 
-static int bus_list(struct manager *m, const struct bus_source *src, target_filter_fn filter,
-		    void *filter_userdata, target_list_fn cb, void *userdata,
-		    struct target_op **ret)
+static int bus_list(struct target_context *ctx, const struct bus_source *src,
+		    target_filter_fn filter, void *filter_userdata, target_list_fn cb,
+		    void *userdata, struct target_op **ret)
 {
 	struct bus_list *bl = calloc(1, sizeof(*bl));
 	int r;
 
 	if (!bl)
 		return -ENOMEM;
-	target_lister_init(&bl->lister, m, src->backend, filter, filter_userdata, cb, userdata);
+	target_lister_init(&bl->lister, ctx, src->backend, filter, filter_userdata, cb, userdata);
 	bl->lister.pid_start = pid_start;
 	bl->lister.pid_cancel = pid_cancel;
 	bl->lister.done = list_done;
@@ -422,16 +421,16 @@ static int bus_list(struct manager *m, const struct bus_source *src, target_filt
 	return 0;
 }
 
-static int machine_list(struct manager *m, target_filter_fn filter, void *filter_userdata,
+static int machine_list(struct target_context *ctx, target_filter_fn filter, void *filter_userdata,
 			target_list_fn cb, void *userdata, struct target_op **ret)
 {
-	return bus_list(m, &machine_source, filter, filter_userdata, cb, userdata, ret);
+	return bus_list(ctx, &machine_source, filter, filter_userdata, cb, userdata, ret);
 }
 
-static int unit_list(struct manager *m, target_filter_fn filter, void *filter_userdata,
+static int unit_list(struct target_context *ctx, target_filter_fn filter, void *filter_userdata,
 		     target_list_fn cb, void *userdata, struct target_op **ret)
 {
-	return bus_list(m, &unit_source, filter, filter_userdata, cb, userdata, ret);
+	return bus_list(ctx, &unit_source, filter, filter_userdata, cb, userdata, ret);
 }
 
 const struct target_backend target_backend_machine = {

@@ -7,11 +7,12 @@
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 
-struct manager;
+struct event_base;
 struct bus;
 struct bus_call;
 
-int bus_new(struct manager *m, struct bus **ret);
+/* A bus on the loop base; each call waits at most timeout_ms. Connected on first use. */
+int bus_new(struct event_base *base, unsigned timeout_ms, struct bus **ret);
 void bus_free(struct bus *b);
 
 /*

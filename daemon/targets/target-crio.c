@@ -13,8 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/manager.h"
-#include "daemon/target-runtime.h"
+#include "daemon/targets/target-runtime.h"
 #include "protocol/cleanup.h"
 
 static int crio_parse(const char *rest, struct target *t)
@@ -22,10 +21,10 @@ static int crio_parse(const char *rest, struct target *t)
 	return runtime_id_valid(rest) ? 0 : -EINVAL;
 }
 
-static int crio_lookup(struct manager *m, const char *rest, target_lookup_fn cb, void *userdata,
-		       struct target_op **ret)
+static int crio_lookup(struct target_context *ctx, const char *rest, target_lookup_fn cb,
+		       void *userdata, struct target_op **ret)
 {
-	const char *root = m->settings.crio_state;
+	const char *root = ctx->crio_state;
 	struct runtime_bundle *b = NULL, *found = NULL;
 	struct target *t = NULL;
 	char *reason = NULL;
@@ -34,7 +33,7 @@ static int crio_lookup(struct manager *m, const char *rest, target_lookup_fn cb,
 
 	if (!runtime_id_valid(rest))
 		return -EINVAL;
-	r = runtime_state_scan(m->targets->runtime_cache, RUNTIME_CRIO, root, NULL, rest, &b, &n,
+	r = runtime_state_scan(ctx->runtime_cache, RUNTIME_CRIO, root, NULL, rest, &b, &n,
 			       &reason);
 	if (r < 0)
 		r = target_runtime_scan_error("CRI-O", root, r, &reason);
@@ -56,13 +55,13 @@ static int crio_lookup(struct manager *m, const char *rest, target_lookup_fn cb,
 	if (r >= 0)
 		r = target_runtime_pin(&target_backend_crio, found->id, found, &t);
 	runtime_bundles_free(b, n);
-	return target_runtime_answer_lookup(m, r, t, reason, cb, userdata, ret);
+	return target_runtime_answer_lookup(ctx, r, t, reason, cb, userdata, ret);
 }
 
-static int crio_list(struct manager *m, target_filter_fn filter, void *filter_userdata,
+static int crio_list(struct target_context *ctx, target_filter_fn filter, void *filter_userdata,
 		     target_list_fn cb, void *userdata, struct target_op **ret)
 {
-	const char *root = m->settings.crio_state;
+	const char *root = ctx->crio_state;
 	struct target_runtime_list l = { .b = &target_backend_crio,
 					 .filter = filter,
 					 .filter_userdata = filter_userdata };
@@ -71,7 +70,7 @@ static int crio_list(struct manager *m, target_filter_fn filter, void *filter_us
 	size_t n = 0;
 	int r;
 
-	r = runtime_state_scan(m->targets->runtime_cache, RUNTIME_CRIO, root, NULL, NULL, &b, &n,
+	r = runtime_state_scan(ctx->runtime_cache, RUNTIME_CRIO, root, NULL, NULL, &b, &n,
 			       &reason);
 	if (r < 0)
 		r = target_runtime_scan_error("CRI-O", root, r, &reason);
@@ -84,7 +83,7 @@ static int crio_list(struct manager *m, target_filter_fn filter, void *filter_us
 		l.entries = NULL;
 		l.n = 0;
 	}
-	return target_runtime_answer_list(m, r, l.entries, l.n, reason, cb, userdata, ret);
+	return target_runtime_answer_list(ctx, r, l.entries, l.n, reason, cb, userdata, ret);
 }
 
 const struct target_backend target_backend_crio = {

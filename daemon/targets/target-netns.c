@@ -10,11 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/ioctl.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
-#include "daemon/target.h"
+#include "daemon/targets/target-backend.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 
@@ -63,6 +64,7 @@ static int netns_open_at(int dir, const char *name, int *ret)
 static int netns_open(struct target *t)
 {
 	_cleanup_close_ int dir = -EBADF;
+	struct stat st;
 	int r;
 
 	dir = open(NETNS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -71,14 +73,17 @@ static int netns_open(struct target *t)
 	r = netns_open_at(dir, t->bare, &t->nsfd);
 	if (r < 0)
 		return r;
+	if (fstat(t->nsfd, &st) < 0)
+		return -errno;
+	t->ns_inodes[NS_NET] = (uint64_t)st.st_ino;
 	t->available_ns = NS_BIT(NS_NET);
 	t->shared_ns = 0;
 	return 0;
 }
 
 /* Every bound network namespace the filter lets through; no /run/netns means none. */
-static int netns_list_now(struct manager *m, target_filter_fn filter, void *filter_userdata,
-			  struct target_entry **ret, size_t *ret_n)
+static int netns_list_now(struct target_context *ctx, target_filter_fn filter,
+			  void *filter_userdata, struct target_entry **ret, size_t *ret_n)
 {
 	struct target_entry *l = NULL;
 	size_t n = 0, alloc = 0;

@@ -21,8 +21,7 @@
 #include <time.h>
 #include <event2/event.h>
 
-#include "daemon/bus.h"
-#include "daemon/manager.h"
+#include "daemon/targets/bus.h"
 #include "protocol/cleanup.h"
 
 struct bus_call {
@@ -36,7 +35,8 @@ struct bus_call {
 };
 
 struct bus {
-	struct manager *m;
+	struct event_base *base;
+	unsigned timeout_ms;         /* one call */
 	sd_bus *bus;                 /* NULL until first used, and after it failed */
 	struct event *ev_io;
 	struct event *ev_time;
@@ -57,7 +57,7 @@ static void bus_drop(struct bus *b)
 		LIST_REMOVE(c, entry);
 		c->slot = sd_bus_slot_unref(c->slot);
 		c->early_r = -ECONNRESET;
-		c->ev_early = evtimer_new(b->m->base, on_early, c);
+		c->ev_early = evtimer_new(b->base, on_early, c);
 		if (c->ev_early)
 			event_active(c->ev_early, EV_TIMEOUT, 0);
 		/* else it stays silent: out of memory; its owner's deadline ends it */
@@ -100,7 +100,7 @@ static int bus_rearm(struct bus *b)
 	if (!b->ev_io || want != b->io_events) {
 		if (b->ev_io)
 			event_free(b->ev_io);
-		b->ev_io = event_new(b->m->base, fd, (short)(want | EV_PERSIST), on_io, b);
+		b->ev_io = event_new(b->base, fd, (short)(want | EV_PERSIST), on_io, b);
 		if (!b->ev_io)
 			return -ENOMEM;
 		b->io_events = want;
@@ -148,15 +148,16 @@ static int bus_open(struct bus *b)
 	return r;
 }
 
-int bus_new(struct manager *m, struct bus **ret)
+int bus_new(struct event_base *base, unsigned timeout_ms, struct bus **ret)
 {
 	struct bus *b = calloc(1, sizeof(*b));
 
 	if (!b)
 		return -ENOMEM;
-	b->m = m;
+	b->base = base;
+	b->timeout_ms = timeout_ms;
 	LIST_INIT(&b->calls);
-	b->ev_time = evtimer_new(m->base, on_time, b);
+	b->ev_time = evtimer_new(base, on_time, b);
 	if (!b->ev_time) {
 		free(b);
 		return -ENOMEM;
@@ -214,7 +215,7 @@ static void on_early(evutil_socket_t fd, short what, void *userdata)
 static int call_start(struct bus *b, sd_bus_message *msg, bus_reply_fn cb, void *userdata,
 		      struct bus_call **ret)
 {
-	uint64_t usec = (uint64_t)b->m->settings.backend_timeout_ms * 1000;
+	uint64_t usec = (uint64_t)b->timeout_ms * 1000;
 	struct bus_call *c = calloc(1, sizeof(*c));
 	int r;
 
@@ -250,7 +251,7 @@ static int call_fail_later(struct bus *b, int err, bus_reply_fn cb, void *userda
 	c->cb = cb;
 	c->userdata = userdata;
 	c->early_r = err;
-	c->ev_early = evtimer_new(b->m->base, on_early, c);
+	c->ev_early = evtimer_new(b->base, on_early, c);
 	if (!c->ev_early) {
 		free(c);
 		return -ENOMEM;

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "daemon/runtime-state.h"
+#include "daemon/targets/runtime-state.h"
 
 #define CACHE_BUCKETS 512
 #define CACHE_MAX (2 * RUNTIME_STATE_BUNDLES_MAX)

@@ -17,8 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/manager.h"
-#include "daemon/target-runtime.h"
+#include "daemon/targets/target-runtime.h"
 #include "protocol/cleanup.h"
 
 struct k8s_name {
@@ -101,35 +100,35 @@ static void both_done(struct both *s)
 		runtime_bundles_free(s->b[i], s->n[i]);
 }
 
-static int scan_both(struct manager *m, struct both *s, char **reason)
+static int scan_both(struct target_context *ctx, struct both *s, char **reason)
 {
 	int r1, r2;
 
 	*s = (struct both){ 0 };
-	r1 = runtime_state_scan(m->targets->runtime_cache, RUNTIME_CONTAINERD,
-				m->settings.containerd_state, RUNTIME_CONTAINERD_K8S_NAMESPACE,
+	r1 = runtime_state_scan(ctx->runtime_cache, RUNTIME_CONTAINERD,
+				ctx->containerd_state, RUNTIME_CONTAINERD_K8S_NAMESPACE,
 				NULL, &s->b[0], &s->n[0], reason);
 	if (r1 < 0 && r1 != -EHOSTDOWN)
-		return target_runtime_scan_error("containerd", m->settings.containerd_state, r1,
+		return target_runtime_scan_error("containerd", ctx->containerd_state, r1,
 						 reason);
-	r2 = runtime_state_scan(m->targets->runtime_cache, RUNTIME_CRIO, m->settings.crio_state,
+	r2 = runtime_state_scan(ctx->runtime_cache, RUNTIME_CRIO, ctx->crio_state,
 				NULL, NULL, &s->b[1], &s->n[1], reason);
 	if (r2 < 0 && r2 != -EHOSTDOWN) {
 		both_done(s);
 		*s = (struct both){ 0 };
-		return target_runtime_scan_error("CRI-O", m->settings.crio_state, r2, reason);
+		return target_runtime_scan_error("CRI-O", ctx->crio_state, r2, reason);
 	}
 	if (r1 == -EHOSTDOWN && r2 == -EHOSTDOWN) {
 		if (asprintf(reason, "no containerd state at %s, no CRI-O state at %s",
-			     m->settings.containerd_state, m->settings.crio_state) < 0)
+			     ctx->containerd_state, ctx->crio_state) < 0)
 			*reason = NULL;
 		return -EHOSTDOWN;
 	}
 	return 0;
 }
 
-static int k8s_lookup(struct manager *m, const char *rest, target_lookup_fn cb, void *userdata,
-		      struct target_op **ret)
+static int k8s_lookup(struct target_context *ctx, const char *rest, target_lookup_fn cb,
+		      void *userdata, struct target_op **ret)
 {
 	struct runtime_bundle *found = NULL;
 	struct target *t = NULL;
@@ -142,7 +141,7 @@ static int k8s_lookup(struct manager *m, const char *rest, target_lookup_fn cb, 
 	if (r < 0)
 		return r;
 	k8s_name_done(&k); /* the syntax only: names are compared whole */
-	r = scan_both(m, &s, &reason);
+	r = scan_both(ctx, &s, &reason);
 	for (int i = 0; r >= 0 && i < 2; i++)
 		for (size_t j = 0; r >= 0 && j < s.n[i]; j++) {
 			struct runtime_bundle *b = &s.b[i][j];
@@ -164,10 +163,10 @@ static int k8s_lookup(struct manager *m, const char *rest, target_lookup_fn cb, 
 	if (r >= 0)
 		r = target_runtime_pin(&target_backend_k8s, rest, found, &t);
 	both_done(&s);
-	return target_runtime_answer_lookup(m, r, t, reason, cb, userdata, ret);
+	return target_runtime_answer_lookup(ctx, r, t, reason, cb, userdata, ret);
 }
 
-static int k8s_list(struct manager *m, target_filter_fn filter, void *filter_userdata,
+static int k8s_list(struct target_context *ctx, target_filter_fn filter, void *filter_userdata,
 		    target_list_fn cb, void *userdata, struct target_op **ret)
 {
 	struct target_runtime_list l = { .b = &target_backend_k8s,
@@ -177,7 +176,7 @@ static int k8s_list(struct manager *m, target_filter_fn filter, void *filter_use
 	char *reason = NULL;
 	int r;
 
-	r = scan_both(m, &s, &reason);
+	r = scan_both(ctx, &s, &reason);
 	for (int i = 0; r >= 0 && i < 2; i++)
 		for (size_t j = 0; r >= 0 && j < s.n[i]; j++) {
 			_cleanup_free_ char *name = NULL;
@@ -192,7 +191,7 @@ static int k8s_list(struct manager *m, target_filter_fn filter, void *filter_use
 		l.entries = NULL;
 		l.n = 0;
 	}
-	return target_runtime_answer_list(m, r, l.entries, l.n, reason, cb, userdata, ret);
+	return target_runtime_answer_list(ctx, r, l.entries, l.n, reason, cb, userdata, ret);
 }
 
 const struct target_backend target_backend_k8s = {

@@ -18,8 +18,8 @@
 #include <time.h>
 #include <event2/event.h>
 
-#include "daemon/manager.h"
-#include "daemon/target.h"
+#include "daemon/targets/target-backend.h"
+#include "daemon/targets/target-cache.h"
 #include "protocol/cleanup.h"
 
 #define CACHE_MAX 256
@@ -34,7 +34,8 @@ struct cache_entry {
 };
 
 struct target_cache {
-	struct manager *m;
+	struct event_base *base;
+	unsigned ttl_sec;           /* 0: nothing is kept */
 	TAILQ_HEAD(, cache_entry) entries; /* oldest first */
 	size_t n;
 };
@@ -63,13 +64,14 @@ static void on_process_exit(evutil_socket_t fd, short what, void *userdata)
 	entry_free(userdata);
 }
 
-int target_cache_new(struct manager *m, struct target_cache **ret)
+int target_cache_new(struct event_base *base, unsigned ttl_sec, struct target_cache **ret)
 {
 	struct target_cache *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return -ENOMEM;
-	c->m = m;
+	c->base = base;
+	c->ttl_sec = ttl_sec;
 	TAILQ_INIT(&c->entries);
 	*ret = c;
 	return 0;
@@ -115,7 +117,7 @@ int target_cache_get(struct target_cache *c, const char *key, struct target **re
 
 void target_cache_put(struct target_cache *c, const char *key, const struct target *t)
 {
-	unsigned ttl = c->m->settings.target_cache_sec;
+	unsigned ttl = c->ttl_sec;
 	struct cache_entry *e, *old;
 
 	if (ttl == 0 || t->pidfd < 0)
@@ -140,7 +142,7 @@ void target_cache_put(struct target_cache *c, const char *key, const struct targ
 	e->expires_usec = now_usec() + (uint64_t)ttl * 1000000;
 	TAILQ_INSERT_TAIL(&c->entries, e, entry);
 	c->n++;
-	e->ev_exit = event_new(c->m->base, e->t->pidfd, EV_READ, on_process_exit, e);
+	e->ev_exit = event_new(c->base, e->t->pidfd, EV_READ, on_process_exit, e);
 	if (!e->ev_exit || event_add(e->ev_exit, NULL) < 0)
 		entry_free(e);
 }

@@ -10,10 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "daemon/bus.h"
-#include "daemon/manager.h"
-#include "daemon/runtime-state.h"
-#include "daemon/target.h"
+#include "daemon/targets/target-backend.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 
@@ -39,6 +36,13 @@ void target_op_cancel(struct target_op *op)
 const struct target_backend *target_backend_of_kind(enum target_kind kind)
 {
 	return (unsigned)kind < _TARGET_KIND_COUNT ? backends[kind] : NULL;
+}
+
+const char *target_kind_prefix(enum target_kind kind)
+{
+	const struct target_backend *b = target_backend_of_kind(kind);
+
+	return b ? b->prefix : NULL;
 }
 
 const struct target_backend *target_backend_of_prefix(const char *prefix, size_t len)
@@ -111,13 +115,6 @@ int target_parse(const char *name, struct target **ret)
 	return 0;
 }
 
-int target_open(struct target *t)
-{
-	if (!t->backend->open)
-		return -EOPNOTSUPP; /* resolved through the loop: target_resolve() */
-	return t->backend->open(t);
-}
-
 int target_set_names(struct target *t, enum target_kind kind, const char *prefix,
 		     const char *rest)
 {
@@ -158,6 +155,7 @@ int target_dup(const struct target *t, struct target **ret)
 	n->pid = t->pid;
 	n->available_ns = t->available_ns;
 	n->shared_ns = t->shared_ns;
+	memcpy(n->ns_inodes, t->ns_inodes, sizeof(n->ns_inodes));
 	if (t->pidfd >= 0 && (n->pidfd = fcntl(t->pidfd, F_DUPFD_CLOEXEC, 3)) < 0) {
 		target_free(n);
 		return -errno;
@@ -218,6 +216,7 @@ int target_pin_namespaces(struct target *t)
 {
 	const struct stat *self = self_namespaces();
 	uint32_t available = 0, shared = 0;
+	uint64_t inodes[_NS_COUNT] = { 0 };
 	char path[64];
 
 	/* One stat() per type: the process has it, and is it nsctld's own? */
@@ -228,6 +227,7 @@ int target_pin_namespaces(struct target *t)
 		if (stat(path, &st) < 0)
 			continue;
 		available |= NS_BIT(i);
+		inodes[i] = (uint64_t)st.st_ino;
 		if (self[i].st_dev != 0 && self[i].st_dev == st.st_dev && self[i].st_ino == st.st_ino)
 			shared |= NS_BIT(i);
 	}
@@ -242,6 +242,7 @@ int target_pin_namespaces(struct target *t)
 		return -errno;
 	t->available_ns = available;
 	t->shared_ns = shared;
+	memcpy(t->ns_inodes, inodes, sizeof(t->ns_inodes));
 	return 0;
 }
 
@@ -266,35 +267,4 @@ void target_entries_free(struct target_entry *e, size_t n)
 	for (size_t i = 0; i < n; i++)
 		target_entry_done(&e[i]);
 	free(e);
-}
-
-int target_state_new(struct manager *m, struct target_state **ret)
-{
-	struct target_state *s = calloc(1, sizeof(*s));
-	int r;
-
-	if (!s)
-		return -ENOMEM;
-	s->m = m;
-	r = target_cache_new(m, &s->cache);
-	if (r >= 0)
-		r = bus_new(m, &s->bus);
-	if (r >= 0)
-		r = runtime_cache_new(&s->runtime_cache);
-	if (r < 0) {
-		target_state_free(s);
-		return r;
-	}
-	*ret = s;
-	return 0;
-}
-
-void target_state_free(struct target_state *s)
-{
-	if (!s)
-		return;
-	target_cache_free(s->cache);
-	bus_free(s->bus);
-	runtime_cache_free(s->runtime_cache);
-	free(s);
 }

@@ -15,8 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/manager.h"
-#include "daemon/target-runtime.h"
+#include "daemon/targets/target-runtime.h"
 #include "protocol/cleanup.h"
 
 /* "[NS/]ID" -> ns (a copy, or the default) and the ID prefix; -EINVAL when malformed. */
@@ -72,10 +71,10 @@ static int pick(struct runtime_bundle *b, size_t n, const char *id, struct runti
 	return 0;
 }
 
-static int containerd_lookup(struct manager *m, const char *rest, target_lookup_fn cb,
+static int containerd_lookup(struct target_context *ctx, const char *rest, target_lookup_fn cb,
 			     void *userdata, struct target_op **ret)
 {
-	const char *root = m->settings.containerd_state;
+	const char *root = ctx->containerd_state;
 	_cleanup_free_ char *ns = NULL, *name = NULL;
 	struct runtime_bundle *b = NULL, *found = NULL;
 	struct target *t = NULL;
@@ -87,7 +86,7 @@ static int containerd_lookup(struct manager *m, const char *rest, target_lookup_
 	r = split_name(rest, &ns, &id);
 	if (r < 0)
 		return r;
-	r = runtime_state_scan(m->targets->runtime_cache, RUNTIME_CONTAINERD, root, ns, id, &b, &n,
+	r = runtime_state_scan(ctx->runtime_cache, RUNTIME_CONTAINERD, root, ns, id, &b, &n,
 			       &reason);
 	if (r < 0)
 		r = target_runtime_scan_error("containerd", root, r, &reason);
@@ -100,13 +99,14 @@ static int containerd_lookup(struct manager *m, const char *rest, target_lookup_
 			r = target_runtime_pin(&target_backend_containerd, name, found, &t);
 	}
 	runtime_bundles_free(b, n);
-	return target_runtime_answer_lookup(m, r, t, reason, cb, userdata, ret);
+	return target_runtime_answer_lookup(ctx, r, t, reason, cb, userdata, ret);
 }
 
-static int containerd_list(struct manager *m, target_filter_fn filter, void *filter_userdata,
-			   target_list_fn cb, void *userdata, struct target_op **ret)
+static int containerd_list(struct target_context *ctx, target_filter_fn filter,
+			   void *filter_userdata, target_list_fn cb, void *userdata,
+			   struct target_op **ret)
 {
-	const char *root = m->settings.containerd_state;
+	const char *root = ctx->containerd_state;
 	struct target_runtime_list l = { .b = &target_backend_containerd,
 					 .filter = filter,
 					 .filter_userdata = filter_userdata };
@@ -115,7 +115,7 @@ static int containerd_list(struct manager *m, target_filter_fn filter, void *fil
 	size_t n = 0;
 	int r;
 
-	r = runtime_state_scan(m->targets->runtime_cache, RUNTIME_CONTAINERD, root, NULL, NULL, &b,
+	r = runtime_state_scan(ctx->runtime_cache, RUNTIME_CONTAINERD, root, NULL, NULL, &b,
 			       &n, &reason);
 	if (r < 0)
 		r = target_runtime_scan_error("containerd", root, r, &reason);
@@ -133,7 +133,7 @@ static int containerd_list(struct manager *m, target_filter_fn filter, void *fil
 		l.entries = NULL;
 		l.n = 0;
 	}
-	return target_runtime_answer_list(m, r, l.entries, l.n, reason, cb, userdata, ret);
+	return target_runtime_answer_list(ctx, r, l.entries, l.n, reason, cb, userdata, ret);
 }
 
 const struct target_backend target_backend_containerd = {

@@ -10,8 +10,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "daemon/target-info.h"
-#include "daemon/target.h"
+#include "daemon/targets/target-info.h"
+#include "daemon/targets/target.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 
@@ -27,29 +27,13 @@ static int confirm_alive(const struct target *t)
 
 int target_ns_inodes(const struct target *t, uint32_t mask, uint64_t *inodes)
 {
-	char path[64];
-
-	memset(inodes, 0, _NS_COUNT * sizeof(uint64_t));
-	if (t->nsfd >= 0) {
-		struct stat st;
-
-		if (fstat(t->nsfd, &st) < 0)
-			return -errno;
-		if (mask & NS_BIT(NS_NET))
-			inodes[NS_NET] = (uint64_t)st.st_ino;
-		return 0;
-	}
-	if (t->pidfd < 0)
+	if (t->nsfd < 0 && t->pidfd < 0)
 		return -EBADF;
-	for (int i = 0; i < _NS_COUNT; i++) {
-		struct stat st;
-
-		if (!(mask & NS_BIT(i)))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)t->pid, ns_table[i].proc_name);
-		if (stat(path, &st) == 0)
-			inodes[i] = (uint64_t)st.st_ino;
-	}
+	/* Read when the target was pinned (target_pin_namespaces(), netns_open()). */
+	for (int i = 0; i < _NS_COUNT; i++)
+		inodes[i] = (mask & NS_BIT(i)) ? t->ns_inodes[i] : 0;
+	if (t->nsfd >= 0)
+		return 0;
 	return confirm_alive(t);
 }
 

@@ -22,7 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "daemon/http.h"
+#include "daemon/targets/http.h"
 #include "protocol/cleanup.h"
 
 #define CHUNK_LINE_MAX 256 /* chunk size with its extensions */

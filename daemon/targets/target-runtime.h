@@ -2,18 +2,18 @@
 /* What the backends that read the runtimes' state (k8s, containerd, crio) share. */
 #pragma once
 
-#include "daemon/runtime-state.h"
-#include "daemon/target.h"
+#include "daemon/targets/runtime-state.h"
+#include "daemon/targets/target-backend.h"
 
 /*
  * These backends read local files at once, but their callers expect a lookup's or a
  * listing's answer from the loop, never from inside the call: the answer is handed over
  * on the next iteration. They take t, entries and reason (malloc'ed, may be NULL).
  */
-int target_runtime_answer_lookup(struct manager *m, int r, struct target *t, char *reason,
+int target_runtime_answer_lookup(struct target_context *ctx, int r, struct target *t, char *reason,
 				 target_lookup_fn cb, void *userdata, struct target_op **ret);
-int target_runtime_answer_list(struct manager *m, int r, struct target_entry *entries, size_t n,
-			       char *reason, target_list_fn cb, void *userdata,
+int target_runtime_answer_list(struct target_context *ctx, int r, struct target_entry *entries,
+			       size_t n, char *reason, target_list_fn cb, void *userdata,
 			       struct target_op **ret);
 
 /* A target named "PREFIX:name" for the bundle, pinned now (its pidfd is taken); -ENOENT

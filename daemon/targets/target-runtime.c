@@ -6,8 +6,7 @@
 #include <string.h>
 #include <event2/event.h>
 
-#include "daemon/manager.h"
-#include "daemon/target-runtime.h"
+#include "daemon/targets/target-runtime.h"
 #include "protocol/cleanup.h"
 
 struct answer {
@@ -51,10 +50,10 @@ static void on_answer(evutil_socket_t fd, short what, void *userdata)
 	answer_free(a);
 }
 
-static int answer_start(struct manager *m, struct answer *a, struct target_op **ret)
+static int answer_start(struct target_context *ctx, struct answer *a, struct target_op **ret)
 {
 	a->op.cancel = answer_cancel;
-	a->ev = evtimer_new(m->base, on_answer, a);
+	a->ev = evtimer_new(ctx->base, on_answer, a);
 	if (!a->ev) {
 		a->t = NULL; /* the caller still owns what it passed on failure */
 		a->entries = NULL;
@@ -68,7 +67,7 @@ static int answer_start(struct manager *m, struct answer *a, struct target_op **
 	return 0;
 }
 
-int target_runtime_answer_lookup(struct manager *m, int r, struct target *t, char *reason,
+int target_runtime_answer_lookup(struct target_context *ctx, int r, struct target *t, char *reason,
 				 target_lookup_fn cb, void *userdata, struct target_op **ret)
 {
 	struct answer *a = calloc(1, sizeof(*a));
@@ -82,7 +81,7 @@ int target_runtime_answer_lookup(struct manager *m, int r, struct target *t, cha
 	*a = (struct answer){
 		.r = r, .t = t, .reason = reason, .lookup_cb = cb, .userdata = userdata
 	};
-	k = answer_start(m, a, ret);
+	k = answer_start(ctx, a, ret);
 	if (k < 0) {
 		target_free(t);
 		free(reason);
@@ -90,8 +89,8 @@ int target_runtime_answer_lookup(struct manager *m, int r, struct target *t, cha
 	return k;
 }
 
-int target_runtime_answer_list(struct manager *m, int r, struct target_entry *entries, size_t n,
-			       char *reason, target_list_fn cb, void *userdata,
+int target_runtime_answer_list(struct target_context *ctx, int r, struct target_entry *entries,
+			       size_t n, char *reason, target_list_fn cb, void *userdata,
 			       struct target_op **ret)
 {
 	struct answer *a = calloc(1, sizeof(*a));
@@ -108,7 +107,7 @@ int target_runtime_answer_list(struct manager *m, int r, struct target_entry *en
 			      .reason = reason,
 			      .list_cb = cb,
 			      .userdata = userdata };
-	k = answer_start(m, a, ret);
+	k = answer_start(ctx, a, ret);
 	if (k < 0) {
 		target_entries_free(entries, n);
 		free(reason);

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/pidfd.h>
 
-#include "daemon/target.h"
+#include "daemon/targets/target-backend.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 

@@ -5,8 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/manager.h"
-#include "daemon/target.h"
+#include "daemon/targets/target-backend.h"
 #include "protocol/cleanup.h"
 
 #define DROPPED ((pid_t)-1) /* an entry whose target went away while its pid was asked */
@@ -36,12 +35,12 @@ static void lister_cancel(struct target_op *op)
 	lister_free((struct target_lister *)op);
 }
 
-void target_lister_init(struct target_lister *l, struct manager *m,
+void target_lister_init(struct target_lister *l, struct target_context *ctx,
 			const struct target_backend *b, target_filter_fn filter,
 			void *filter_userdata, target_list_fn cb, void *userdata)
 {
 	l->op.cancel = lister_cancel;
-	l->m = m;
+	l->ctx = ctx;
 	l->b = b;
 	l->filter = filter;
 	l->filter_userdata = filter_userdata;

@@ -11,8 +11,9 @@ struct target;
 #define TARGET_CGROUPS_MAX 16
 
 /*
- * The inode numbers of the pinned target's namespaces in mask, into inodes[_NS_COUNT]
- * (0 where not asked or not known). -errno when the target went away meanwhile.
+ * The inode numbers of the pinned target's namespaces in mask, as read when it was pinned,
+ * into inodes[_NS_COUNT] (0 where not asked or not known). -errno when the target went
+ * away meanwhile.
  */
 int target_ns_inodes(const struct target *t, uint32_t mask, uint64_t *inodes);
 

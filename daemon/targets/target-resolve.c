@@ -20,8 +20,11 @@
 #include <string.h>
 #include <event2/event.h>
 
-#include "daemon/manager.h"
-#include "daemon/target.h"
+#include "daemon/targets/bus.h"
+#include "daemon/targets/runtime-state.h"
+#include "daemon/targets/target-backend.h"
+#include "daemon/targets/target-cache.h"
+#include "daemon/targets/target-resolve.h"
 #include "protocol/cleanup.h"
 
 struct resolve;
@@ -38,7 +41,7 @@ struct query {
 
 struct resolve {
 	struct target_op op;       /* the handle given out */
-	struct manager *m;
+	struct target_context *ctx;
 	target_filter_fn filter;
 	void *userdata;
 	target_resolve_fn cb;
@@ -159,7 +162,7 @@ static void query_done(int r, struct target *t, const char *reason, void *userda
 	if (reason)
 		q->reason = strdup(reason);
 	if (r == 0)
-		target_cache_put(res->m->targets->cache, q->key, t);
+		target_cache_put(res->ctx->cache, q->key, t);
 	if (--res->n_pending == 0)
 		event_active(res->ev_done, EV_TIMEOUT, 0);
 }
@@ -175,7 +178,7 @@ static int query_start(struct resolve *res, struct query *q, const char *rest)
 		q->key = NULL;
 		return -ENOMEM;
 	}
-	if (!(res->m->settings.backends & TARGET_KIND_BIT(q->b->kind))) {
+	if (!(res->ctx->kinds & TARGET_KIND_BIT(q->b->kind))) {
 		q->r = -ENOPROTOOPT;
 		q->reason = strdup("not enabled in nsctld's settings (--backends)");
 		return q->reason ? 0 : -ENOMEM;
@@ -200,12 +203,12 @@ static int query_start(struct resolve *res, struct query *q, const char *rest)
 		q->t = t;
 		return 0;
 	}
-	r = target_cache_get(res->m->targets->cache, q->key, &t);
+	r = target_cache_get(res->ctx->cache, q->key, &t);
 	if (r == 0) {
 		q->t = t;
 		return 0;
 	}
-	r = q->b->lookup(res->m, rest, query_done, q, &q->op);
+	r = q->b->lookup(res->ctx, rest, query_done, q, &q->op);
 	if (r < 0)
 		return r;
 	res->n_pending++;
@@ -249,13 +252,13 @@ static bool local_match(const struct resolve *res)
 	return false;
 }
 
-int target_resolve(struct manager *m, const char *name, target_filter_fn filter,
+int target_resolve(struct target_context *ctx, const char *name, target_filter_fn filter,
 		   void *userdata, target_resolve_fn cb, struct target_op **ret)
 {
-	return target_resolve_as(m, (uid_t)-1, TARGET_KINDS_ALL, name, filter, userdata, cb, ret);
+	return target_resolve_as(ctx, (uid_t)-1, TARGET_KINDS_ALL, name, filter, userdata, cb, ret);
 }
 
-int target_resolve_as(struct manager *m, uid_t uid, uint32_t kinds, const char *name,
+int target_resolve_as(struct target_context *ctx, uid_t uid, uint32_t kinds, const char *name,
 		      target_filter_fn filter, void *userdata, target_resolve_fn cb,
 		      struct target_op **ret)
 {
@@ -267,12 +270,12 @@ int target_resolve_as(struct manager *m, uid_t uid, uint32_t kinds, const char *
 	if (!res)
 		return -ENOMEM;
 	res->op.cancel = resolve_cancel;
-	res->m = m;
+	res->ctx = ctx;
 	res->filter = filter;
 	res->userdata = userdata;
 	res->cb = cb;
 	res->uid = uid;
-	res->ev_done = evtimer_new(m->base, on_resolve_done, res);
+	res->ev_done = evtimer_new(ctx->base, on_resolve_done, res);
 	if (!res->ev_done) {
 		resolve_free(res);
 		return -ENOMEM;
@@ -296,7 +299,7 @@ int target_resolve_as(struct manager *m, uid_t uid, uint32_t kinds, const char *
 			const struct target_backend *b = backend_of(k);
 			struct query *q = &res->queries[res->n_queries];
 
-			if (!b->bare_names || !(m->settings.backends & TARGET_KIND_BIT(k)) ||
+			if (!b->bare_names || !(ctx->kinds & TARGET_KIND_BIT(k)) ||
 			    !(kinds & TARGET_KIND_BIT(k)) || !syntax_ok(b, name))
 				continue;
 			if (local_match(res))
@@ -318,7 +321,7 @@ int target_resolve_as(struct manager *m, uid_t uid, uint32_t kinds, const char *
 	return 0;
 }
 
-bool target_readings(const struct manager *m, const char *name,
+bool target_readings(const struct target_context *ctx, const char *name,
 		     bool (*fn)(const char *canonical, const char *bare, void *userdata),
 		     void *userdata)
 {
@@ -330,7 +333,7 @@ bool target_readings(const struct manager *m, const char *name,
 		const struct target_backend *b = backend_of(k);
 		_cleanup_free_ char *canonical = NULL;
 
-		if (!b->bare_names || !(m->settings.backends & TARGET_KIND_BIT(k)) ||
+		if (!b->bare_names || !(ctx->kinds & TARGET_KIND_BIT(k)) ||
 		    !syntax_ok(b, name))
 			continue;
 		if (asprintf(&canonical, "%s:%s", b->prefix, name) < 0)
@@ -357,7 +360,7 @@ struct list_query {
 
 struct listing {
 	struct target_op op;
-	struct manager *m;
+	struct target_context *ctx;
 	target_filter_fn filter;
 	void *userdata;
 	target_list_all_fn cb;
@@ -445,13 +448,13 @@ static void list_query_done(int r, struct target_entry *entries, size_t n, const
 		event_active(q->l->ev_done, EV_TIMEOUT, 0);
 }
 
-int target_list(struct manager *m, target_filter_fn filter, void *userdata,
+int target_list(struct target_context *ctx, target_filter_fn filter, void *userdata,
 		target_list_all_fn cb, struct target_op **ret)
 {
-	return target_list_kinds(m, TARGET_KINDS_ALL, filter, userdata, cb, ret);
+	return target_list_kinds(ctx, TARGET_KINDS_ALL, filter, userdata, cb, ret);
 }
 
-int target_list_kinds(struct manager *m, uint32_t kinds, target_filter_fn filter,
+int target_list_kinds(struct target_context *ctx, uint32_t kinds, target_filter_fn filter,
 		      void *userdata, target_list_all_fn cb, struct target_op **ret)
 {
 	struct listing *l = calloc(1, sizeof(*l));
@@ -460,11 +463,11 @@ int target_list_kinds(struct manager *m, uint32_t kinds, target_filter_fn filter
 	if (!l)
 		return -ENOMEM;
 	l->op.cancel = listing_cancel;
-	l->m = m;
+	l->ctx = ctx;
 	l->filter = filter;
 	l->userdata = userdata;
 	l->cb = cb;
-	l->ev_done = evtimer_new(m->base, on_listing_done, l);
+	l->ev_done = evtimer_new(ctx->base, on_listing_done, l);
 	if (!l->ev_done) {
 		listing_free(l);
 		return -ENOMEM;
@@ -473,17 +476,17 @@ int target_list_kinds(struct manager *m, uint32_t kinds, target_filter_fn filter
 		const struct target_backend *b = backend_of(k);
 		struct list_query *q = &l->queries[l->n_queries];
 
-		if (!(m->settings.backends & TARGET_KIND_BIT(k)) || !(kinds & TARGET_KIND_BIT(k)) ||
+		if (!(ctx->kinds & TARGET_KIND_BIT(k)) || !(kinds & TARGET_KIND_BIT(k)) ||
 		    (!b->list && !b->list_now))
 			continue;
 		*q = (struct list_query){ .l = l, .b = b };
 		l->n_queries++;
 		if (b->list_now) {
-			q->r = b->list_now(m, filter, userdata, &q->entries, &q->n);
+			q->r = b->list_now(ctx, filter, userdata, &q->entries, &q->n);
 			r = q->r == -ENOMEM ? q->r : 0;
 			continue;
 		}
-		r = b->list(m, filter, userdata, list_query_done, q, &q->op);
+		r = b->list(ctx, filter, userdata, list_query_done, q, &q->op);
 		if (r >= 0)
 			l->n_pending++;
 	}
@@ -495,4 +498,61 @@ int target_list_kinds(struct manager *m, uint32_t kinds, target_filter_fn filter
 		event_active(l->ev_done, EV_TIMEOUT, 0);
 	*ret = &l->op;
 	return 0;
+}
+
+static void target_context_freep(struct target_context **p)
+{
+	target_context_free(*p);
+}
+
+int target_context_new(const struct target_context *settings, struct target_context **ret)
+{
+	_cleanup_(target_context_freep) struct target_context *ctx = NULL;
+	const char *docker = settings->docker_socket ? settings->docker_socket
+						     : TARGET_DOCKER_SOCKET;
+	const char *podman = settings->podman_socket ? settings->podman_socket
+						     : TARGET_PODMAN_SOCKET;
+	const char *containerd = settings->containerd_state ? settings->containerd_state
+							    : RUNTIME_CONTAINERD_DEFAULT_STATE;
+	const char *crio = settings->crio_state ? settings->crio_state
+						: RUNTIME_CRIO_DEFAULT_STATE;
+	int r;
+
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return -ENOMEM;
+	ctx->base = settings->base;
+	ctx->kinds = settings->kinds;
+	ctx->backend_timeout_ms = settings->backend_timeout_ms;
+	ctx->cache_sec = settings->cache_sec;
+	ctx->docker_socket = strdup(docker);
+	ctx->podman_socket = strdup(podman);
+	ctx->containerd_state = strdup(containerd);
+	ctx->crio_state = strdup(crio);
+	if (!ctx->docker_socket || !ctx->podman_socket || !ctx->containerd_state ||
+	    !ctx->crio_state)
+		return -ENOMEM;
+	r = target_cache_new(ctx->base, ctx->cache_sec, &ctx->cache);
+	if (r >= 0)
+		r = bus_new(ctx->base, ctx->backend_timeout_ms, &ctx->bus);
+	if (r >= 0)
+		r = runtime_cache_new(&ctx->runtime_cache);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(ctx);
+	return 0;
+}
+
+void target_context_free(struct target_context *ctx)
+{
+	if (!ctx)
+		return;
+	target_cache_free(ctx->cache);
+	bus_free(ctx->bus);
+	runtime_cache_free(ctx->runtime_cache);
+	free(ctx->docker_socket);
+	free(ctx->podman_socket);
+	free(ctx->containerd_state);
+	free(ctx->crio_state);
+	free(ctx);
 }
