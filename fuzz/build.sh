@@ -22,7 +22,7 @@ read -r -a jsonc_cflags <<<"$(pkg-config --cflags json-c)"
 read -r -a jsonc_libs <<<"$(pkg-config --libs json-c)"
 
 proto=(protocol/varlink-reader.c protocol/varlink-message.c protocol/json-strict.c
-	protocol/dispatch.c protocol/namespaces.c protocol/requests.c protocol/sessions.c)
+	protocol/json-fields.c protocol/namespaces.c protocol/requests.c protocol/sessions.c)
 
 build()
 {
