@@ -9,7 +9,7 @@
 
 #include "daemon/check-policy.h"
 #include "daemon/grant-scope.h"
-#include "daemon/policy.h"
+#include "daemon/policy/policy.h"
 #include "protocol/cleanup.h"
 
 int check_policy_split(const char *msg, size_t *ret_file_len, unsigned *ret_line,

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "daemon/environment.h"
-#include "daemon/policy.h"
+#include "daemon/policy/policy.h"
 #include "daemon/worker.h"
 #include "protocol/cleanup.h"
 

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "daemon/grant-scope.h"
-#include "daemon/policy.h"
+#include "daemon/policy/policy.h"
 #include "protocol/nsctl-protocol.h"
 
 #define BIT(c) (UINT64_C(1) << (c))

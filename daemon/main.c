@@ -18,7 +18,7 @@
 
 #include "daemon/check-policy.h"
 #include "daemon/manager.h"
-#include "daemon/policy.h"
+#include "daemon/policy/policy.h"
 #include "daemon/reload-client.h"
 #include "daemon/runtime-state.h"
 #include "daemon/target.h"

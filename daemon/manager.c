@@ -17,7 +17,7 @@
 #include "daemon/conn.h"
 #include "daemon/grant-scope.h"
 #include "daemon/manager.h"
-#include "daemon/policy.h"
+#include "daemon/policy/policy.h"
 #include "daemon/runtime-state.h"
 #include "daemon/session.h"
 #include "daemon/target.h"

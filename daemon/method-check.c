@@ -17,7 +17,7 @@
 #include "daemon/environment.h"
 #include "daemon/manager.h"
 #include "daemon/policy-json.h"
-#include "daemon/policy.h"
+#include "daemon/policy/policy.h"
 #include "daemon/target.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"

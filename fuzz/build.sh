@@ -34,6 +34,6 @@ build()
 }
 
 build fuzz-framing fuzz/fuzz-framing.c "${proto[@]}"
-build fuzz-policy fuzz/fuzz-policy.c daemon/policy.c protocol/namespaces.c protocol/duration.c -lcap
+build fuzz-policy fuzz/fuzz-policy.c daemon/policy/load.c protocol/namespaces.c protocol/duration.c -lcap
 build fuzz-runtime-state fuzz/fuzz-runtime-state.c daemon/runtime-state.c daemon/runtime-cache.c \
 	protocol/json-strict.c

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "daemon/environment.h"
-#include "daemon/policy.h"
+#include "daemon/policy/policy.h"
 #include "daemon/worker.h"
 #include "protocol/cleanup.h"
 

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "daemon/grant-scope.h"
-#include "daemon/policy.h"
+#include "daemon/policy/policy.h"
 
 #define BIT(c) (UINT64_C(1) << (c))
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The policy files: safe loading, includes, a tokenizer, a keyword-table parser, matching. */
+/* Loading the policy: the MUST list, the files checked on their opened fds, includes. */
 
 /*
  * Invariants of this file. Each one has at least one case in tests/test-policy.c.
@@ -72,7 +72,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/policy.h"
+#include "daemon/policy/policy.h"
 #include "protocol/cleanup.h"
 #include "protocol/duration.h"
 #include "protocol/nsctl-protocol.h"
