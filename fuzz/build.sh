@@ -34,6 +34,7 @@ build()
 }
 
 build fuzz-framing fuzz/fuzz-framing.c "${proto[@]}"
-build fuzz-policy fuzz/fuzz-policy.c daemon/policy/load.c protocol/namespaces.c protocol/duration.c -lcap
+build fuzz-policy fuzz/fuzz-policy.c daemon/policy/load.c daemon/policy/lex.c \
+	protocol/namespaces.c protocol/duration.c -lcap
 build fuzz-runtime-state fuzz/fuzz-runtime-state.c daemon/runtime-state.c daemon/runtime-cache.c \
 	protocol/json-strict.c

@@ -72,54 +72,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon/policy/policy-internal.h"
 #include "daemon/policy/policy.h"
 #include "protocol/cleanup.h"
 #include "protocol/duration.h"
 #include "protocol/nsctl-protocol.h"
 
-#define POLICY_LINE_MAX 4096 /* bytes, without the newline */
-#define POLICY_ID_MAX 4294967294u /* (uid_t)-1 and (gid_t)-1 mean "no change" to setresuid */
 #define POLICY_INCLUDE_FILES_MAX 256 /* files one include may name */
 #define POLICY_GROUPS_MAX 65536 /* NGROUPS_MAX of the kernel */
 #define NSS_BUFFER_MAX (1u << 20)
-
-enum token_kind {
-	TOKEN_WORD,
-	TOKEN_OPEN,  /* "{" */
-	TOKEN_CLOSE, /* "}" */
-};
-
-struct token {
-	enum token_kind kind;
-	const char *text; /* NUL-terminated; "{" or "}" for braces */
-	unsigned line;
-};
-
-/* One load: the policy being built from the main file and its includes, and the error. */
-struct load {
-	struct policy *policy;
-	size_t n_rules_allocated;
-	char *error;
-	struct file_id {
-		dev_t dev;
-		ino_t ino;
-	} stack[POLICY_INCLUDE_DEPTH_MAX]; /* the files being read, outermost first */
-	unsigned depth;
-};
-
-/* The parse of one file. The tokens of the current line live in tokens[] and buf[]. */
-struct parser {
-	struct load *load;
-	const char *path;
-	const char *p, *end; /* the text not read yet */
-	unsigned line;       /* number of the line last read */
-	size_t n_tokens;
-	/* A line of POLICY_LINE_MAX bytes holds at most that many tokens ("{{{{"), and its
-	 * words with their NULs fit in one byte more: a word ends at a byte that is not part
-	 * of any word, except the last word of the line. */
-	struct token tokens[POLICY_LINE_MAX];
-	char buf[POLICY_LINE_MAX + 1];
-};
 
 static void rule_done(struct policy_rule *r)
 {
@@ -145,8 +106,7 @@ void policy_free(struct policy *p)
 }
 
 /* Record "PATH:LINE: message" as the load's error; returns -EINVAL, or -ENOMEM without one. */
-__attribute__((format(printf, 3, 4)))
-static int parse_error(struct parser *ps, unsigned line, const char *fmt, ...)
+int policy_error(struct parser *ps, unsigned line, const char *fmt, ...)
 {
 	_cleanup_free_ char *msg = NULL;
 	struct load *ld = ps->load;
@@ -183,71 +143,6 @@ static int file_error(const char *path, int err, char **ret_error, const char *f
 		return -ENOMEM;
 	}
 	return err;
-}
-
-/* --- tokenizer ---------------------------------------------------------------------- */
-
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/* Bytes that end a word without being part of it. */
-static bool is_word_end(char c)
-{
-	return is_blank(c) || c == '#' || c == '{' || c == '}';
-}
-
-static void add_token(struct parser *ps, enum token_kind kind, const char *text)
-{
-	ps->tokens[ps->n_tokens++] = (struct token){ .kind = kind, .text = text, .line = ps->line };
-}
-
-/*
- * Read the next line into ps->tokens: words, "{" and "}". A comment runs from '#' to the end
- * of the line. Lines cannot be continued. A line without tokens gives n_tokens == 0.
- */
-static int lex_line(struct parser *ps)
-{
-	const char *nl, *s, *e;
-	size_t used = 0;
-
-	nl = memchr(ps->p, '\n', (size_t)(ps->end - ps->p));
-	e = nl ? nl : ps->end;
-	s = ps->p;
-	ps->p = nl ? nl + 1 : ps->end;
-	ps->line++;
-	ps->n_tokens = 0;
-
-	if (e - s > POLICY_LINE_MAX)
-		return parse_error(ps, ps->line, "line longer than %u bytes", POLICY_LINE_MAX);
-	for (const char *c = s; c < e; c++) {
-		unsigned char u = (unsigned char)*c;
-
-		if (u == '\0')
-			return parse_error(ps, ps->line, "NUL byte");
-		if ((u < 0x20 && u != '\t') || u == 0x7f)
-			return parse_error(ps, ps->line, "invalid character 0x%02x", u);
-	}
-
-	while (s < e) {
-		if (is_blank(*s)) {
-			s++;
-		} else if (*s == '#') {
-			break;
-		} else if (*s == '{' || *s == '}') {
-			add_token(ps, *s == '{' ? TOKEN_OPEN : TOKEN_CLOSE, *s == '{' ? "{" : "}");
-			s++;
-		} else {
-			char *w = ps->buf + used;
-
-			while (s < e && !is_word_end(*s))
-				ps->buf[used++] = *s++;
-			ps->buf[used++] = '\0';
-			add_token(ps, TOKEN_WORD, w);
-		}
-	}
-	return 0;
 }
 
 /* --- identities --------------------------------------------------------------------- */
@@ -407,22 +302,22 @@ static int parse_as(struct parser *ps, const struct token *arg, struct policy_ru
 	if (numeric) {
 		r = parse_id(name, &id);
 		if (r == -ERANGE)
-			return parse_error(ps, arg->line, "uid '%s' out of range (0..%u)", name,
-					   POLICY_ID_MAX);
+			return policy_error(ps, arg->line, "uid '%s' out of range (0..%u)", name,
+					    POLICY_ID_MAX);
 		if (r < 0)
-			return parse_error(ps, arg->line, "invalid uid '%s'", name);
+			return policy_error(ps, arg->line, "invalid uid '%s'", name);
 	}
 	r = lookup_passwd(name, numeric, (uid_t)id, &rule->run_as_uid, &rule->run_as_gid,
 			  &rule->run_as_user);
 	if (r == -ENOENT)
-		return parse_error(ps, arg->line, "unknown user '%s'", name);
+		return policy_error(ps, arg->line, "unknown user '%s'", name);
 	if (r == -ERANGE)
-		return parse_error(ps, arg->line, "user '%s' has an invalid uid or gid", name);
+		return policy_error(ps, arg->line, "user '%s' has an invalid uid or gid", name);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
-		int q = parse_error(ps, arg->line, "cannot look up user '%s': %s", name,
-				    strerror(-r));
+		int q = policy_error(ps, arg->line, "cannot look up user '%s': %s", name,
+				     strerror(-r));
 		return q == -ENOMEM ? q : r;
 	}
 	r = lookup_grouplist(rule->run_as_user, rule->run_as_gid, &rule->run_as_groups,
@@ -430,7 +325,7 @@ static int parse_as(struct parser *ps, const struct token *arg, struct policy_ru
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
-		return parse_error(ps, arg->line, "cannot list the groups of user '%s'", name);
+		return policy_error(ps, arg->line, "cannot list the groups of user '%s'", name);
 	rule->run_as_set = true;
 	return 0;
 }
@@ -446,15 +341,15 @@ static int parse_identity(struct parser *ps, const struct token *t, struct polic
 	int r;
 
 	if (!*name)
-		return parse_error(ps, t->line, "missing group name after ':'");
+		return policy_error(ps, t->line, "missing group name after ':'");
 
 	if (looks_numeric(name)) {
 		r = parse_id(name, &id);
 		if (r == -ERANGE)
-			return parse_error(ps, t->line, "%s '%s' out of range (0..%u)", id_what, name,
-					   POLICY_ID_MAX);
+			return policy_error(ps, t->line, "%s '%s' out of range (0..%u)", id_what, name,
+					    POLICY_ID_MAX);
 		if (r < 0)
-			return parse_error(ps, t->line, "invalid %s '%s'", id_what, name);
+			return policy_error(ps, t->line, "invalid %s '%s'", id_what, name);
 	} else {
 		if (group) {
 			gid_t gid = 0;
@@ -468,15 +363,15 @@ static int parse_identity(struct parser *ps, const struct token *t, struct polic
 			id = uid;
 		}
 		if (r == -ENOENT)
-			return parse_error(ps, t->line, "unknown %s '%s'", what, name);
+			return policy_error(ps, t->line, "unknown %s '%s'", what, name);
 		if (r == -ERANGE)
-			return parse_error(ps, t->line, "%s '%s' has an invalid %s", what, name,
-					   id_what);
+			return policy_error(ps, t->line, "%s '%s' has an invalid %s", what, name,
+					    id_what);
 		if (r == -ENOMEM)
 			return r;
 		if (r < 0) {
-			int q = parse_error(ps, t->line, "cannot look up %s '%s': %s", what, name,
-					    strerror(-r));
+			int q = policy_error(ps, t->line, "cannot look up %s '%s': %s", what, name,
+					     strerror(-r));
 			return q == -ENOMEM ? q : r;
 		}
 	}
@@ -588,7 +483,7 @@ static int split_list(struct parser *ps, const struct token *arg, const char *wh
 		size_t k = strcspn(s, ",");
 
 		if (k == 0)
-			return parse_error(ps, arg->line, "empty %s in list '%s'", what, arg->text);
+			return policy_error(ps, arg->line, "empty %s in list '%s'", what, arg->text);
 		l[i] = strndup(s, k);
 		if (!l[i++])
 			return -ENOMEM;
@@ -621,16 +516,16 @@ static int parse_ns(struct parser *ps, const struct token *arg, struct policy_ru
 
 		if (strcmp(*n, "all") == 0) {
 			if (names[1])
-				return parse_error(ps, arg->line,
-						   "'all' cannot be combined with other namespaces");
+				return policy_error(ps, arg->line,
+						    "'all' cannot be combined with other namespaces");
 			mask = NS_MASK_ALL;
 			continue;
 		}
 		t = ns_from_name(*n);
 		if (t < 0)
-			return parse_error(ps, arg->line, "unknown namespace '%s'", *n);
+			return policy_error(ps, arg->line, "unknown namespace '%s'", *n);
 		if (mask & NS_BIT(t))
-			return parse_error(ps, arg->line, "namespace '%s' given twice", *n);
+			return policy_error(ps, arg->line, "namespace '%s' given twice", *n);
 		mask |= NS_BIT(t);
 	}
 	rule->ns_mask = mask;
@@ -676,13 +571,13 @@ static int parse_caps(struct parser *ps, const struct token *arg, struct policy_
 		if (r == -ENOMEM)
 			return r;
 		if (r == -EOPNOTSUPP)
-			return parse_error(ps, arg->line,
-					   "capability '%s' is not supported by the running kernel",
-					   *n);
+			return policy_error(ps, arg->line,
+					    "capability '%s' is not supported by the running kernel",
+					    *n);
 		if (r < 0)
-			return parse_error(ps, arg->line, "unknown capability '%s'", *n);
+			return policy_error(ps, arg->line, "unknown capability '%s'", *n);
 		if (mask & (UINT64_C(1) << v))
-			return parse_error(ps, arg->line, "capability '%s' given twice", *n);
+			return policy_error(ps, arg->line, "capability '%s' given twice", *n);
 		mask |= UINT64_C(1) << v;
 	}
 	rule->caps = mask;
@@ -712,11 +607,11 @@ static int parse_cmd(struct parser *ps, const struct token *t, size_t n,
 		     struct policy_rule *rule)
 {
 	if (n < 2 || t[1].kind != TOKEN_WORD)
-		return parse_error(ps, t[0].line, "missing path after 'cmd'");
+		return policy_error(ps, t[0].line, "missing path after 'cmd'");
 	if (!path_is_normalized(t[1].text))
-		return parse_error(ps, t[1].line,
-				   "'%s' is not an absolute path without //, . or .. parts, "
-				   "or / at the end", t[1].text);
+		return policy_error(ps, t[1].line,
+				    "'%s' is not an absolute path without //, . or .. parts, "
+				    "or / at the end", t[1].text);
 	rule->cmd = strdup(t[1].text);
 	if (!rule->cmd)
 		return -ENOMEM;
@@ -727,12 +622,12 @@ static int parse_cmd(struct parser *ps, const struct token *t, size_t n,
 		return -ENOMEM;
 	for (size_t k = 2; k < n; k++) {
 		if (t[k].kind != TOKEN_WORD)
-			return parse_error(ps, t[k].line, "unexpected '%s'", t[k].text);
+			return policy_error(ps, t[k].line, "unexpected '%s'", t[k].text);
 		/* "cmd /bin/ip on blue" is more likely a misplaced clause than two arguments. */
 		if (is_clause_keyword(t[k].text))
-			return parse_error(ps, t[k].line,
-					   "'%s' after 'cmd' would be an argument of the command; "
-					   "write the clauses before 'cmd'", t[k].text);
+			return policy_error(ps, t[k].line,
+					    "'%s' after 'cmd' would be an argument of the command; "
+					    "write the clauses before 'cmd'", t[k].text);
 		rule->cmd_args[k - 2] = strdup(t[k].text);
 		if (!rule->cmd_args[k - 2])
 			return -ENOMEM;
@@ -758,12 +653,12 @@ static int parse_setenv(struct parser *ps, size_t *i, struct policy_rule *rule)
 	size_t first = *i + 2, close, k;
 
 	if (*i + 1 >= ps->n_tokens || t[*i + 1].kind != TOKEN_OPEN)
-		return parse_error(ps, t[*i].line, "expected '{' after 'setenv'");
+		return policy_error(ps, t[*i].line, "expected '{' after 'setenv'");
 	for (close = first; close < ps->n_tokens && t[close].kind != TOKEN_CLOSE; close++)
 		if (t[close].kind != TOKEN_WORD)
-			return parse_error(ps, t[close].line, "unexpected '%s'", t[close].text);
+			return policy_error(ps, t[close].line, "unexpected '%s'", t[close].text);
 	if (close == ps->n_tokens)
-		return parse_error(ps, t[*i].line, "missing '}' after the setenv list");
+		return policy_error(ps, t[*i].line, "missing '}' after the setenv list");
 
 	rule->setenv = calloc(close - first + 1, sizeof(char *));
 	if (!rule->setenv)
@@ -773,12 +668,12 @@ static int parse_setenv(struct parser *ps, size_t *i, struct policy_rule *rule)
 		size_t len = strcspn(e, "=");
 
 		if (!policy_env_name_valid(e, len))
-			return parse_error(ps, t[k].line, "invalid variable name in '%s'", e);
+			return policy_error(ps, t[k].line, "invalid variable name in '%s'", e);
 		for (size_t j = first; j < k; j++)
 			if (strncmp(t[j].text, e, len) == 0 &&
 			    (t[j].text[len] == '=' || t[j].text[len] == '\0'))
-				return parse_error(ps, t[k].line, "variable '%.*s' given twice",
-						   (int)len, e);
+				return policy_error(ps, t[k].line, "variable '%.*s' given twice",
+						    (int)len, e);
 		rule->setenv[k - first] = strdup(e);
 		if (!rule->setenv[k - first])
 			return -ENOMEM;
@@ -794,18 +689,18 @@ static int parse_limit(struct parser *ps, size_t *i, unsigned bit, struct policy
 	const char *v;
 
 	if (*i + 1 >= ps->n_tokens || t[*i + 1].kind != TOKEN_WORD)
-		return parse_error(ps, t[*i].line, "missing %s after '%s'",
-				   bit == POLICY_OPT_TASKS ? "number of tasks" : "duration",
-				   t[*i].text);
+		return policy_error(ps, t[*i].line, "missing %s after '%s'",
+				    bit == POLICY_OPT_TASKS ? "number of tasks" : "duration",
+				    t[*i].text);
 	v = t[++*i].text;
 	if (bit == POLICY_OPT_TIMEOUT) {
 		int r = duration_parse(v, &rule->timeout_usec);
 
 		if (r == -ERANGE)
-			return parse_error(ps, t[*i].line, "timeout '%s' is longer than a year", v);
+			return policy_error(ps, t[*i].line, "timeout '%s' is longer than a year", v);
 		if (r < 0)
-			return parse_error(ps, t[*i].line, "invalid timeout '%s' (expected a number "
-					   "and a unit s, m, h or d, as 90s, 15m, 8h)", v);
+			return policy_error(ps, t[*i].line, "invalid timeout '%s' (expected a number "
+					    "and a unit s, m, h or d, as 90s, 15m, 8h)", v);
 		return 0;
 	}
 	unsigned long n = 0;
@@ -816,8 +711,8 @@ static int parse_limit(struct parser *ps, size_t *i, unsigned bit, struct policy
 		n = n * 10 + (unsigned long)(*c - '0');
 	}
 	if (!ok || n > POLICY_TASKS_MAX)
-		return parse_error(ps, t[*i].line, "invalid number of tasks '%s' (1 to %u)", v,
-				   POLICY_TASKS_MAX);
+		return policy_error(ps, t[*i].line, "invalid number of tasks '%s' (1 to %u)", v,
+				    POLICY_TASKS_MAX);
 	rule->tasks = (unsigned)n;
 	return 0;
 }
@@ -834,13 +729,13 @@ static int parse_options(struct parser *ps, size_t *i, struct policy_rule *rule)
 		if (!bit)
 			break;
 		if (rule->action == POLICY_DENY)
-			return parse_error(ps, t[*i].line, "'%s' is not allowed in a deny rule",
-					   t[*i].text);
+			return policy_error(ps, t[*i].line, "'%s' is not allowed in a deny rule",
+					    t[*i].text);
 		if (rule->options & bit)
-			return parse_error(ps, t[*i].line, "'%s' given twice", t[*i].text);
+			return policy_error(ps, t[*i].line, "'%s' given twice", t[*i].text);
 		if ((bit & (POLICY_OPT_TTY | POLICY_OPT_NOTTY)) &&
 		    (rule->options & (POLICY_OPT_TTY | POLICY_OPT_NOTTY)))
-			return parse_error(ps, t[*i].line, "'tty' and 'notty' cannot be combined");
+			return policy_error(ps, t[*i].line, "'tty' and 'notty' cannot be combined");
 		rule->options |= bit;
 		if (bit == POLICY_OPT_SETENV) {
 			r = parse_setenv(ps, i, rule);
@@ -909,8 +804,8 @@ static int parse_rule(struct parser *ps)
 		if (t[0].kind == TOKEN_WORD && strcmp(t[0].text, actions[i].keyword) == 0)
 			break;
 	if (i == ELEMENTSOF(actions))
-		return parse_error(ps, t[0].line,
-				   "expected 'permit', 'deny' or 'include', got '%s'", t[0].text);
+		return policy_error(ps, t[0].line,
+				    "expected 'permit', 'deny' or 'include', got '%s'", t[0].text);
 	rule.action = actions[i].action;
 	rule.line = t[0].line;
 
@@ -920,11 +815,11 @@ static int parse_rule(struct parser *ps)
 		return r;
 
 	if (i >= n)
-		return parse_error(ps, t[i - 1].line, "missing identity after '%s'",
-				   t[i - 1].text);
+		return policy_error(ps, t[i - 1].line, "missing identity after '%s'",
+				    t[i - 1].text);
 	if (t[i].kind != TOKEN_WORD || is_keyword(t[i].text))
-		return parse_error(ps, t[i].line, "expected an identity after '%s', got '%s'",
-				   t[i - 1].text, t[i].text);
+		return policy_error(ps, t[i].line, "expected an identity after '%s', got '%s'",
+				    t[i - 1].text, t[i].text);
 	r = parse_identity(ps, &t[i], &rule);
 	if (r < 0)
 		return r;
@@ -934,7 +829,7 @@ static int parse_rule(struct parser *ps)
 		unsigned bit;
 
 		if (t[i].kind != TOKEN_WORD)
-			return parse_error(ps, t[i].line, "unexpected '%s'", t[i].text);
+			return policy_error(ps, t[i].line, "unexpected '%s'", t[i].text);
 		if (strcmp(t[i].text, "cmd") == 0) {
 			r = parse_cmd(ps, &t[i], n - i, &rule);
 			if (r < 0)
@@ -943,20 +838,20 @@ static int parse_rule(struct parser *ps)
 		}
 		c = clause_lookup(t[i].text);
 		if (!c && option_bit(t[i].text))
-			return parse_error(ps, t[i].line,
-					   "option '%s' must come before the identity", t[i].text);
+			return policy_error(ps, t[i].line,
+					    "option '%s' must come before the identity", t[i].text);
 		if (!c)
-			return parse_error(ps, t[i].line, "unknown keyword '%s'", t[i].text);
+			return policy_error(ps, t[i].line, "unknown keyword '%s'", t[i].text);
 		bit = 1u << (c - clauses);
 		if (seen & bit)
-			return parse_error(ps, t[i].line, "'%s' given twice", c->keyword);
+			return policy_error(ps, t[i].line, "'%s' given twice", c->keyword);
 		seen |= bit;
 		if (c->permit_only && rule.action == POLICY_DENY)
-			return parse_error(ps, t[i].line, "'%s' is not allowed in a deny rule",
-					   c->keyword);
+			return policy_error(ps, t[i].line, "'%s' is not allowed in a deny rule",
+					    c->keyword);
 		if (i + 1 >= n || t[i + 1].kind != TOKEN_WORD || is_clause_keyword(t[i + 1].text))
-			return parse_error(ps, t[i].line, "missing %s after '%s'", c->argument,
-					   c->keyword);
+			return policy_error(ps, t[i].line, "missing %s after '%s'", c->argument,
+					    c->keyword);
 		r = c->parse(ps, &t[i + 1], &rule);
 		if (r < 0)
 			return r;
@@ -1106,11 +1001,11 @@ static int include_file(struct parser *ps, unsigned line, int dirfd, const char 
 		return include_error(ps, line, r, error);
 	for (unsigned k = 0; k < ld->depth; k++)
 		if (ld->stack[k].dev == st.st_dev && ld->stack[k].ino == st.st_ino)
-			return parse_error(ps, line, "include loop: %s is already being read",
-					   display);
+			return policy_error(ps, line, "include loop: %s is already being read",
+					    display);
 	if (ld->depth == POLICY_INCLUDE_DEPTH_MAX)
-		return parse_error(ps, line, "includes nested deeper than %u files",
-				   POLICY_INCLUDE_DEPTH_MAX);
+		return policy_error(ps, line, "includes nested deeper than %u files",
+				    POLICY_INCLUDE_DEPTH_MAX);
 	ld->stack[ld->depth++] = (struct file_id){ .dev = st.st_dev, .ino = st.st_ino };
 	r = parse_text(ld, display, text, len);
 	ld->depth--;
@@ -1149,8 +1044,8 @@ static int list_matches(struct parser *ps, unsigned line, int dfd, const char *p
 		if (fnmatch(pattern, de->d_name, FNM_PERIOD) != 0)
 			continue;
 		if (n == POLICY_INCLUDE_FILES_MAX) {
-			r = parse_error(ps, line, "more than %u files match '%s'",
-					POLICY_INCLUDE_FILES_MAX, pattern);
+			r = policy_error(ps, line, "more than %u files match '%s'",
+					 POLICY_INCLUDE_FILES_MAX, pattern);
 			break;
 		}
 		names[n] = strdup(de->d_name);
@@ -1185,7 +1080,7 @@ static int parse_include(struct parser *ps)
 	int r;
 
 	if (ps->n_tokens != 2 || t[1].kind != TOKEN_WORD)
-		return parse_error(ps, line, "expected one path after 'include'");
+		return policy_error(ps, line, "expected one path after 'include'");
 	if (t[1].text[0] == '/') {
 		full = strdup(t[1].text);
 	} else {
@@ -1203,11 +1098,11 @@ static int parse_include(struct parser *ps)
 	if (!dir)
 		return -ENOMEM;
 	if (!*pattern)
-		return parse_error(ps, line, "include of a directory: name the files ('%s*.conf')",
-				   t[1].text);
+		return policy_error(ps, line, "include of a directory: name the files ('%s*.conf')",
+				    t[1].text);
 	if (strpbrk(dir, "*?[\\"))
-		return parse_error(ps, line, "only the last component of an include may be a "
-				   "pattern: '%s'", t[1].text);
+		return policy_error(ps, line, "only the last component of an include may be a "
+				    "pattern: '%s'", t[1].text);
 
 	/* The directory is checked like a file: who may write it may remove a deny rule. */
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -1267,7 +1162,7 @@ static int parse_text(struct load *ld, const char *path, const char *text, size_
 	ps->n_tokens = 0;
 
 	while (r >= 0 && ps->p < ps->end) {
-		r = lex_line(ps);
+		r = policy_lex_line(ps);
 		if (r < 0 || ps->n_tokens == 0)
 			continue;
 		if (ps->tokens[0].kind == TOKEN_WORD && strcmp(ps->tokens[0].text, "include") == 0)
