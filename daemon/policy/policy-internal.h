@@ -58,3 +58,9 @@ int policy_error(struct parser *ps, unsigned line, const char *fmt, ...);
 
 /* lex.c: read the next line of ps into ps->tokens (n_tokens == 0 for a line without any). */
 int policy_lex_line(struct parser *ps);
+
+/* ids.c: "as USER" or "as UID": the user must be in the host's user database; so are its
+ * groups. */
+int policy_parse_as(struct parser *ps, const struct token *arg, struct policy_rule *rule);
+/* ids.c: fill rule's identity from "name", "1000", ":group" or ":1000". */
+int policy_parse_identity(struct parser *ps, const struct token *t, struct policy_rule *rule);
