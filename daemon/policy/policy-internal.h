@@ -64,3 +64,8 @@ int policy_lex_line(struct parser *ps);
 int policy_parse_as(struct parser *ps, const struct token *arg, struct policy_rule *rule);
 /* ids.c: fill rule's identity from "name", "1000", ":group" or ":1000". */
 int policy_parse_identity(struct parser *ps, const struct token *t, struct policy_rule *rule);
+
+/* parse.c: parse the rule on ps's current line and append it to the load's policy. */
+int policy_parse_rule(struct parser *ps);
+/* parse.c: free what a rule holds (not the rule itself). */
+void policy_rule_done(struct policy_rule *r);
