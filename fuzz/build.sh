@@ -25,7 +25,8 @@ proto=(protocol/varlink-reader.c protocol/varlink-message.c protocol/json-strict
 	protocol/json-fields.c protocol/namespaces.c protocol/requests.c protocol/sessions.c)
 
 # The policy loader (daemon/policy/), without the rule files that need the daemon.
-policy=(daemon/policy/load.c daemon/policy/lex.c daemon/policy/ids.c daemon/policy/parse.c)
+policy=(daemon/policy/load.c daemon/policy/lex.c daemon/policy/ids.c daemon/policy/parse.c
+	daemon/policy/match.c)
 
 build()
 {
