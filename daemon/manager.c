@@ -15,7 +15,7 @@
 
 #include "daemon/cgroup.h"
 #include "daemon/conn.h"
-#include "daemon/grant-scope.h"
+#include "daemon/policy/grant-scope.h"
 #include "daemon/manager.h"
 #include "daemon/policy/policy.h"
 #include "daemon/runtime-state.h"

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 #include <event2/event.h>
 
-#include "daemon/access.h"
+#include "daemon/policy/access.h"
 #include "daemon/manager.h"
 #include "daemon/policy/policy.h"
 #include "daemon/target.h"

@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/grant-scope.h"
+#include "daemon/policy/grant-scope.h"
 #include "daemon/policy/policy.h"
 #include "protocol/nsctl-protocol.h"
 

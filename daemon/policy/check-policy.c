@@ -7,8 +7,8 @@
 #include <string.h>
 #include <json-c/json.h>
 
-#include "daemon/check-policy.h"
-#include "daemon/grant-scope.h"
+#include "daemon/policy/check-policy.h"
+#include "daemon/policy/grant-scope.h"
 #include "daemon/policy/policy.h"
 #include "protocol/cleanup.h"
 
