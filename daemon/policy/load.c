@@ -3,8 +3,8 @@
 
 /*
  * Invariants of the policy (daemon/policy/). Each one has at least one case in
- * tests/test-policy.c. Where they are kept: 3, 4, 13 here; 10 lex.c; 6, 7 ids.c;
- * 8, 11 parse.c; 1, 2, 5, 9, 12 match.c.
+ * tests/test-policy.c (6, 7 and 10 in test-policy-ids.c and test-policy-lex.c too). Where
+ * they are kept: 3, 4, 13 here; 10 lex.c; 6, 7 ids.c; 8, 11 parse.c; 1, 2, 5, 9, 12 match.c.
  *
  * 1) Default deny. A request that no rule matches MUST be denied; an empty policy, a
  *    policy of comments only and a missing policy (NULL) deny everything.
