@@ -27,7 +27,7 @@
 
 #include "daemon/audit-limit.h"
 #include "daemon/audit.h"
-#include "daemon/policy.h"
+#include "daemon/policy/policy.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "daemon/decision.h"
-#include "daemon/environment.h"
+#include "daemon/policy/environment.h"
 #include "protocol/cleanup.h"
 
 uint64_t decision_own_caps(void)

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "daemon/policy.h"
+#include "daemon/policy/policy.h"
 
 struct decision {
 	enum policy_action action;

@@ -4,7 +4,7 @@
 
 #include "daemon/conn.h"
 #include "daemon/dispatch.h"
-#include "daemon/policy-gate.h"
+#include "daemon/policy/policy-gate.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 

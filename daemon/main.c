@@ -16,9 +16,9 @@
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
-#include "daemon/check-policy.h"
+#include "daemon/policy/check-policy.h"
 #include "daemon/manager.h"
-#include "daemon/policy.h"
+#include "daemon/policy/policy.h"
 #include "daemon/reload-client.h"
 #include "daemon/targets/runtime-state.h"
 #include "daemon/targets/target-backend.h"
@@ -384,7 +384,7 @@ int main(int argc, char **argv)
 	}
 	r = manager_load_policy(m, &error);
 	if (r < 0)
-		/* Serve anyway, refusing every call with a reason (daemon/policy-gate.c). */
+		/* Serve anyway, refusing every call with a reason (daemon/policy/policy-gate.c). */
 		fprintf(stderr, "nsctld: %s; every call is refused with " NSCTL_ERROR_POLICY_INVALID
 			" until a good policy is loaded (fix it, then systemctl reload nsctld)\n",
 			error ? error : strerror(-r));

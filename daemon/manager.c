@@ -15,9 +15,9 @@
 
 #include "daemon/cgroup.h"
 #include "daemon/conn.h"
-#include "daemon/grant-scope.h"
+#include "daemon/policy/grant-scope.h"
 #include "daemon/manager.h"
-#include "daemon/policy.h"
+#include "daemon/policy/policy.h"
 #include "daemon/targets/runtime-state.h"
 #include "daemon/session.h"
 #include "daemon/targets/target-backend.h"

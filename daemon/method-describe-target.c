@@ -19,7 +19,7 @@
 #include <sys/pidfd.h>
 #include <sys/stat.h>
 
-#include "daemon/access.h"
+#include "daemon/policy/access.h"
 #include "daemon/conn.h"
 #include "daemon/dispatch.h"
 #include "daemon/manager.h"

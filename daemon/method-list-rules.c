@@ -5,8 +5,8 @@
 #include "daemon/conn.h"
 #include "daemon/dispatch.h"
 #include "daemon/manager.h"
-#include "daemon/policy-json.h"
-#include "daemon/policy.h"
+#include "daemon/policy/policy-json.h"
+#include "daemon/policy/policy.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 

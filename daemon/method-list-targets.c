@@ -12,7 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "daemon/access.h"
+#include "daemon/policy/access.h"
 #include "daemon/conn.h"
 #include "daemon/dispatch.h"
 #include "daemon/manager.h"

@@ -3,7 +3,7 @@
 #include "daemon/conn.h"
 #include "daemon/dispatch.h"
 #include "daemon/manager.h"
-#include "daemon/policy.h"
+#include "daemon/policy/policy.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 

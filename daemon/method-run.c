@@ -31,22 +31,22 @@
 #include <sys/pidfd.h>
 #include <unistd.h>
 
-#include "daemon/access.h"
+#include "daemon/policy/access.h"
 #include "daemon/cgroup.h"
 #include "daemon/conn.h"
 #include "daemon/decision.h"
 #include "daemon/dispatch.h"
-#include "daemon/environment.h"
-#include "daemon/fd-rules.h"
+#include "daemon/policy/environment.h"
+#include "daemon/policy/fd-rules.h"
 #include "daemon/idmap.h"
-#include "daemon/grant-scope.h"
+#include "daemon/policy/grant-scope.h"
 #include "daemon/manager.h"
-#include "daemon/policy.h"
+#include "daemon/policy/policy.h"
 #include "daemon/session.h"
 #include "daemon/targets/target-info.h"
 #include "daemon/targets/target.h"
 #include "daemon/targets/target-resolve.h"
-#include "daemon/terminal.h"
+#include "daemon/policy/terminal.h"
 #include "daemon/worker.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
@@ -310,7 +310,7 @@ static const char *const stdio_names[3] = { "stdin", "stdout", "stderr" };
 
 /*
  * Take the three stdio fds out of the message; an index used twice is duplicated. Each
- * must pass the fd rule (daemon/fd-rules.c): -EPERM with *ret_param and *ret_reason when
+ * must pass the fd rule (daemon/policy/fd-rules.c): -EPERM with *ret_param and *ret_reason when
  * one does not.
  */
 static int take_stdio(struct proto_message *msg, const int idx[3], int fds[3],

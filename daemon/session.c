@@ -41,7 +41,7 @@
 #include "daemon/idmap.h"
 #include "daemon/exec-guard.h"
 #include "daemon/manager.h"
-#include "daemon/policy.h"
+#include "daemon/policy/policy.h"
 #include "daemon/session.h"
 #include "daemon/targets/target.h"
 #include "daemon/worker.h"

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "daemon/policy.h"
+#include "daemon/policy/policy.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Tests of the lines nsctl prints (client/errors.c, client/suggest.c) and of nsctld's
- * --check-policy message split (daemon/check-policy.c): what went wrong and what to do. */
+ * --check-policy message split (daemon/policy/check-policy.c): what went wrong and what to do. */
 
 #include <errno.h>
 #include <setjmp.h>
@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "client/client.h"
-#include "daemon/check-policy.h"
+#include "daemon/policy/check-policy.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 

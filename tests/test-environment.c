@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Tests of daemon/environment.c: which variables pass, in which order, and which win. */
+/* Tests of daemon/policy/environment.c: which variables pass, in which order, and which win. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,8 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "daemon/environment.h"
-#include "daemon/policy.h"
+#include "daemon/policy/environment.h"
+#include "daemon/policy/policy.h"
 #include "daemon/worker.h"
 #include "protocol/cleanup.h"
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Tests of daemon/fd-rules.c: each kind of fd a client could send, accepted or refused. */
+/* Tests of daemon/policy/fd-rules.c: each kind of fd a client could send, accepted or refused. */
 
 #include <dirent.h>
 #include <errno.h>
@@ -21,7 +21,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "daemon/fd-rules.h"
+#include "daemon/policy/fd-rules.h"
 #include "protocol/cleanup.h"
 
 static const char *const UNTOUCHED = "untouched";

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Tests of daemon/grant-scope.c: which grants containment scopes, and the load warnings. */
+/* Tests of daemon/policy/grant-scope.c: which grants containment scopes, and the load warnings. */
 
 #include <linux/capability.h>
 #include <setjmp.h>
@@ -11,8 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "daemon/grant-scope.h"
-#include "daemon/policy.h"
+#include "daemon/policy/grant-scope.h"
+#include "daemon/policy/policy.h"
 
 #define BIT(c) (UINT64_C(1) << (c))
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Tests of daemon/policy.c: parsing, matching and file checks, each driven by a table. */
+/* Tests of daemon/policy/ (load, lex, ids, parse, match): parsing, matching and file checks, each driven by a table. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "daemon/policy.h"
+#include "daemon/policy/policy.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 

@@ -18,9 +18,9 @@
 #include <cmocka.h>
 #include <event2/event.h>
 
-#include "daemon/access.h"
+#include "daemon/policy/access.h"
 #include "daemon/manager.h"
-#include "daemon/policy.h"
+#include "daemon/policy/policy.h"
 #include "daemon/targets/target-backend.h"
 #include "daemon/targets/target-resolve.h"
 #include "protocol/cleanup.h"

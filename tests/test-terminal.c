@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "daemon/terminal.h"
+#include "daemon/policy/terminal.h"
 #include "protocol/cleanup.h"
 
 /* A pty pair, as a caller's terminal would be. */

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "daemon/terminal.h"
+#include "daemon/policy/terminal.h"
 
 int terminal_handoff_check(uid_t caller, uid_t run_as, const int *fds, size_t n_fds)
 {

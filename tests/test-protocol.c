@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Tests for field tables, Varlink envelopes, the request codecs and the namespace helpers. */
+/* Tests of protocol/: field tables (json-fields.c), Varlink envelopes, the request codecs and
+ * the namespace helpers. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -7,10 +7,11 @@
 #include <string.h>
 #include <json-c/json.h>
 
-#include "daemon/check-policy.h"
-#include "daemon/grant-scope.h"
-#include "daemon/policy.h"
+#include "daemon/policy/check-policy.h"
+#include "daemon/policy/grant-scope.h"
+#include "daemon/policy/policy.h"
 #include "protocol/cleanup.h"
+#include "protocol/varlink.h"
 
 int check_policy_split(const char *msg, size_t *ret_file_len, unsigned *ret_line,
 		       const char **ret_what)
@@ -52,12 +53,56 @@ static int print_json(struct json_object *o)
 	return 0;
 }
 
+/* The loader's verdict into o: the policy, valid, and the rules and warnings, or the error. */
+static int verdict_to_json(struct json_object *o, const char *path, int r,
+			   const struct policy *p, const char *error)
+{
+	const char *msg, *what;
+	size_t file_len;
+	unsigned line;
+
+	if (proto_json_add(o, "policy", json_object_new_string(path)) < 0 ||
+	    proto_json_add(o, "valid", json_object_new_boolean(r >= 0)) < 0)
+		return -ENOMEM;
+	if (r >= 0) {
+		_cleanup_json_ struct json_object *warnings = json_object_new_array();
+
+		if (!warnings ||
+		    proto_json_add(o, "rules", json_object_new_int64((int64_t)p->n_rules)) < 0)
+			return -ENOMEM;
+		for (size_t i = 0; i < p->n_rules; i++) {
+			char warning[1536];
+			struct json_object *w;
+
+			if (grant_scope_warning(&p->rules[i], warning, sizeof(warning)) <= 0)
+				continue;
+			w = json_object_new_string(warning);
+			if (!w || json_object_array_add(warnings, w) < 0) {
+				json_object_put(w);
+				return -ENOMEM;
+			}
+		}
+		return proto_json_add(o, "warnings", TAKE_PTR(warnings));
+	}
+
+	msg = error ? error : strerror(-r);
+	if (proto_json_add(o, "message", json_object_new_string(msg)) < 0)
+		return -ENOMEM;
+	if (check_policy_split(msg, &file_len, &line, &what) < 0)
+		return 0;
+	if (proto_json_add(o, "file", json_object_new_string_len(msg, (int)file_len)) < 0 ||
+	    (line > 0 && proto_json_add(o, "line", json_object_new_int64(line)) < 0) ||
+	    proto_json_add(o, "error", json_object_new_string(what)) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 int check_policy_run(const char *path, bool json)
 {
 	_cleanup_free_ char *error = NULL;
 	_cleanup_json_ struct json_object *o = NULL;
 	struct policy *p = NULL;
-	int r;
+	int r, k;
 
 	r = policy_load(path, &p, &error);
 	if (!json) {
@@ -77,39 +122,9 @@ int check_policy_run(const char *path, bool json)
 	}
 
 	o = json_object_new_object();
-	if (!o) {
-		policy_free(p);
-		return 1;
-	}
-	json_object_object_add(o, "policy", json_object_new_string(path));
-	json_object_object_add(o, "valid", json_object_new_boolean(r >= 0));
-	if (r >= 0) {
-		struct json_object *warnings = json_object_new_array();
-
-		json_object_object_add(o, "rules", json_object_new_int64((int64_t)p->n_rules));
-		for (size_t i = 0; warnings && i < p->n_rules; i++) {
-			char warning[1536];
-
-			if (grant_scope_warning(&p->rules[i], warning, sizeof(warning)) > 0)
-				json_object_array_add(warnings, json_object_new_string(warning));
-		}
-		json_object_object_add(o, "warnings", warnings);
-		policy_free(p);
-	} else {
-		const char *msg = error ? error : strerror(-r), *what;
-		size_t file_len;
-		unsigned line;
-
-		json_object_object_add(o, "message", json_object_new_string(msg));
-		if (check_policy_split(msg, &file_len, &line, &what) == 0) {
-			json_object_object_add(o, "file",
-					       json_object_new_string_len(msg, (int)file_len));
-			if (line > 0)
-				json_object_object_add(o, "line", json_object_new_int64(line));
-			json_object_object_add(o, "error", json_object_new_string(what));
-		}
-	}
-	if (print_json(o) < 0)
+	k = o ? verdict_to_json(o, path, r, p, error) : -ENOMEM;
+	policy_free(p);
+	if (k < 0 || print_json(o) < 0)
 		return 1;
 	return r >= 0 ? 0 : 1;
 }

@@ -29,8 +29,8 @@
 #include <sys/sysmacros.h>
 #include <termios.h>
 
-#include "daemon/fd-rules.h"
-#include "daemon/grant-scope.h"
+#include "daemon/policy/fd-rules.h"
+#include "daemon/policy/grant-scope.h"
 
 #ifndef NSFS_MAGIC
 #define NSFS_MAGIC 0x6e736673

@@ -7,8 +7,8 @@
 #include <sys/capability.h>
 #include <unistd.h>
 
-#include "daemon/policy-json.h"
-#include "daemon/policy.h"
+#include "daemon/policy/policy-json.h"
+#include "daemon/policy/policy.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 #include "protocol/varlink.h"

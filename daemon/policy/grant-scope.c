@@ -16,8 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/grant-scope.h"
-#include "daemon/policy.h"
+#include "daemon/policy/grant-scope.h"
+#include "daemon/policy/policy.h"
 #include "protocol/nsctl-protocol.h"
 
 #define BIT(c) (UINT64_C(1) << (c))

@@ -19,8 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon/environment.h"
-#include "daemon/policy.h"
+#include "daemon/policy/environment.h"
+#include "daemon/policy/policy.h"
 #include "daemon/worker.h"
 #include "protocol/cleanup.h"
 

@@ -14,7 +14,7 @@
 
 #include <string.h>
 
-#include "daemon/access.h"
+#include "daemon/policy/access.h"
 #include "daemon/conn.h"
 #include "daemon/manager.h"
 #include "daemon/targets/target-backend.h"

@@ -16,7 +16,7 @@
 
 #include "daemon/conn.h"
 #include "daemon/manager.h"
-#include "daemon/policy-gate.h"
+#include "daemon/policy/policy-gate.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 
@@ -37,11 +37,11 @@ bool policy_gate_refuses(struct conn *c, const char *method)
 		if (strcmp(method, always_served[i]) == 0)
 			return false;
 	p = json_object_new_object();
-	if (p && asprintf(&text, "the policy %s is broken or missing",
-			  c->m->settings.policy_path) >= 0)
-		json_object_object_add(p, "message", json_object_new_string(text));
-	else
+	if (asprintf(&text, "the policy %s is broken or missing", c->m->settings.policy_path) < 0)
 		text = NULL;
+	/* Out of memory: the error without its message. */
+	if (p && text)
+		(void)proto_json_add(p, "message", json_object_new_string(text));
 	conn_error(c, NSCTL_ERROR_POLICY_INVALID, p);
 	return true;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Field tables: walk a JSON object into a typed struct, exact types only, nothing coerced. */
+/* JSON field-table decoding: proto_dispatch() walks a JSON object into a typed struct, exact
+ * types only, nothing coerced. */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
