@@ -58,9 +58,8 @@ static void arm_deadline(struct conn *c)
 		evtimer_add(c->ev_deadline, &tv);
 }
 
-int conn_new(struct manager *m, int fd, struct conn **ret)
+int conn_new(struct manager *m, int fd, const struct ucred *cred, struct conn **ret)
 {
-	socklen_t len = sizeof(struct ucred);
 	struct conn *c;
 	int r;
 
@@ -71,15 +70,12 @@ int conn_new(struct manager *m, int fd, struct conn **ret)
 	}
 	c->m = m;
 	c->fd = fd;
+	c->cred = *cred;
 	proto_reader_init(&c->reader, &m->settings.limits);
 	proto_writer_init(&c->writer);
 	LIST_INSERT_HEAD(&m->conns, c, entry);
 	m->n_conns++;
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) < 0) {
-		r = -errno;
-		goto fail;
-	}
 	r = peer_groups(fd, &c->groups, &c->n_groups);
 	if (r < 0)
 		goto fail;

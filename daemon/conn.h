@@ -40,8 +40,11 @@ struct conn {
 	LIST_ENTRY(conn) entry;
 };
 
-/* Adopt an accepted socket (non-blocking, CLOEXEC). Closes fd on failure. */
-int conn_new(struct manager *m, int fd, struct conn **ret);
+/*
+ * Adopt an accepted socket (non-blocking, CLOEXEC) whose SO_PEERCRED the listener read
+ * at accept. Closes fd on failure.
+ */
+int conn_new(struct manager *m, int fd, const struct ucred *cred, struct conn **ret);
 
 /* Close now: the running session, if any, is hung up. */
 void conn_free(struct conn *c);

@@ -16,6 +16,7 @@
 #include "daemon/cgroup.h"
 #include "daemon/conn.h"
 #include "daemon/grant-scope.h"
+#include "daemon/listener.h"
 #include "daemon/manager.h"
 #include "daemon/policy.h"
 #include "daemon/runtime-state.h"

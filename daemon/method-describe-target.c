@@ -26,6 +26,7 @@
 #include "daemon/target.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
+#include "protocol/util.h"
 
 struct describe_call {
 	struct target_op op;       /* conn->pending while the target is resolved */
@@ -116,8 +117,12 @@ static int describe(const struct target *t, uint32_t may_enter, struct json_obje
 		}
 	}
 	/* The inodes were the pinned process's only if it has not exited meanwhile. */
-	if (t->pidfd >= 0 && pidfd_send_signal(t->pidfd, 0, NULL, 0) < 0)
-		return -errno;
+	if (t->pidfd >= 0) {
+		int r = pidfd_is_alive(t->pidfd);
+
+		if (r < 0)
+			return r;
+	}
 	*ret = TAKE_PTR(p);
 	return 0;
 }

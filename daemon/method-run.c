@@ -49,15 +49,10 @@
 #include "daemon/worker.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
+#include "protocol/util.h"
 
 /* The denial of a request without a reason that its rule requires (io.nsctl.ReasonRequired). */
 static const char reason_required[] = "the rule requires a reason (nsctl run --reason TEXT)";
-
-static char *mfree_local(char *p)
-{
-	free(p);
-	return NULL;
-}
 
 /* stdio for a worker that will put a terminal there: /dev/null until it does. */
 static int null_stdio(int fds[3])
@@ -279,8 +274,8 @@ static int session_cgroup_option(const struct target *t, const struct decision *
 	if (r < 0)
 		return r;
 	/* The pid was read from /proc: the pidfd says whether it is still the target's. */
-	if (pidfd_send_signal(t->pidfd, 0, NULL, 0) < 0) {
-		*ret_parent = mfree_local(*ret_parent);
+	if (pidfd_is_alive(t->pidfd) < 0) {
+		*ret_parent = mfree(*ret_parent);
 		return -ESRCH;
 	}
 	return 0;

@@ -47,16 +47,9 @@
 #include "daemon/worker.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
+#include "protocol/util.h"
 
 static void on_event(evutil_socket_t fd, short what, void *userdata);
-
-static uint64_t now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 /* The command is the worker itself unless a pid namespace made it fork again. */
 static bool command_is_worker(const struct session *s)
