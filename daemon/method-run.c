@@ -34,7 +34,7 @@
 #include "daemon/access.h"
 #include "daemon/cgroup.h"
 #include "daemon/conn.h"
-#include "daemon/decision.h"
+#include "daemon/policy/decision.h"
 #include "daemon/dispatch.h"
 #include "daemon/environment.h"
 #include "daemon/fd-rules.h"
@@ -147,6 +147,16 @@ static void error_limit(struct conn *c, const char *limit)
 	conn_error(c, NSCTL_ERROR_LIMIT_EXCEEDED, p);
 }
 
+/* What the policy is asked about a Run request on the target (canonical, bare). */
+static struct policy_request policy_request_of(const struct run_request *req,
+					       const char *canonical, const char *bare)
+{
+	return (struct policy_request){
+		.target = canonical, .bare_name = bare, .ns_mask = req->ns_mask,
+		.argv = req->argv, .env = req->env, .tty = req->tty,
+	};
+}
+
 /*
  * Decide and audit: may the caller do this, as whom, with what (decision_make(), shared
  * with CheckAccess), and may the fds it hands over go to that user? One record, written
@@ -161,13 +171,14 @@ static int decide(struct conn *c, const struct run_request *req, const char *can
 	int missing;
 
 	struct policy_caller caller;
+	struct policy_request preq;
 	_cleanup_free_ char *message = NULL;
 	bool permit;
 	int r;
 
 	access_caller(c, &caller);
-	r = decision_make(c->m->policy, &caller, canonical, bare, req->ns_mask, req->argv,
-			  req->env, req->tty, d);
+	preq = policy_request_of(req, canonical, bare);
+	r = decision_make(c->m->policy, &caller, &preq, d);
 	if (r < 0)
 		return r;
 	if (d->action == POLICY_PERMIT &&
@@ -395,11 +406,11 @@ static bool reading_permitted(const char *canonical, const char *bare, void *use
 {
 	struct reading *rd = userdata;
 	const struct run_request *req = &rd->rc->req;
+	const struct policy_request preq = policy_request_of(req, canonical, bare);
 	struct decision d = { .action = POLICY_DENY };
 	bool permit;
 
-	permit = decision_make(rd->rc->c->m->policy, &rd->rc->filter.caller, canonical, bare,
-			       req->ns_mask, req->argv, req->env, req->tty, &d) >= 0 &&
+	permit = decision_make(rd->rc->c->m->policy, &rd->rc->filter.caller, &preq, &d) >= 0 &&
 		 d.action == POLICY_PERMIT;
 	decision_done(&d);
 	if (!permit)
