@@ -134,6 +134,10 @@ int target_parse(const char *name, struct target **ret);
 int target_open(struct target *t);
 
 void target_free(struct target *t);
+static inline void target_freep(struct target **t)
+{
+	target_free(*t);
+}
 struct target *target_new(const struct target_backend *b);
 
 /* A pinned copy: the same names and pid, duplicated fds. -errno. */
