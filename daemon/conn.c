@@ -222,6 +222,40 @@ void conn_protocol_error(struct conn *c, const char *reason)
 	close_soon(c);
 }
 
+void conn_wait_on(struct conn *c, struct target_op *op, bool needs_peer)
+{
+	c->pending = op;
+	c->pending_needs_peer = needs_peer;
+}
+
+void conn_op_done(struct conn *c)
+{
+	c->pending = NULL;
+}
+
+bool conn_is_closing(const struct conn *c)
+{
+	return c->closing;
+}
+
+bool conn_read_shut(const struct conn *c)
+{
+	return c->read_eof;
+}
+
+void conn_shut_down(struct conn *c)
+{
+	if (!c->busy) {
+		conn_free(c);
+		return;
+	}
+	if (c->pending) {
+		target_op_cancel(TAKE_PTR(c->pending));
+		conn_error(c, NSCTL_ERROR_SHUTTING_DOWN, NULL);
+		c->closing = true;
+	}
+}
+
 void conn_session_done(struct conn *c)
 {
 	c->session = NULL;

@@ -136,7 +136,7 @@ static void on_resolved(struct target_result *res, void *userdata)
 	int r;
 
 	dc->resolve = NULL; /* finishing: target-resolve.c frees it */
-	c->pending = NULL;
+	conn_op_done(c);
 	if (res->r == -ENOENT) {
 		answer_invisible(dc);
 	} else if (res->r < 0) {
@@ -167,10 +167,6 @@ void method_describe_target(struct conn *c, const struct proto_call *call,
 	uint32_t kinds;
 	int r;
 
-	if (c->m->stopping) {
-		conn_error(c, NSCTL_ERROR_SHUTTING_DOWN, NULL);
-		return;
-	}
 	dc = calloc(1, sizeof(*dc));
 	if (!dc) {
 		method_error_system(c, "allocate", -ENOMEM);
@@ -200,6 +196,5 @@ void method_describe_target(struct conn *c, const struct proto_call *call,
 		describe_call_free(dc);
 		return;
 	}
-	c->pending = &dc->op;
-	c->pending_needs_peer = false;
+	conn_wait_on(c, &dc->op, false);
 }

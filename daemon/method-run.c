@@ -540,8 +540,8 @@ static void on_resolved(struct target_result *res, void *userdata)
 	struct conn *c = rc->c;
 
 	rc->resolve = NULL; /* finishing: target-resolve.c frees it */
-	c->pending = NULL;
-	if (c->m->stopping || c->closing) {
+	conn_op_done(c);
+	if (c->m->stopping || conn_is_closing(c)) {
 		/* No session for a connection on its way out (its answer is dropped then). */
 		conn_error(c, NSCTL_ERROR_SHUTTING_DOWN, NULL);
 	} else if (res->r == -ENOENT) {
@@ -562,15 +562,11 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 	uint32_t kinds;
 	int idx[3], r;
 
-	if (m->stopping) {
-		conn_error(c, NSCTL_ERROR_SHUTTING_DOWN, NULL);
-		return;
-	}
 	if (!call->more || call->oneway) {
 		conn_error(c, VARLINK_ERROR_EXPECTED_MORE, NULL);
 		return;
 	}
-	if (c->read_eof) {
+	if (conn_read_shut(c)) {
 		conn_protocol_error(c, "Run on a connection that was shut down for writing");
 		return;
 	}
@@ -635,8 +631,7 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 		method_error_system(c, "resolve-target", r);
 		goto fail;
 	}
-	c->pending = &rc->op;
-	c->pending_needs_peer = true;
+	conn_wait_on(c, &rc->op, true);
 	return;
 fail:
 	run_call_free(rc);
