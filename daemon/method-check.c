@@ -93,9 +93,7 @@ void method_check_access(struct conn *c, const struct proto_call *call,
 	}
 	r = target_parse(req.target, &t);
 	if (r == -EINVAL) {
-		p = json_object_new_object();
-		json_object_object_add(p, "target", json_object_new_string(req.target));
-		conn_error(c, NSCTL_ERROR_TARGET_NOT_FOUND, p);
+		method_error_target(c, NSCTL_ERROR_TARGET_NOT_FOUND, req.target);
 		goto out;
 	}
 	if (r >= 0)

@@ -71,14 +71,6 @@ static int null_stdio(int fds[3])
 	return 0;
 }
 
-static void error_target(struct conn *c, const char *error, const char *target)
-{
-	struct json_object *p = json_object_new_object();
-
-	json_object_object_add(p, "target", json_object_new_string(target));
-	conn_error(c, error, p);
-}
-
 /*
  * The error for a request the policy refused: a variable the rule does not pass on, or
  * PermissionDenied, with what a permitting rule still refuses as its reason.
@@ -119,14 +111,6 @@ static void error_identity(struct conn *c, const char *target, const struct run_
 	json_object_object_add(p, "id", json_object_new_int64(ri->unmapped.id));
 	json_object_object_add(p, "namespace", json_object_new_string(ns));
 	conn_error(c, NSCTL_ERROR_IDENTITY_NOT_MAPPED, p);
-}
-
-static void error_limit(struct conn *c, const char *limit)
-{
-	struct json_object *p = json_object_new_object();
-
-	json_object_object_add(p, "limit", json_object_new_string(limit));
-	conn_error(c, NSCTL_ERROR_LIMIT_EXCEEDED, p);
 }
 
 /* What the policy is asked about a Run request on the target (canonical, bare). */
@@ -404,7 +388,7 @@ static void answer_not_found(struct conn *c, struct run_call *rc)
 	if (r < 0)
 		method_error_system(c, "decide", r);
 	else if (d.action == POLICY_PERMIT)
-		error_target(c, NSCTL_ERROR_TARGET_NOT_FOUND, name);
+		method_error_target(c, NSCTL_ERROR_TARGET_NOT_FOUND, name);
 	else
 		error_denied(c, &d, name, rc->req.ns_mask);
 	decision_done(&d);
@@ -426,7 +410,7 @@ static bool refuse_decision(struct conn *c, const struct run_call *rc, const str
 	} else if (ri->error == -EOVERFLOW) {
 		error_identity(c, rc->req.target, ri);
 	} else if (ri->error == -ESRCH) {
-		error_target(c, NSCTL_ERROR_TARGET_NOT_FOUND, rc->req.target);
+		method_error_target(c, NSCTL_ERROR_TARGET_NOT_FOUND, rc->req.target);
 	} else if (ri->error < 0) {
 		method_error_system(c, "read-userns-map", ri->error);
 	} else if (d->action != POLICY_PERMIT) {
@@ -479,7 +463,7 @@ static bool refuse_target(struct conn *c, const struct run_call *rc, const struc
 	}
 	/* Again: other calls of this uid may have started sessions while this one waited. */
 	if (session_count_uid(m, c->cred.uid) >= m->settings.max_sessions_per_uid) {
-		error_limit(c, "sessions-per-user");
+		method_error_limit(c, "sessions-per-user");
 		return true;
 	}
 	return false;
@@ -516,7 +500,7 @@ static void run_start(struct conn *c, struct run_call *rc_, struct target *t_)
 		return;
 	r = read_target(rc, &d, t);
 	if (r == -ESRCH) {
-		error_target(c, NSCTL_ERROR_TARGET_NOT_FOUND, rc->req.target);
+		method_error_target(c, NSCTL_ERROR_TARGET_NOT_FOUND, rc->req.target);
 		return;
 	}
 	if (r < 0) {
@@ -594,7 +578,7 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 		goto fail;
 	}
 	if (session_count_uid(m, c->cred.uid) >= m->settings.max_sessions_per_uid) {
-		error_limit(c, "sessions-per-user");
+		method_error_limit(c, "sessions-per-user");
 		goto fail;
 	}
 	/*
