@@ -30,6 +30,7 @@
 #include "daemon/policy/policy.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
+#include "protocol/util.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 #define FIELDS_MAX (36 + _NS_COUNT)
@@ -364,14 +365,6 @@ static void write_fields(const struct fields *fs)
 	if (sink == AUDIT_JOURNAL && log_journal(fs) >= 0)
 		return;
 	log_stderr(fs); /* never lose a record */
-}
-
-static uint64_t now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 /* "412 denials of uid 1003 suppressed in 10 s", as a record of its own. */

@@ -41,17 +41,12 @@
 
 #include "daemon/cgroup.h"
 #include "protocol/cleanup.h"
+#include "protocol/util.h"
 
 #define RETRY_FAST_USEC 20000u     /* the first retries of a removal */
 #define RETRY_SLOW_USEC 1000000u   /* after RETRY_FAST_COUNT of them */
 #define RETRY_FAST_COUNT 50u
 #define TEARDOWN_WAIT_USEC 3000000u /* at exit, for killed tasks to be gone */
-
-static char *mfree_str(char *p)
-{
-	free(p);
-	return NULL;
-}
 
 /* --- pure helpers ------------------------------------------------------------------- */
 
@@ -490,7 +485,7 @@ static int find_v1_pids(struct cgroup_tree *t, const char *proc, const char *mou
 	}
 	r = make_dir(t->v1_pids_base);
 	if (r < 0)
-		t->v1_pids_base = mfree_str(t->v1_pids_base);
+		t->v1_pids_base = mfree(t->v1_pids_base);
 	return 0;
 }
 
@@ -552,10 +547,10 @@ static int try_remove(struct cgroup_session *cs)
 {
 	if (remove_dir(cs->v2_dir) < 0)
 		return 0;
-	cs->v2_dir = mfree_str(cs->v2_dir);
+	cs->v2_dir = mfree(cs->v2_dir);
 	if (remove_dir(cs->v1_dir) < 0)
 		return 0;
-	cs->v1_dir = mfree_str(cs->v1_dir);
+	cs->v1_dir = mfree(cs->v1_dir);
 	/* Another session of the uid keeps its uid-U (EBUSY): that one removes it later. */
 	for (size_t i = 0; i < ELEMENTSOF(cs->uid_dirs); i++)
 		(void)remove_dir(cs->uid_dirs[i]);
@@ -676,7 +671,7 @@ int cgroup_session_new(struct cgroup_tree *t, uid_t uid, uint64_t id, unsigned t
 	}
 	if (mkdir(cs->v2_dir, 0755) < 0) {
 		r = -errno;
-		cs->v2_dir = mfree_str(cs->v2_dir); /* not ours to remove */
+		cs->v2_dir = mfree(cs->v2_dir); /* not ours to remove */
 		goto fail;
 	}
 	if (t->v2_pids && !parent_v2 && tasks > 0) {
@@ -702,7 +697,7 @@ int cgroup_session_new(struct cgroup_tree *t, uid_t uid, uint64_t id, unsigned t
 			goto fail;
 		if (mkdir(cs->v1_dir, 0755) < 0 && errno != EEXIST) {
 			r = -errno;
-			cs->v1_dir = mfree_str(cs->v1_dir);
+			cs->v1_dir = mfree(cs->v1_dir);
 			goto fail;
 		}
 		r = set_pids_max(cs->v1_dir, tasks);

@@ -58,9 +58,8 @@ static void arm_deadline(struct conn *c)
 		evtimer_add(c->ev_deadline, &tv);
 }
 
-int conn_new(struct manager *m, int fd, struct conn **ret)
+int conn_new(struct manager *m, int fd, const struct ucred *cred, struct conn **ret)
 {
-	socklen_t len = sizeof(struct ucred);
 	struct conn *c;
 	int r;
 
@@ -71,15 +70,12 @@ int conn_new(struct manager *m, int fd, struct conn **ret)
 	}
 	c->m = m;
 	c->fd = fd;
+	c->cred = *cred;
 	proto_reader_init(&c->reader, &m->settings.limits);
 	proto_writer_init(&c->writer);
 	LIST_INSERT_HEAD(&m->conns, c, entry);
 	m->n_conns++;
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) < 0) {
-		r = -errno;
-		goto fail;
-	}
 	r = peer_groups(fd, &c->groups, &c->n_groups);
 	if (r < 0)
 		goto fail;
@@ -224,6 +220,40 @@ void conn_protocol_error(struct conn *c, const char *reason)
 	c->call_oneway = false;
 	queue_message(c, proto_error_new(NSCTL_ERROR_PROTOCOL, p), NULL, 0);
 	close_soon(c);
+}
+
+void conn_wait_on(struct conn *c, struct target_op *op, bool needs_peer)
+{
+	c->pending = op;
+	c->pending_needs_peer = needs_peer;
+}
+
+void conn_op_done(struct conn *c)
+{
+	c->pending = NULL;
+}
+
+bool conn_is_closing(const struct conn *c)
+{
+	return c->closing;
+}
+
+bool conn_read_shut(const struct conn *c)
+{
+	return c->read_eof;
+}
+
+void conn_shut_down(struct conn *c)
+{
+	if (!c->busy) {
+		conn_free(c);
+		return;
+	}
+	if (c->pending) {
+		target_op_cancel(TAKE_PTR(c->pending));
+		conn_error(c, NSCTL_ERROR_SHUTTING_DOWN, NULL);
+		c->closing = true;
+	}
 }
 
 void conn_session_done(struct conn *c)

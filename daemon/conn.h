@@ -40,8 +40,11 @@ struct conn {
 	LIST_ENTRY(conn) entry;
 };
 
-/* Adopt an accepted socket (non-blocking, CLOEXEC). Closes fd on failure. */
-int conn_new(struct manager *m, int fd, struct conn **ret);
+/*
+ * Adopt an accepted socket (non-blocking, CLOEXEC) whose SO_PEERCRED the listener read
+ * at accept. Closes fd on failure.
+ */
+int conn_new(struct manager *m, int fd, const struct ucred *cred, struct conn **ret);
 
 /* Close now: the running session, if any, is hung up. */
 void conn_free(struct conn *c);
@@ -64,3 +67,23 @@ void conn_protocol_error(struct conn *c, const char *reason);
 
 /* The session attached to this connection ended and replied finally. */
 void conn_session_done(struct conn *c);
+
+/*
+ * The connection's state is conn.c's alone; other modules move it through these.
+ * The call in progress waits on op (a target being resolved, backends being asked): op is
+ * cancelled if the connection goes first, and, with needs_peer, a peer that shuts down
+ * its sending side ends the call (Run).
+ */
+void conn_wait_on(struct conn *c, struct target_op *op, bool needs_peer);
+/* The operation waited on called back: it is no longer the connection's to cancel. */
+void conn_op_done(struct conn *c);
+/* Flushing its last replies before closing: no new work is started for it. */
+bool conn_is_closing(const struct conn *c);
+/* The peer shut down its sending side. */
+bool conn_read_shut(const struct conn *c);
+/*
+ * nsctld stops: an idle connection is freed, a call waiting on an operation is cancelled
+ * and answered ShuttingDown (then the connection closes), a running session keeps its
+ * connection for its final reply.
+ */
+void conn_shut_down(struct conn *c);

@@ -4,6 +4,7 @@
 
 #include "daemon/conn.h"
 #include "daemon/dispatch.h"
+#include "daemon/manager.h"
 #include "daemon/policy/policy-gate.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
@@ -11,17 +12,18 @@
 static const struct {
 	const char *name;
 	method_fn fn;
+	bool starts_work; /* looks targets up or starts a session: refused while stopping */
 } methods[] = {
-	{ NSCTL_METHOD_RUN, method_run },
-	{ NSCTL_METHOD_KILL, method_kill },
-	{ NSCTL_METHOD_LIST_TARGETS, method_list_targets },
-	{ NSCTL_METHOD_DESCRIBE_TARGET, method_describe_target },
-	{ NSCTL_METHOD_CHECK_ACCESS, method_check_access },
-	{ NSCTL_METHOD_LIST_RULES, method_list_rules },
-	{ NSCTL_METHOD_RELOAD, method_reload },
-	{ NSCTL_METHOD_LIST_SESSIONS, method_list_sessions },
-	{ VARLINK_METHOD_GET_INFO, method_get_info },
-	{ VARLINK_METHOD_GET_INTERFACE, method_get_interface_description },
+	{ NSCTL_METHOD_RUN, method_run, true },
+	{ NSCTL_METHOD_KILL, method_kill, false },
+	{ NSCTL_METHOD_LIST_TARGETS, method_list_targets, true },
+	{ NSCTL_METHOD_DESCRIBE_TARGET, method_describe_target, true },
+	{ NSCTL_METHOD_CHECK_ACCESS, method_check_access, false },
+	{ NSCTL_METHOD_LIST_RULES, method_list_rules, false },
+	{ NSCTL_METHOD_RELOAD, method_reload, false },
+	{ NSCTL_METHOD_LIST_SESSIONS, method_list_sessions, false },
+	{ VARLINK_METHOD_GET_INFO, method_get_info, false },
+	{ VARLINK_METHOD_GET_INTERFACE, method_get_interface_description, false },
 };
 
 void dispatch_call(struct conn *c, const struct proto_call *call, struct proto_message *msg)
@@ -33,7 +35,10 @@ void dispatch_call(struct conn *c, const struct proto_call *call, struct proto_m
 		return;
 	for (size_t i = 0; i < ELEMENTSOF(methods); i++)
 		if (strcmp(call->method, methods[i].name) == 0) {
-			methods[i].fn(c, call, msg);
+			if (methods[i].starts_work && c->m->stopping)
+				conn_error(c, NSCTL_ERROR_SHUTTING_DOWN, NULL);
+			else
+				methods[i].fn(c, call, msg);
 			return;
 		}
 

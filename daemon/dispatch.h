@@ -42,3 +42,7 @@ void method_error_resolve(struct conn *c, const char *name, const struct target_
 
 /* io.nsctl.SystemError {operation, errno} for a system call that failed with r (-errno). */
 void method_error_system(struct conn *c, const char *operation, int r);
+/* error {target} (TargetNotFound, ...), naming the target as the caller wrote it. */
+void method_error_target(struct conn *c, const char *error, const char *target);
+/* io.nsctl.LimitExceeded {limit}. */
+void method_error_limit(struct conn *c, const char *limit);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "daemon/conn.h"
+#include "daemon/listener.h"
 #include "daemon/manager.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
@@ -76,7 +77,7 @@ static void on_accept(evutil_socket_t lfd, short what, void *userdata)
 			reject(fd, "connections-per-user");
 			continue;
 		}
-		r = conn_new(m, fd, &c);
+		r = conn_new(m, fd, &cred, &c);
 		if (r < 0)
 			manager_log("connection setup failed: %s", strerror(-r));
 	}

@@ -16,6 +16,7 @@
 #include "daemon/cgroup.h"
 #include "daemon/conn.h"
 #include "daemon/policy/grant-scope.h"
+#include "daemon/listener.h"
 #include "daemon/manager.h"
 #include "daemon/policy/policy.h"
 #include "daemon/targets/runtime-state.h"
@@ -255,19 +256,14 @@ void manager_stop(struct manager *m)
 	sd_notify(0, "STOPPING=1");
 	listener_stop(m);
 	evtimer_del(m->ev_idle);
-	/* Idle connections go now; those with a session get its final reply first. */
+	/*
+	 * Idle connections go now; those with a session get its final reply first; calls
+	 * still waiting for their target start no session: they are answered now.
+	 */
 	for (c = LIST_FIRST(&m->conns); c; c = cn) {
 		cn = LIST_NEXT(c, entry);
-		if (!c->busy)
-			conn_free(c);
+		conn_shut_down(c);
 	}
-	/* Calls still waiting for their target start no session: they are answered now. */
-	LIST_FOREACH(c, &m->conns, entry)
-		if (c->pending) {
-			target_op_cancel(TAKE_PTR(c->pending));
-			conn_error(c, NSCTL_ERROR_SHUTTING_DOWN, NULL);
-			c->closing = true;
-		}
 	LIST_FOREACH(s, &m->sessions, entry)
 		session_hangup(s);
 	manager_check_idle(m);

@@ -101,9 +101,5 @@ void manager_stop(struct manager *m);
 /* Re-evaluate whether the daemon is idle (arms or disarms the idle timer, finishes a stop). */
 void manager_check_idle(struct manager *m);
 
-/* Accept side (listener.c). */
-int listener_start(struct manager *m);
-void listener_stop(struct manager *m);
-
 /* Log a diagnostic line "nsctld: ..." to stderr (the journal picks stderr up under systemd). */
 void manager_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -12,7 +12,7 @@
 #include <errno.h>
 
 #include "daemon/conn.h"
-#include "daemon/decision.h"
+#include "daemon/policy/decision.h"
 #include "daemon/dispatch.h"
 #include "daemon/policy/environment.h"
 #include "daemon/manager.h"
@@ -94,14 +94,17 @@ void method_check_access(struct conn *c, const struct proto_call *call,
 	}
 	r = target_parse(req.target, &t);
 	if (r == -EINVAL) {
-		p = json_object_new_object();
-		json_object_object_add(p, "target", json_object_new_string(req.target));
-		conn_error(c, NSCTL_ERROR_TARGET_NOT_FOUND, p);
+		method_error_target(c, NSCTL_ERROR_TARGET_NOT_FOUND, req.target);
 		goto out;
 	}
 	if (r >= 0)
-		r = decision_make(c->m->policy, &caller, t->canonical, t->bare, req.ns_mask,
-				  req.argv, req.env, req.tty, &d);
+		r = decision_make(c->m->policy, &caller,
+				  &(const struct policy_request){
+					  .target = t->canonical, .bare_name = t->bare,
+					  .ns_mask = req.ns_mask, .argv = req.argv,
+					  .env = req.env, .tty = req.tty,
+				  },
+				  &d);
 	p = r >= 0 ? answer(&d, t, req.ns_mask, req.argv) : NULL;
 	if (!p) {
 		method_error_system(c, "check-access", r < 0 ? r : -ENOMEM);

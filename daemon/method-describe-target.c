@@ -27,6 +27,7 @@
 #include "daemon/targets/target-resolve.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
+#include "protocol/util.h"
 
 struct describe_call {
 	struct target_op op;       /* conn->pending while the target is resolved */
@@ -102,8 +103,12 @@ static int describe(const struct target *t, uint32_t may_enter, struct json_obje
 		}
 	}
 	/* The inodes were the pinned process's only if it has not exited meanwhile. */
-	if (t->pidfd >= 0 && pidfd_send_signal(t->pidfd, 0, NULL, 0) < 0)
-		return -errno;
+	if (t->pidfd >= 0) {
+		int r = pidfd_is_alive(t->pidfd);
+
+		if (r < 0)
+			return r;
+	}
 	*ret = TAKE_PTR(p);
 	return 0;
 }
@@ -117,7 +122,7 @@ static void on_resolved(struct target_result *res, void *userdata)
 	int r;
 
 	dc->resolve = NULL; /* finishing: target-resolve.c frees it */
-	c->pending = NULL;
+	conn_op_done(c);
 	if (res->r == -ENOENT) {
 		answer_invisible(dc);
 	} else if (res->r < 0) {
@@ -148,10 +153,6 @@ void method_describe_target(struct conn *c, const struct proto_call *call,
 	uint32_t kinds;
 	int r;
 
-	if (c->m->stopping) {
-		conn_error(c, NSCTL_ERROR_SHUTTING_DOWN, NULL);
-		return;
-	}
 	dc = calloc(1, sizeof(*dc));
 	if (!dc) {
 		method_error_system(c, "allocate", -ENOMEM);
@@ -181,6 +182,5 @@ void method_describe_target(struct conn *c, const struct proto_call *call,
 		describe_call_free(dc);
 		return;
 	}
-	c->pending = &dc->op;
-	c->pending_needs_peer = false;
+	conn_wait_on(c, &dc->op, false);
 }

@@ -11,6 +11,7 @@
 #include "daemon/session.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
+#include "protocol/util.h"
 
 static const char *state_name(enum session_state st)
 {
@@ -64,7 +65,6 @@ void method_list_sessions(struct conn *c, const struct proto_call *call,
 	struct json_object *p;
 	const char *bad = NULL;
 	const struct session *s;
-	struct timespec ts;
 	uint64_t now;
 
 	if (list_sessions_request_from_json(call->parameters, &req, &bad) < 0) {
@@ -74,8 +74,7 @@ void method_list_sessions(struct conn *c, const struct proto_call *call,
 	/* Only root sees other users' sessions; for anyone else "all" is their own. */
 	if (req.all && c->cred.uid != 0)
 		req.all = false;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	now = now_usec();
 	list = json_object_new_array();
 	if (!list) {
 		method_error_system(c, "list-sessions", -ENOMEM);

@@ -100,7 +100,7 @@ static void on_listed(struct target_entry *entries, size_t n, struct target_prob
 	struct json_object *p;
 
 	lc->listing = NULL; /* finishing: target-resolve.c frees it */
-	c->pending = NULL;
+	conn_op_done(c);
 	p = reply_new(&lc->filter, entries, n, problems, n_problems);
 	if (p) {
 		conn_reply(c, p, false, NULL, 0);
@@ -120,10 +120,6 @@ void method_list_targets(struct conn *c, const struct proto_call *call,
 
 	if (empty_request_from_json(call->parameters, &bad) < 0) {
 		conn_error_invalid(c, bad ? bad : "parameters");
-		return;
-	}
-	if (c->m->stopping) {
-		conn_error(c, NSCTL_ERROR_SHUTTING_DOWN, NULL);
 		return;
 	}
 	/*
@@ -164,6 +160,5 @@ void method_list_targets(struct conn *c, const struct proto_call *call,
 		method_error_system(c, "list-targets", r);
 		return;
 	}
-	c->pending = &lc->op;
-	c->pending_needs_peer = false;
+	conn_wait_on(c, &lc->op, false);
 }

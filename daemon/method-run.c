@@ -34,7 +34,7 @@
 #include "daemon/policy/access.h"
 #include "daemon/cgroup.h"
 #include "daemon/conn.h"
-#include "daemon/decision.h"
+#include "daemon/policy/decision.h"
 #include "daemon/dispatch.h"
 #include "daemon/policy/environment.h"
 #include "daemon/policy/fd-rules.h"
@@ -42,6 +42,7 @@
 #include "daemon/policy/grant-scope.h"
 #include "daemon/manager.h"
 #include "daemon/policy/policy.h"
+#include "daemon/run-call.h"
 #include "daemon/session.h"
 #include "daemon/targets/target-info.h"
 #include "daemon/targets/target.h"
@@ -50,15 +51,10 @@
 #include "daemon/worker.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
+#include "protocol/util.h"
 
 /* The denial of a request without a reason that its rule requires (io.nsctl.ReasonRequired). */
 static const char reason_required[] = "the rule requires a reason (nsctl run --reason TEXT)";
-
-static char *mfree_local(char *p)
-{
-	free(p);
-	return NULL;
-}
 
 /* stdio for a worker that will put a terminal there: /dev/null until it does. */
 static int null_stdio(int fds[3])
@@ -74,14 +70,6 @@ static int null_stdio(int fds[3])
 			return -errno; /* the caller closes what is there */
 	}
 	return 0;
-}
-
-static void error_target(struct conn *c, const char *error, const char *target)
-{
-	struct json_object *p = json_object_new_object();
-
-	json_object_object_add(p, "target", json_object_new_string(target));
-	conn_error(c, error, p);
 }
 
 /*
@@ -106,25 +94,6 @@ static void error_denied(struct conn *c, const struct decision *d, const char *t
 	conn_error(c, NSCTL_ERROR_PERMISSION_DENIED, p);
 }
 
-/*
- * The run-as identity inside the target's user namespace, when -U joins one (identity
- * branch, daemon/idmap.c). error < 0 when it could not be mapped: -EOVERFLOW, an id not
- * mapped (unmapped says which), -ESRCH the target went away, other -errno.
- */
-struct run_identity {
-	bool joined;                    /* inner is set */
-	struct idmap_identity inner;
-	struct idmap_unmapped unmapped;
-	int error;
-};
-
-static void run_identity_done(struct run_identity *ri)
-{
-	if (ri->joined)
-		idmap_identity_done(&ri->inner);
-	*ri = (struct run_identity){ 0 };
-}
-
 /* Does the request join a user namespace of t other than nsctld's own? */
 static bool joins_userns(const struct target *t, uint32_t ns_mask)
 {
@@ -145,12 +114,14 @@ static void error_identity(struct conn *c, const char *target, const struct run_
 	conn_error(c, NSCTL_ERROR_IDENTITY_NOT_MAPPED, p);
 }
 
-static void error_limit(struct conn *c, const char *limit)
+/* What the policy is asked about a Run request on the target (canonical, bare). */
+static struct policy_request policy_request_of(const struct run_request *req,
+					       const char *canonical, const char *bare)
 {
-	struct json_object *p = json_object_new_object();
-
-	json_object_object_add(p, "limit", json_object_new_string(limit));
-	conn_error(c, NSCTL_ERROR_LIMIT_EXCEEDED, p);
+	return (struct policy_request){
+		.target = canonical, .bare_name = bare, .ns_mask = req->ns_mask,
+		.argv = req->argv, .env = req->env, .tty = req->tty,
+	};
 }
 
 /*
@@ -167,13 +138,14 @@ static int decide(struct conn *c, const struct run_request *req, const char *can
 	int missing;
 
 	struct policy_caller caller;
+	struct policy_request preq;
 	_cleanup_free_ char *message = NULL;
 	bool permit;
 	int r;
 
 	access_caller(c, &caller);
-	r = decision_make(c->m->policy, &caller, canonical, bare, req->ns_mask, req->argv,
-			  req->env, req->tty, d);
+	preq = policy_request_of(req, canonical, bare);
+	r = decision_make(c->m->policy, &caller, &preq, d);
 	if (r < 0)
 		return r;
 	if (d->action == POLICY_PERMIT &&
@@ -280,8 +252,8 @@ static int session_cgroup_option(const struct target *t, const struct decision *
 	if (r < 0)
 		return r;
 	/* The pid was read from /proc: the pidfd says whether it is still the target's. */
-	if (pidfd_send_signal(t->pidfd, 0, NULL, 0) < 0) {
-		*ret_parent = mfree_local(*ret_parent);
+	if (pidfd_is_alive(t->pidfd) < 0) {
+		*ret_parent = mfree(*ret_parent);
 		return -ESRCH;
 	}
 	return 0;
@@ -350,24 +322,6 @@ static void error_fd_refused(struct conn *c, const char *param, const char *reas
 	conn_error(c, NSCTL_ERROR_FD_REFUSED, p);
 }
 
-/* One Run from its decoding until the session starts: it waits for the target. */
-struct run_call {
-	struct target_op op;       /* conn->pending while the target is resolved */
-	struct conn *c;
-	struct run_request req;
-	int stdio[3];              /* the caller's fds, or /dev/null for a terminal session */
-	struct access_filter filter;
-	struct target_op *resolve;
-};
-
-static void run_call_free(struct run_call *rc)
-{
-	target_op_cancel(rc->resolve);
-	close_many(rc->stdio, 3);
-	run_request_done(&rc->req);
-	free(rc);
-}
-
 static void run_call_cancel(struct target_op *op)
 {
 	run_call_free((struct run_call *)op);
@@ -401,11 +355,11 @@ static bool reading_permitted(const char *canonical, const char *bare, void *use
 {
 	struct reading *rd = userdata;
 	const struct run_request *req = &rd->rc->req;
+	const struct policy_request preq = policy_request_of(req, canonical, bare);
 	struct decision d = { .action = POLICY_DENY };
 	bool permit;
 
-	permit = decision_make(rd->rc->c->m->policy, &rd->rc->filter.caller, canonical, bare,
-			       req->ns_mask, req->argv, req->env, req->tty, &d) >= 0 &&
+	permit = decision_make(rd->rc->c->m->policy, &rd->rc->filter.caller, &preq, &d) >= 0 &&
 		 d.action == POLICY_PERMIT;
 	decision_done(&d);
 	if (!permit)
@@ -435,75 +389,70 @@ static void answer_not_found(struct conn *c, struct run_call *rc)
 	if (r < 0)
 		method_error_system(c, "decide", r);
 	else if (d.action == POLICY_PERMIT)
-		error_target(c, NSCTL_ERROR_TARGET_NOT_FOUND, name);
+		method_error_target(c, NSCTL_ERROR_TARGET_NOT_FOUND, name);
 	else
 		error_denied(c, &d, name, rc->req.ns_mask);
 	decision_done(&d);
 }
 
-/* The target is pinned: decide, check its namespaces, start the session. */
-static void run_start(struct conn *c, struct run_call *rc, struct target *t)
+/*
+ * What the decision refuses, as its error reply: the rule's reason option, an identity not
+ * mapped in (or not read from) the target's user namespace, a denial. True when refused.
+ */
+static bool refuse_decision(struct conn *c, const struct run_call *rc, const struct decision *d)
 {
-	struct manager *m = c->m;
-	struct session_params sp = { .stdio = { -EBADF, -EBADF, -EBADF } };
-	struct decision d = { .action = POLICY_DENY };
-	struct run_identity ri = { 0 };
-	uint64_t inodes[_NS_COUNT];
-	int cgroup_fds[TARGET_CGROUPS_MAX];
-	size_t n_cgroup_fds = 0;
-	char *cgroup_parent = NULL;
-	struct session *s;
-	int r;
+	const struct run_identity *ri = &rc->identity;
 
-	r = run_decide(rc, t->canonical, t->bare, t, &d, &ri);
-	if (r < 0) {
-		method_error_system(c, "decide", r);
-		goto out;
-	}
-	if (d.action != POLICY_PERMIT && d.reason == reason_required) {
+	if (d->action != POLICY_PERMIT && d->reason == reason_required) {
 		struct json_object *p = json_object_new_object();
 
-		json_object_object_add(p, "rule", json_object_new_string(d.rule));
+		json_object_object_add(p, "rule", json_object_new_string(d->rule));
 		conn_error(c, NSCTL_ERROR_REASON_REQUIRED, p);
-		goto out;
+	} else if (ri->error == -EOVERFLOW) {
+		error_identity(c, rc->req.target, ri);
+	} else if (ri->error == -ESRCH) {
+		method_error_target(c, NSCTL_ERROR_TARGET_NOT_FOUND, rc->req.target);
+	} else if (ri->error < 0) {
+		method_error_system(c, "read-userns-map", ri->error);
+	} else if (d->action != POLICY_PERMIT) {
+		error_denied(c, d, rc->req.target, rc->req.ns_mask);
+	} else {
+		return false;
 	}
-	if (ri.error == -EOVERFLOW) {
-		error_identity(c, rc->req.target, &ri);
-		goto out;
-	}
-	if (ri.error == -ESRCH) {
-		error_target(c, NSCTL_ERROR_TARGET_NOT_FOUND, rc->req.target);
-		goto out;
-	}
-	if (ri.error < 0) {
-		method_error_system(c, "read-userns-map", ri.error);
-		goto out;
-	}
-	if (d.action != POLICY_PERMIT) {
-		error_denied(c, &d, rc->req.target, rc->req.ns_mask);
-		goto out;
-	}
-	/*
-	 * The second half of the fd rule: what the grant adds (no regular file where it acts
-	 * on files or identities, no socket for a contained session).
-	 */
-	if (!rc->req.tty && fd_rules_for_grant(d.caps, d.grant->run_as_caller) != 0) {
-		for (int i = 0; i < 3; i++) {
-			const char *reason = NULL;
+	return true;
+}
 
-			r = fd_rules_check_grant(rc->stdio[i],
-						 fd_rules_for_grant(d.caps, d.grant->run_as_caller),
-						 &reason);
-			if (r == -EPERM) {
-				error_fd_refused(c, stdio_names[i], reason);
-				goto out;
-			}
-			if (r < 0) {
-				method_error_system(c, "stdio", r);
-				goto out;
-			}
+/*
+ * The second half of the fd rule: what the grant adds (no regular file where it acts on
+ * files or identities, no socket for a contained session). True when refused.
+ */
+static bool refuse_stdio(struct conn *c, const struct run_call *rc, const struct decision *d)
+{
+	unsigned rules = fd_rules_for_grant(d->caps, d->grant->run_as_caller);
+
+	if (rc->req.tty || rules == 0)
+		return false;
+	for (int i = 0; i < 3; i++) {
+		const char *reason = NULL;
+		int r = fd_rules_check_grant(rc->stdio[i], rules, &reason);
+
+		if (r == -EPERM) {
+			error_fd_refused(c, stdio_names[i], reason);
+			return true;
+		}
+		if (r < 0) {
+			method_error_system(c, "stdio", r);
+			return true;
 		}
 	}
+	return false;
+}
+
+/* Namespaces the target lacks; the session limit, again. True when refused. */
+static bool refuse_target(struct conn *c, const struct run_call *rc, const struct target *t)
+{
+	struct manager *m = c->m;
+
 	if (rc->req.ns_mask & ~t->available_ns) {
 		struct json_object *p = json_object_new_object();
 		int missing = __builtin_ctz(rc->req.ns_mask & ~t->available_ns);
@@ -511,85 +460,73 @@ static void run_start(struct conn *c, struct run_call *rc, struct target *t)
 		json_object_object_add(p, "target", json_object_new_string(t->canonical));
 		json_object_object_add(p, "namespace", json_object_new_string(ns_table[missing].name));
 		conn_error(c, NSCTL_ERROR_NAMESPACE_UNAVAILABLE, p);
-		goto out;
+		return true;
 	}
 	/* Again: other calls of this uid may have started sessions while this one waited. */
 	if (session_count_uid(m, c->cred.uid) >= m->settings.max_sessions_per_uid) {
-		error_limit(c, "sessions-per-user");
-		goto out;
+		method_error_limit(c, "sessions-per-user");
+		return true;
 	}
-	r = target_details(t, &d, rc->req.ns_mask, inodes, cgroup_fds, &n_cgroup_fds);
+	return false;
+}
+
+/* What the session needs to know about t, into rc. -ESRCH when t went away meanwhile. */
+static int read_target(struct run_call *rc, const struct decision *d, const struct target *t)
+{
+	int r;
+
+	r = target_details(t, d, rc->req.ns_mask, rc->ns_inodes, rc->cgroup_fds,
+			   &rc->n_cgroup_fds);
+	if (r < 0)
+		return r;
+	return session_cgroup_option(t, d, rc->cgroup_fds, &rc->n_cgroup_fds, &rc->cgroup_parent);
+}
+
+/* The target is pinned: decide, check its namespaces, start the session. Takes rc and t. */
+static void run_start(struct conn *c, struct run_call *rc_, struct target *t_)
+{
+	_cleanup_(run_call_freep) struct run_call *rc = rc_;
+	_cleanup_(target_freep) struct target *t = t_;
+	_cleanup_(decision_done) struct decision d = { .action = POLICY_DENY };
+	const char *failed = NULL;
+	struct session *s;
+	int r;
+
+	r = run_decide(rc, t->canonical, t->bare, t, &d, &rc->identity);
+	if (r < 0) {
+		method_error_system(c, "decide", r);
+		return;
+	}
+	if (refuse_decision(c, rc, &d) || refuse_stdio(c, rc, &d) || refuse_target(c, rc, t))
+		return;
+	r = read_target(rc, &d, t);
 	if (r == -ESRCH) {
-		error_target(c, NSCTL_ERROR_TARGET_NOT_FOUND, rc->req.target);
-		goto out;
+		method_error_target(c, NSCTL_ERROR_TARGET_NOT_FOUND, rc->req.target);
+		return;
 	}
 	if (r < 0) {
 		method_error_system(c, "target-cgroup", r);
-		goto out;
+		return;
 	}
 	/* Without argv (a terminal session): the run-as user's shell, as decided. */
 	if (!rc->req.argv)
 		rc->req.argv = TAKE_PTR(d.argv);
-	memcpy(sp.stdio, rc->stdio, sizeof(sp.stdio));
-	rc->stdio[0] = rc->stdio[1] = rc->stdio[2] = -EBADF;
-	sp.conn = c;
-	sp.target = t;
-	sp.ns_mask = rc->req.ns_mask;
-	sp.tty = rc->req.tty;
-	sp.rows = rc->req.window.rows;
-	sp.columns = rc->req.window.columns;
-	sp.argv = TAKE_PTR(rc->req.argv);
-	sp.cwd = TAKE_PTR(rc->req.cwd);
-	sp.rule = TAKE_PTR(d.rule);
-	sp.envp = TAKE_PTR(d.envp);
-	sp.grant = d.grant;
-	sp.caps = d.caps;
-	sp.cgroup_fds = cgroup_fds;
-	sp.n_cgroup_fds = n_cgroup_fds;
-	sp.ns_inodes = inodes;
-	sp.reason = TAKE_PTR(rc->req.reason);
-	r = session_cgroup_option(t, &d, cgroup_fds, &n_cgroup_fds, &cgroup_parent);
-	if (r == -ESRCH) {
-		error_target(c, NSCTL_ERROR_TARGET_NOT_FOUND, rc->req.target);
-		goto out;
-	}
+	r = session_start(TAKE_PTR(rc), &d, TAKE_PTR(t), &s, &failed);
 	if (r < 0) {
-		method_error_system(c, "target-cgroup", r);
-		goto out;
-	}
-	sp.cgroup_fds = cgroup_fds;
-	sp.n_cgroup_fds = n_cgroup_fds;
-	sp.cgroup_parent = cgroup_parent;
-	sp.inner = ri.joined ? &ri.inner : NULL;
-	r = session_start(m, &sp, &s);
-	if (r < 0) {
-		method_error_system(c, sp.failed ? sp.failed : "fork", r);
-		goto out;
+		method_error_system(c, failed, r);
+		return;
 	}
 	c->session = s;
-out:
-	/* The worker has its own copies now: the daemon keeps no byte of the session's stdio. */
-	close_many(sp.stdio, 3);
-	strv_free(sp.envp);
-	strv_free(sp.argv);
-	free(sp.cwd);
-	free(sp.rule);
-	free(sp.reason);
-	free(cgroup_parent);
-	close_many(cgroup_fds, n_cgroup_fds);
-	decision_done(&d);
-	run_identity_done(&ri);
 }
 
 static void on_resolved(struct target_result *res, void *userdata)
 {
 	struct run_call *rc = userdata;
 	struct conn *c = rc->c;
-	struct target *t;
 
 	rc->resolve = NULL; /* finishing: target-resolve.c frees it */
-	c->pending = NULL;
-	if (c->m->stopping || c->closing) {
+	conn_op_done(c);
+	if (c->m->stopping || conn_is_closing(c)) {
 		/* No session for a connection on its way out (its answer is dropped then). */
 		conn_error(c, NSCTL_ERROR_SHUTTING_DOWN, NULL);
 	} else if (res->r == -ENOENT) {
@@ -597,9 +534,7 @@ static void on_resolved(struct target_result *res, void *userdata)
 	} else if (res->r < 0) {
 		method_error_resolve(c, rc->req.target, res);
 	} else {
-		t = TAKE_PTR(res->t);
-		run_start(c, rc, t);
-		target_free(t);
+		run_start(c, TAKE_PTR(rc), TAKE_PTR(res->t)); /* takes both */
 	}
 	run_call_free(rc);
 }
@@ -612,27 +547,20 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 	uint32_t kinds;
 	int idx[3], r;
 
-	if (m->stopping) {
-		conn_error(c, NSCTL_ERROR_SHUTTING_DOWN, NULL);
-		return;
-	}
 	if (!call->more || call->oneway) {
 		conn_error(c, VARLINK_ERROR_EXPECTED_MORE, NULL);
 		return;
 	}
-	if (c->read_eof) {
+	if (conn_read_shut(c)) {
 		conn_protocol_error(c, "Run on a connection that was shut down for writing");
 		return;
 	}
-	rc = calloc(1, sizeof(*rc));
+	rc = run_call_new(c);
 	if (!rc) {
 		method_error_system(c, "allocate", -ENOMEM);
 		return;
 	}
 	rc->op.cancel = run_call_cancel;
-	rc->c = c;
-	rc->req = (struct run_request){ .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1 };
-	rc->stdio[0] = rc->stdio[1] = rc->stdio[2] = -EBADF;
 	r = run_request_from_json(call->parameters, &rc->req, &bad);
 	if (r < 0) {
 		conn_error_invalid(c, bad ? bad : "parameters");
@@ -651,7 +579,7 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 		goto fail;
 	}
 	if (session_count_uid(m, c->cred.uid) >= m->settings.max_sessions_per_uid) {
-		error_limit(c, "sessions-per-user");
+		method_error_limit(c, "sessions-per-user");
 		goto fail;
 	}
 	/*
@@ -688,8 +616,7 @@ void method_run(struct conn *c, const struct proto_call *call, struct proto_mess
 		method_error_system(c, "resolve-target", r);
 		goto fail;
 	}
-	c->pending = &rc->op;
-	c->pending_needs_peer = true;
+	conn_wait_on(c, &rc->op, true);
 	return;
 fail:
 	run_call_free(rc);

@@ -42,21 +42,16 @@
 #include "daemon/exec-guard.h"
 #include "daemon/manager.h"
 #include "daemon/policy/policy.h"
+#include "daemon/policy/decision.h"
+#include "daemon/run-call.h"
 #include "daemon/session.h"
 #include "daemon/targets/target.h"
 #include "daemon/worker.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
+#include "protocol/util.h"
 
 static void on_event(evutil_socket_t fd, short what, void *userdata);
-
-static uint64_t now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 /* The command is the worker itself unless a pid namespace made it fork again. */
 static bool command_is_worker(const struct session *s)
@@ -492,43 +487,54 @@ static void on_event(evutil_socket_t fd, short what, void *userdata)
 	advance(s);
 }
 
-static int make_spec_and_fork(struct session *s, struct session_params *p, int worker_status)
+/*
+ * The worker's instructions for call as d permits, in t. The identity is the one inside
+ * the target's user namespace when one is joined, else the run-as identity decided on
+ * (s->run_as_*) with the grant's groups, or the caller's own without a grant.
+ */
+static void worker_spec_build(const struct session *s, const struct run_call *call,
+			      const struct decision *d, const struct target *t, int status_fd,
+			      struct worker_spec *ret)
 {
-	const struct target *t = p->target;
-	uint32_t join = p->ns_mask & ~t->shared_ns;
+	const struct idmap_identity *inner = call->identity.joined ? &call->identity.inner : NULL;
+	const struct policy_grant *g = d->grant;
+	uint32_t join = call->req.ns_mask & ~t->shared_ns;
 	/* A user namespace is joined through the fd its maps were read from (worker.c). */
-	uint32_t userns = p->inner ? NS_BIT(NS_USER) : 0;
-	struct worker_spec spec = {
+	uint32_t userns = inner ? NS_BIT(NS_USER) : 0;
+
+	*ret = (struct worker_spec){
 		.target_pidfd = t->pidfd,
 		.target_pid = t->pid,
 		.target_nsfd = t->nsfd,
 		.clone_flags = ns_mask_to_clone_flags(join & ~userns),
 		.join_pid = join & NS_BIT(NS_PID),
-		.join_userns = p->inner != NULL,
-		.target_usernsfd = p->inner ? p->inner->usernsfd : -EBADF,
-		.uid = p->inner ? p->inner->uid : p->grant ? p->grant->uid : s->caller.uid,
-		.gid = p->inner ? p->inner->gid : p->grant ? p->grant->gid : s->caller.gid,
-		.groups = p->inner ? p->inner->groups
-			: p->grant ? p->grant->groups : p->conn->groups,
-		.n_groups = p->inner ? p->inner->n_groups
-			  : p->grant ? p->grant->n_groups : p->conn->n_groups,
-		.stdio = { p->stdio[0], p->stdio[1], p->stdio[2] },
-		.status_fd = worker_status,
+		.join_userns = inner != NULL,
+		.target_usernsfd = inner ? inner->usernsfd : -EBADF,
+		.uid = inner ? inner->uid : s->run_as_uid,
+		.gid = inner ? inner->gid : s->run_as_gid,
+		.groups = inner ? inner->groups : g ? g->groups : call->c->groups,
+		.n_groups = inner ? inner->n_groups : g ? g->n_groups : call->c->n_groups,
+		.stdio = { call->stdio[0], call->stdio[1], call->stdio[2] },
+		.status_fd = status_fd,
 		.argv = s->argv,
-		.envp = p->envp,
+		.envp = d->envp,
 		.cwd = s->cwd,
-		.caps = p->caps,
-		.cmd_path = p->grant ? p->grant->cmd : NULL,
-		.cgroup_fds = p->cgroup_fds,
-		.n_cgroup_fds = p->n_cgroup_fds,
-		.tty = p->tty,
-		.window = { .ws_row = p->rows, .ws_col = p->columns },
+		.caps = d->caps,
+		.cmd_path = g ? g->cmd : NULL,
+		.cgroup_fds = call->cgroup_fds,
+		.n_cgroup_fds = call->n_cgroup_fds,
+		.tty = call->req.tty,
+		.window = { .ws_row = call->req.window.rows, .ws_col = call->req.window.columns },
 		.pids_procs_fd = s->cgroup->v1_procs_fd,
 		.host_mntns_fd = s->m->settings.host_mntns_fd,
 		/* A grant with capabilities is contained; "exec" lets it run more programs. */
-		.contain = p->caps != 0,
-		.exec_once = p->caps != 0 && !(p->grant && (p->grant->options & POLICY_OPT_EXEC)),
+		.contain = d->caps != 0,
+		.exec_once = d->caps != 0 && !(g && (g->options & POLICY_OPT_EXEC)),
 	};
+}
+
+static int fork_worker(struct session *s, const struct worker_spec *spec)
+{
 	int pidfd = -EBADF;
 	/*
 	 * The worker is born in the session's cgroup (CLONE_INTO_CGROUP): no moment in which
@@ -543,50 +549,50 @@ static int make_spec_and_fork(struct session *s, struct session_params *p, int w
 	long pid;
 
 	/* Containment forks too: the command's pid 1 is the process nsctld watches. */
-	s->join_pid = spec.join_pid || spec.contain;
-	s->contained = spec.contain;
+	s->join_pid = spec->join_pid || spec->contain;
+	s->contained = spec->contain;
 	pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
-		worker_run(&spec);
+		worker_run(spec);
 	s->worker_pid = (pid_t)pid;
 	s->worker_pidfd = pidfd;
 	return 0;
 }
 
-int session_start(struct manager *m, struct session_params *p, struct session **ret)
+/* A session for call, not yet started: what it records is taken from call, d and t. */
+static struct session *session_new(struct run_call *call, struct decision *d,
+				   const struct target *t)
 {
-	_cleanup_close_ int worker_status = -EBADF;
-	int pair[2];
-	struct session *s;
-	int r;
+	struct manager *m = call->c->m;
+	const struct policy_grant *g = d->grant;
+	struct session *s = calloc(1, sizeof(*s));
 
-	s = calloc(1, sizeof(*s));
 	if (!s)
-		return -ENOMEM;
+		return NULL;
 	s->m = m;
 	s->id = ++m->next_session_id;
-	s->caller = p->conn->cred;
-	s->ns_mask = p->ns_mask;
+	s->caller = call->c->cred;
+	s->ns_mask = call->req.ns_mask;
 	s->worker_pidfd = -EBADF;
 	s->cmd_pidfd = -EBADF;
 	s->status_fd = -EBADF;
-	s->tty = p->tty;
+	s->tty = call->req.tty;
 	s->tty_master = -EBADF;
 	s->exit_fd = -EBADF;
 	s->state = SESSION_STARTING;
 	s->start_usec = now_usec();
-	s->target = strdup(p->target->canonical);
-	s->argv = TAKE_PTR(p->argv);
-	s->cwd = TAKE_PTR(p->cwd);
-	s->rule = TAKE_PTR(p->rule);
-	s->nolog = p->grant && (p->grant->options & POLICY_OPT_NOLOG);
-	s->run_as_uid = p->grant ? p->grant->uid : s->caller.uid;
-	s->run_as_gid = p->grant ? p->grant->gid : s->caller.gid;
-	s->caps = p->caps;
-	s->reason = TAKE_PTR(p->reason);
-	s->timeout_usec = p->grant ? p->grant->timeout_usec : 0;
+	s->target = strdup(t->canonical);
+	s->argv = TAKE_PTR(call->req.argv);
+	s->cwd = TAKE_PTR(call->req.cwd);
+	s->rule = TAKE_PTR(d->rule);
+	s->nolog = g && (g->options & POLICY_OPT_NOLOG);
+	s->run_as_uid = g ? g->uid : s->caller.uid;
+	s->run_as_gid = g ? g->gid : s->caller.gid;
+	s->caps = d->caps;
+	s->reason = TAKE_PTR(call->req.reason);
+	s->timeout_usec = g ? g->timeout_usec : 0;
 	{
 		struct timespec rt;
 
@@ -594,27 +600,46 @@ int session_start(struct manager *m, struct session_params *p, struct session **
 		s->start_realtime_usec = (uint64_t)rt.tv_sec * 1000000u +
 					 (uint64_t)rt.tv_nsec / 1000u;
 	}
-	if (p->inner) {
+	if (call->identity.joined) {
 		s->inside_set = true;
-		s->inside_uid = p->inner->uid;
-		s->inside_gid = p->inner->gid;
+		s->inside_uid = call->identity.inner.uid;
+		s->inside_gid = call->identity.inner.gid;
 	}
-	if (p->ns_inodes)
-		memcpy(s->ns_inodes, p->ns_inodes, sizeof(s->ns_inodes));
+	memcpy(s->ns_inodes, call->ns_inodes, sizeof(s->ns_inodes));
 	LIST_INSERT_HEAD(&m->sessions, s, entry);
 	m->n_sessions++;
 	s->worker_reaped = true; /* until there is a worker */
+	return s;
+}
 
+int session_start(struct run_call *call_, struct decision *d_, struct target *t_,
+		  struct session **ret, const char **ret_failed)
+{
+	_cleanup_(run_call_freep) struct run_call *call = call_;
+	_cleanup_(decision_done) struct decision d = *d_;
+	_cleanup_(target_freep) struct target *t = t_;
+	_cleanup_close_ int worker_status = -EBADF;
+	struct manager *m = call->c->m;
+	struct worker_spec spec;
+	struct session *s;
+	int pair[2];
+	int r;
+
+	*d_ = (struct decision){ .action = POLICY_DENY };
+	*ret_failed = "fork";
+	s = session_new(call, &d, t);
+	if (!s)
+		return -ENOMEM;
 	s->ev_grace = evtimer_new(m->base, on_grace, s);
 	s->ev_timeout = evtimer_new(m->base, on_timeout, s);
 	if (!s->target || !s->ev_grace || !s->ev_timeout) {
 		r = -ENOMEM;
 		goto fail;
 	}
-	r = cgroup_session_new(m->cgroups, s->caller.uid, s->id,
-			       p->grant ? p->grant->tasks : 0, p->cgroup_parent, &s->cgroup);
+	r = cgroup_session_new(m->cgroups, s->caller.uid, s->id, d.grant ? d.grant->tasks : 0,
+			       call->cgroup_parent, &s->cgroup);
 	if (r < 0) {
-		p->failed = "session-cgroup";
+		*ret_failed = "session-cgroup";
 		goto fail;
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
@@ -628,7 +653,8 @@ int session_start(struct manager *m, struct session_params *p, struct session **
 		goto fail;
 	}
 	s->worker_reaped = false;
-	r = make_spec_and_fork(s, p, worker_status);
+	worker_spec_build(s, call, &d, t, worker_status, &spec);
+	r = fork_worker(s, &spec);
 	if (r < 0)
 		goto fail;
 	s->ev_status = event_new(m->base, s->status_fd, EV_READ | EV_PERSIST, on_event, s);
@@ -639,7 +665,7 @@ int session_start(struct manager *m, struct session_params *p, struct session **
 	}
 	event_add(s->ev_status, NULL);
 	event_add(s->ev_worker, NULL);
-	s->conn = p->conn;
+	s->conn = call->c;
 	*ret = s;
 	return 0;
 fail:

@@ -14,9 +14,9 @@
 struct manager;
 struct conn;
 struct target;
-struct policy_grant;
 struct cgroup_session;
-struct idmap_identity;
+struct decision;
+struct run_call;
 
 enum session_state {
 	SESSION_STARTING,  /* worker set up, exec not yet confirmed */
@@ -85,33 +85,13 @@ struct session {
 	gid_t inside_gid;
 };
 
-struct session_params {
-	struct conn *conn;
-	struct target *target;       /* pinned */
-	uint32_t ns_mask;            /* requested namespaces */
-	char **argv;                 /* taken */
-	char **envp;                 /* complete environment, taken */
-	char *cwd;                   /* taken, may be NULL */
-	char *rule;                  /* taken */
-	int stdio[3];                /* taken */
-	/* What the deciding rule grants; borrowed, needed until session_start() returns. */
-	const struct policy_grant *grant; /* run-as identity, cmd, options; NULL: the caller */
-	uint64_t caps;               /* the capabilities the command gets */
-	const int *cgroup_fds;       /* cgroup.procs files to join ("cgroup" option) */
-	size_t n_cgroup_fds;
-	const uint64_t *ns_inodes;   /* [_NS_COUNT] for the audit, or NULL */
-	bool tty;                    /* open a terminal in the target for the command's stdio */
-	unsigned short rows, columns; /* its initial size, 0 x 0 when not given */
-	const char *cgroup_parent;   /* the target's v2 cgroup ("cgroup" option), or NULL */
-	char *reason;                /* taken, may be NULL */
-	const char *failed;          /* set by session_start() on failure: what failed */
-	/* The run-as identity inside the target's user namespace, joined through its
-	 * usernsfd (borrowed); NULL: no user namespace is joined. */
-	const struct idmap_identity *inner;
-};
-
-/* Fork the worker and start watching it. Takes what params says; -errno on failure. */
-int session_start(struct manager *m, struct session_params *params, struct session **ret);
+/*
+ * Fork the worker for call (of call->c), as decision d permits, into the pinned target t,
+ * and start watching it. Takes call, *d and t in every case (the call's stdio is closed
+ * once the worker has its copies). -errno on failure, with *ret_failed naming the step.
+ */
+int session_start(struct run_call *call, struct decision *d, struct target *t,
+		  struct session **ret, const char **ret_failed);
 
 /* The client's connection is gone: hang up the command (SIGHUP, SIGKILL after the grace). */
 void session_detach(struct session *s);

@@ -12,8 +12,6 @@
 #define _cleanup_close_ _cleanup_(closep)
 #define _cleanup_json_ _cleanup_(json_object_putp)
 #define _cleanup_strv_free_ _cleanup_(strv_freep)
-#define _unused_ __attribute__((unused))
-#define _noreturn_ __attribute__((noreturn))
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 

@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 
 #include "protocol/cleanup.h"
+#include "protocol/util.h"
 #include "protocol/varlink.h"
 
 const struct proto_limits proto_limits_default = {
@@ -24,12 +25,6 @@ const struct proto_limits proto_limits_default = {
 #define READER_READ_CHUNK (16u << 10)
 /* A drained FIFO keeps its array only up to this many slots. */
 #define READER_READY_KEEP 8u
-
-static void *mfree(void *p)
-{
-	free(p);
-	return NULL;
-}
 
 void proto_message_done(struct proto_message *m)
 {

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "daemon/decision.h"
+#include "daemon/policy/decision.h"
 #include "daemon/targets/target.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
@@ -88,9 +88,14 @@ static void test_decision_table(void **state)
 
 		if (policy_parse_text("test", c->policy, strlen(c->policy), &p, &error) < 0)
 			fail_msg("case %zu: %s", i, error);
-		assert_int_equal(decision_make(p, &caller, t.canonical, t.bare, NS_BIT(NS_NET),
-					       (char *const *)c->argv, (char *const *)c->env,
-					       c->tty, &d), 0);
+		assert_int_equal(decision_make(p, &caller,
+					       &(const struct policy_request){
+						       .target = t.canonical, .bare_name = t.bare,
+						       .ns_mask = NS_BIT(NS_NET),
+						       .argv = (char *const *)c->argv,
+						       .env = (char *const *)c->env, .tty = c->tty,
+					       },
+					       &d), 0);
 		/* What the decision holds is its own: the policy may go (a reload). */
 		policy_free(p);
 		got = describe(&d);
@@ -114,14 +119,22 @@ static void test_decision_as_root(void **state)
 
 	if (policy_parse_text("test", text, strlen(text), &p, &error) < 0)
 		fail_msg("%s", error);
-	assert_int_equal(decision_make(p, &caller, t.canonical, t.bare, NS_BIT(NS_NET),
-				       (char *const *)L("ls"), NULL, false, &d), 0);
+	assert_int_equal(decision_make(p, &caller,
+				       &(const struct policy_request){
+					       .target = t.canonical, .bare_name = t.bare,
+					       .ns_mask = NS_BIT(NS_NET), .argv = (char *const *)L("ls"),
+				       },
+				       &d), 0);
 	assert_int_equal(d.action, POLICY_PERMIT);
 	assert_int_equal(d.grant->uid, 0);
 	assert_true(d.caps == decision_own_caps());
 	decision_done(&d);
-	assert_int_equal(decision_make(p, &caller, t.canonical, t.bare, NS_BIT(NS_UTS),
-				       (char *const *)L("ls"), NULL, false, &d), 0);
+	assert_int_equal(decision_make(p, &caller,
+				       &(const struct policy_request){
+					       .target = t.canonical, .bare_name = t.bare,
+					       .ns_mask = NS_BIT(NS_UTS), .argv = (char *const *)L("ls"),
+				       },
+				       &d), 0);
 	assert_int_equal(d.action, POLICY_PERMIT);
 	assert_true(d.caps == 1);
 	decision_done(&d);

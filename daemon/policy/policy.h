@@ -90,6 +90,9 @@ struct policy_request {
 	 * Then a permit's cmd matches and a deny's cmd does not, whatever argv says.
 	 */
 	bool any_command;
+	/* Not matched on; what decision_make() needs beyond the rule: */
+	char *const *env; /* the request's NAME=VALUE entries, passed on as the rule allows */
+	bool tty;         /* a terminal is requested */
 };
 
 /*

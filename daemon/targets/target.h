@@ -95,6 +95,10 @@ int target_kinds_from_string(const char *s, uint32_t *ret);
 int target_parse(const char *name, struct target **ret);
 
 void target_free(struct target *t);
+static inline void target_freep(struct target **t)
+{
+	target_free(*t);
+}
 
 struct target *target_new(const struct target_backend *b);
 

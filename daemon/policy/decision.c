@@ -8,7 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "daemon/decision.h"
+#include "daemon/policy/decision.h"
 #include "daemon/policy/environment.h"
 #include "protocol/cleanup.h"
 
@@ -65,49 +65,45 @@ static int check_shell(const struct policy *p, const struct policy_caller *calle
 }
 
 int decision_make(const struct policy *p, const struct policy_caller *caller,
-		  const char *canonical, const char *bare, uint32_t ns_mask, char *const *argv,
-		  char *const *env, bool tty, struct decision *ret)
+		  const struct policy_request *req, struct decision *ret)
 {
+	_cleanup_(decision_done) struct decision d = { .action = POLICY_DENY };
 	const struct policy_rule *rule = NULL;
-	const struct policy_request req = {
-		.target = canonical, .bare_name = bare, .ns_mask = ns_mask, .argv = argv,
-	};
-	struct decision d = { .action = POLICY_DENY };
 	int r;
 
-	*ret = d;
-	d.action = policy_check(p, caller, &req, &rule);
+	d.action = policy_check(p, caller, req, &rule);
 	if (rule) {
-		if (asprintf(&d.rule, "%s:%u", rule->file, rule->line) < 0)
+		if (asprintf(&d.rule, "%s:%u", rule->file, rule->line) < 0) {
+			d.rule = NULL;
 			return -ENOMEM;
+		}
 	} else {
 		d.rule = strdup("default");
 		if (!d.rule)
 			return -ENOMEM;
 	}
-	if (d.action != POLICY_PERMIT) {
-		*ret = d;
-		return 0;
-	}
-
-	r = policy_grant_new(rule, caller, &d.grant);
-	if (r < 0) {
-		decision_done(&d);
-		return r;
-	}
-	d.caps = d.grant->caps == POLICY_CAPS_ALL ? decision_own_caps() : d.grant->caps;
-	r = environment_build(d.grant, d.grant->uid, env, &d.envp, &d.refused_env);
-	if (r == -EPERM) {
-		d.action = POLICY_DENY;
-		r = 0;
-	} else if (r >= 0 && tty && !policy_grant_allows_tty(d.grant)) {
-		d.action = POLICY_DENY;
-		d.reason = "the rule permits no terminal";
-	} else if (r >= 0 && !argv) {
-		r = check_shell(p, caller, &req, rule, &d);
+	if (d.action == POLICY_PERMIT) {
+		r = policy_grant_new(rule, caller, &d.grant);
+		if (r < 0)
+			return r;
+		d.caps = d.grant->caps == POLICY_CAPS_ALL ? decision_own_caps() : d.grant->caps;
+		r = environment_build(d.grant, d.grant->uid, req->env, &d.envp, &d.refused_env);
+		if (r == -EPERM) {
+			d.action = POLICY_DENY;
+		} else if (r < 0) {
+			return r;
+		} else if (req->tty && !policy_grant_allows_tty(d.grant)) {
+			d.action = POLICY_DENY;
+			d.reason = "the rule permits no terminal";
+		} else if (!req->argv) {
+			r = check_shell(p, caller, req, rule, &d);
+			if (r < 0)
+				return r;
+		}
 	}
 	*ret = d;
-	return r;
+	d = (struct decision){ .action = POLICY_DENY };
+	return 0;
 }
 
 void decision_done(struct decision *d)

@@ -19,17 +19,17 @@ struct decision {
 };
 
 /*
- * Decide for caller whether argv may run in the ns_mask namespaces of the target named
- * canonical (and bare), with the env entries of the request, on a terminal if tty.
- * A permit becomes a deny when its rule does not let one of env through (refused_env),
- * says notty to a terminal (reason), or, for a request without argv (a terminal session
- * with the run-as user's shell), would not permit that shell by itself (reason). 0 or
- * -ENOMEM; *ret must be released with decision_done() either way.
+ * Decide for caller whether req->argv may run in the req->ns_mask namespaces of the target
+ * req names, with req->env, on a terminal if req->tty. A permit becomes a deny when its
+ * rule does not let one of env through (refused_env), says notty to a terminal (reason),
+ * or, for a request without argv (a terminal session with the run-as user's shell), would
+ * not permit that shell by itself (reason). 0 with *ret filled (release it with
+ * decision_done()), or -ENOMEM with *ret untouched.
  */
 int decision_make(const struct policy *p, const struct policy_caller *caller,
-		  const char *canonical, const char *bare, uint32_t ns_mask, char *const *argv,
-		  char *const *env, bool tty, struct decision *ret);
+		  const struct policy_request *req, struct decision *ret);
 
+/* Release what d holds; d is left a plain deny. */
 void decision_done(struct decision *d);
 
 /* The capabilities nsctld holds (its permitted set): what "as root" hands on. */
