@@ -128,11 +128,6 @@ static int containerd_list(struct target_context *ctx, target_filter_fn filter,
 			r = target_runtime_list_add(&l, name, &b[i]);
 	}
 	runtime_bundles_free(b, n);
-	if (r < 0) {
-		target_entries_free(l.entries, l.n);
-		l.entries = NULL;
-		l.n = 0;
-	}
 	return target_runtime_answer_list(ctx, r, l.entries, l.n, reason, cb, userdata, ret);
 }
 

@@ -78,11 +78,6 @@ static int crio_list(struct target_context *ctx, target_filter_fn filter, void *
 		if (b[i].meta.role != RUNTIME_ROLE_NONE)
 			r = target_runtime_list_add(&l, b[i].id, &b[i]);
 	runtime_bundles_free(b, n);
-	if (r < 0) {
-		target_entries_free(l.entries, l.n);
-		l.entries = NULL;
-		l.n = 0;
-	}
 	return target_runtime_answer_list(ctx, r, l.entries, l.n, reason, cb, userdata, ret);
 }
 

@@ -186,11 +186,6 @@ static int k8s_list(struct target_context *ctx, target_filter_fn filter, void *f
 				r = target_runtime_list_add(&l, name, &s.b[i][j]);
 		}
 	both_done(&s);
-	if (r < 0) {
-		target_entries_free(l.entries, l.n);
-		l.entries = NULL;
-		l.n = 0;
-	}
 	return target_runtime_answer_list(ctx, r, l.entries, l.n, reason, cb, userdata, ret);
 }
 

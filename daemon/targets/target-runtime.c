@@ -93,9 +93,16 @@ int target_runtime_answer_list(struct target_context *ctx, int r, struct target_
 			       size_t n, char *reason, target_list_fn cb, void *userdata,
 			       struct target_op **ret)
 {
-	struct answer *a = calloc(1, sizeof(*a));
+	struct answer *a;
 	int k;
 
+	/* A listing that failed part way answers the error alone. */
+	if (r < 0) {
+		target_entries_free(entries, n);
+		entries = NULL;
+		n = 0;
+	}
+	a = calloc(1, sizeof(*a));
 	if (!a) {
 		target_entries_free(entries, n);
 		free(reason);

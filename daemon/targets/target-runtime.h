@@ -8,7 +8,8 @@
 /*
  * These backends read local files at once, but their callers expect a lookup's or a
  * listing's answer from the loop, never from inside the call: the answer is handed over
- * on the next iteration. They take t, entries and reason (malloc'ed, may be NULL).
+ * on the next iteration. They take t, entries and reason (malloc'ed, may be NULL); with
+ * r < 0 a listing's entries so far are freed and only the error is answered.
  */
 int target_runtime_answer_lookup(struct target_context *ctx, int r, struct target *t, char *reason,
 				 target_lookup_fn cb, void *userdata, struct target_op **ret);
