@@ -239,9 +239,11 @@ static void test_call_answered(void **state)
 	struct peer p;
 	_cleanup_json_ struct json_object *o = NULL;
 	struct json_object *params, *v;
+	struct conn *c;
 
-	connect_peer(f, &p);
+	c = connect_peer(f, &p);
 	assert_int_equal(f->m->n_conns, 1);
+	assert_string_equal(conn_state_to_string(c->state), "idle");
 	peer_call(&p, CALL_GET_INFO);
 	assert_true(run_until(f, &p, has_messages, 1));
 	o = peer_message(&p, 0);
@@ -256,6 +258,7 @@ static void test_call_answered(void **state)
 	assert_false(p.eof);
 	assert_int_equal(f->m->n_conns, 1);
 	assert_int_equal(peer_n_messages(&p), 1);
+	assert_int_equal(c->state, CONN_IDLE);
 
 	/* The peer hangs up while idle: the connection goes. */
 	peer_close(&p);
@@ -396,19 +399,24 @@ static void test_shutdown_with_operation_pending(void **state)
 	struct fixture *f = *state;
 	struct peer idle, busy;
 	_cleanup_json_ struct json_object *o = NULL;
+	struct conn *c;
 
 	connect_peer(f, &idle);
-	connect_peer(f, &busy);
+	c = connect_peer(f, &busy);
 	assert_int_equal(f->m->n_conns, 2);
 	/* ListTargets asks the engine, which never answers: the call waits on the listing. */
 	peer_call(&busy, "{\"method\":\"" NSCTL_METHOD_LIST_TARGETS "\",\"more\":true}");
 	assert_true(run_until(f, &busy, engine_asked, 0));
 	run_turns(f, &busy, 10);
 	assert_int_equal(peer_n_messages(&busy), 0);
+	assert_int_equal(c->state, CONN_CALL);
+	assert_non_null(c->pending);
 
 	manager_stop(f->m);
 	/* The idle connection is gone at once; the waiting call is answered ShuttingDown. */
 	assert_int_equal(f->m->n_conns, 1);
+	assert_string_equal(conn_state_to_string(c->state), "closing");
+	assert_null(c->pending);
 	peer_drain(&idle);
 	assert_true(idle.eof);
 	assert_true(run_until(f, &busy, peer_saw_eof, 0));
@@ -419,6 +427,41 @@ static void test_shutdown_with_operation_pending(void **state)
 	assert_true(run_until(f, NULL, n_conns_is, 0));
 	peer_close(&idle);
 	peer_close(&busy);
+}
+
+static void test_protocol_error_while_waiting(void **state)
+{
+	struct fixture *f = *state;
+	struct peer p;
+	_cleanup_json_ struct json_object *o = NULL;
+	struct json_object *v;
+	struct conn *c;
+
+	f->m->settings.max_pipelined = 2;
+	c = connect_peer(f, &p);
+	peer_call(&p, "{\"method\":\"" NSCTL_METHOD_LIST_TARGETS "\",\"more\":true}");
+	assert_true(run_until(f, &p, engine_asked, 0));
+	assert_int_equal(c->state, CONN_CALL);
+	/* Three more calls queue behind the waiting one: one too many. */
+	for (int i = 0; i < 3; i++)
+		peer_call(&p, CALL_GET_INFO);
+	/* ProtocolError, then closed; the listing is cancelled; the call gets no answer. */
+	assert_true(run_until(f, &p, peer_saw_eof, 0));
+	assert_int_equal(peer_n_messages(&p), 1);
+	o = peer_message(&p, 0);
+	assert_string_equal(msg_error(o), NSCTL_ERROR_PROTOCOL);
+	assert_true(json_object_object_get_ex(msg_parameters(o), "reason", &v));
+	assert_string_equal(json_object_get_string(v), "too many calls queued on one connection");
+	assert_true(run_until(f, NULL, n_conns_is, 0));
+	peer_close(&p);
+}
+
+static void test_state_names(void **state)
+{
+	for (int s = 0; s < _CONN_STATE_MAX; s++)
+		assert_non_null(conn_state_to_string(s));
+	assert_string_equal(conn_state_to_string(CONN_CLOSING_CALL), "closing-call");
+	assert_null(conn_state_to_string(_CONN_STATE_MAX));
 }
 
 int main(void)
@@ -432,6 +475,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_invalid_call, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_with_operation_pending, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_protocol_error_while_waiting, setup,
+						teardown),
+		cmocka_unit_test(test_state_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
