@@ -8,6 +8,7 @@
  * from inside a reply, so that sessions and methods can reply without worrying about it.
  */
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -26,6 +27,103 @@
 static void on_read(evutil_socket_t fd, short what, void *userdata);
 static void on_write(evutil_socket_t fd, short what, void *userdata);
 static void on_deadline(evutil_socket_t fd, short what, void *userdata);
+
+static const char *const conn_state_table[_CONN_STATE_MAX] = {
+	[CONN_IDLE] = "idle",
+	[CONN_CALL] = "call",
+	[CONN_CALL_REPLIED] = "call-replied",
+	[CONN_CLOSING] = "closing",
+	[CONN_CLOSING_CALL] = "closing-call",
+	[CONN_CLOSING_CALL_REPLIED] = "closing-call-replied",
+	[CONN_DEAD] = "dead",
+};
+
+const char *conn_state_to_string(enum conn_state s)
+{
+	return (unsigned)s < _CONN_STATE_MAX ? conn_state_table[s] : NULL;
+}
+
+static bool state_in_call(enum conn_state s)
+{
+	return s == CONN_CALL || s == CONN_CALL_REPLIED || s == CONN_CLOSING_CALL ||
+	       s == CONN_CLOSING_CALL_REPLIED;
+}
+
+static bool state_is_closing(enum conn_state s)
+{
+	return s == CONN_CLOSING || s == CONN_CLOSING_CALL || s == CONN_CLOSING_CALL_REPLIED ||
+	       s == CONN_DEAD;
+}
+
+static bool state_replied(enum conn_state s)
+{
+	return s == CONN_CALL_REPLIED || s == CONN_CLOSING_CALL_REPLIED;
+}
+
+/*
+ * The transitions. Every change of c->state is one of these.
+ *
+ * CONN_DEAD has no _CALL variants: a dead connection is freed on the loop's next turn
+ * (schedule_write() made its write event active) and everything said to it before then is
+ * dropped, so where its call was changes nothing. conn_shut_down() asks c->pending and
+ * c->session instead.
+ */
+
+/* IDLE -> CALL: a complete call is handed to dispatch. */
+static void state_call_begin(struct conn *c)
+{
+	assert(c->state == CONN_IDLE);
+	c->state = CONN_CALL;
+}
+
+/*
+ * The call's final reply is queued: -> *_REPLIED while its session still ends, else the
+ * call is over (-> IDLE, or CLOSING if closing). Returns true when the call is over.
+ */
+static bool state_call_end(struct conn *c)
+{
+	switch (c->state) {
+	case CONN_DEAD:
+		return false;
+	case CONN_CALL:
+	case CONN_CALL_REPLIED:
+		c->state = c->session ? CONN_CALL_REPLIED : CONN_IDLE;
+		break;
+	case CONN_CLOSING_CALL:
+	case CONN_CLOSING_CALL_REPLIED:
+		c->state = c->session ? CONN_CLOSING_CALL_REPLIED : CONN_CLOSING;
+		break;
+	case CONN_IDLE:
+	case CONN_CLOSING:
+	default:
+		break;
+	}
+	return !c->session;
+}
+
+/* Flush, then free: no further call is started; a call in progress stays tracked. */
+static void state_closing(struct conn *c)
+{
+	switch (c->state) {
+	case CONN_IDLE:
+		c->state = CONN_CLOSING;
+		break;
+	case CONN_CALL:
+		c->state = CONN_CLOSING_CALL;
+		break;
+	case CONN_CALL_REPLIED:
+		c->state = CONN_CLOSING_CALL_REPLIED;
+		break;
+	default:
+		break; /* closing already, or dead */
+	}
+}
+
+/* Free without flushing. */
+static void state_dead(struct conn *c)
+{
+	c->state = CONN_DEAD;
+}
 
 /* The supplementary groups of the peer at connect time (Linux >= 4.13). */
 static int peer_groups(int fd, gid_t **ret, size_t *ret_n)
@@ -134,7 +232,7 @@ static void schedule_write(struct conn *c)
 {
 	event_add(c->ev_write, NULL);
 	/* A dead connection goes now: its peer may never make the socket writable again. */
-	if (c->dead)
+	if (c->state == CONN_DEAD)
 		event_active(c->ev_write, EV_WRITE, 0);
 }
 
@@ -144,7 +242,7 @@ static void schedule_write(struct conn *c)
  */
 static void close_soon(struct conn *c)
 {
-	c->closing = true;
+	state_closing(c);
 	event_del(c->ev_read);
 	schedule_write(c);
 	arm_deadline(c);
@@ -154,7 +252,7 @@ static void queue_message(struct conn *c, struct json_object *msg, int *fds, siz
 {
 	int r;
 
-	if (c->closing) {
+	if (state_is_closing(c->state)) {
 		json_object_put(msg);
 		close_many(fds, n_fds);
 		return;
@@ -163,8 +261,7 @@ static void queue_message(struct conn *c, struct json_object *msg, int *fds, siz
 	json_object_put(msg);
 	if (r < 0 || proto_writer_pending(&c->writer) > c->m->settings.max_output) {
 		/* A client that does not read its replies is dropped, not buffered forever. */
-		c->closing = true;
-		c->dead = true;
+		state_dead(c);
 	}
 	schedule_write(c);
 }
@@ -172,10 +269,7 @@ static void queue_message(struct conn *c, struct json_object *msg, int *fds, siz
 /* The call in progress has had its final reply. */
 static void call_finished(struct conn *c)
 {
-	c->replied = true;
-	if (!c->session) {
-		c->busy = false;
-		c->replied = false;
+	if (state_call_end(c)) {
 		arm_deadline(c);
 		/* Queued calls are processed from the read callback, never from inside a reply. */
 		event_active(c->ev_read, EV_READ, 0);
@@ -235,7 +329,7 @@ void conn_op_done(struct conn *c)
 
 bool conn_is_closing(const struct conn *c)
 {
-	return c->closing;
+	return state_is_closing(c->state);
 }
 
 bool conn_read_shut(const struct conn *c)
@@ -245,21 +339,24 @@ bool conn_read_shut(const struct conn *c)
 
 void conn_shut_down(struct conn *c)
 {
-	if (!c->busy) {
+	bool in_call = c->state == CONN_DEAD ? c->pending || c->session
+					      : state_in_call(c->state);
+
+	if (!in_call) {
 		conn_free(c);
 		return;
 	}
 	if (c->pending) {
 		target_op_cancel(TAKE_PTR(c->pending));
 		conn_error(c, NSCTL_ERROR_SHUTTING_DOWN, NULL);
-		c->closing = true;
+		state_closing(c);
 	}
 }
 
 void conn_session_done(struct conn *c)
 {
 	c->session = NULL;
-	if (c->replied)
+	if (state_replied(c->state))
 		call_finished(c);
 }
 
@@ -297,7 +394,7 @@ static void handle_message(struct conn *c, struct proto_message *msg)
 		conn_protocol_error(c, reason);
 		return;
 	}
-	c->busy = true;
+	state_call_begin(c);
 	c->call_oneway = call.oneway;
 	evtimer_del(c->ev_deadline);
 	dispatch_call(c, &call, msg);
@@ -307,7 +404,7 @@ static void handle_message(struct conn *c, struct proto_message *msg)
 /* Handle queued complete calls while none is in progress. */
 static void process(struct conn *c)
 {
-	while (!c->busy && !c->closing) {
+	while (c->state == CONN_IDLE) {
 		struct proto_message msg = { 0 };
 
 		if (proto_reader_next(&c->reader, &msg) <= 0)
@@ -315,7 +412,7 @@ static void process(struct conn *c)
 		handle_message(c, &msg);
 		proto_message_done(&msg);
 	}
-	if (!c->busy && !c->closing && c->read_eof && c->reader.n_ready == 0) {
+	if (c->state == CONN_IDLE && c->read_eof && c->reader.n_ready == 0) {
 		/* Half-closed and nothing left to answer: done once the replies are out. */
 		close_soon(c);
 	}
@@ -326,7 +423,7 @@ static void on_read(evutil_socket_t fd, short what, void *userdata)
 	struct conn *c = userdata;
 	int r;
 
-	while (!c->read_eof && !c->closing) {
+	while (!c->read_eof && !state_is_closing(c->state)) {
 		r = proto_reader_fill(&c->reader, c->fd);
 		if (r == -EAGAIN || r == -EINTR)
 			break;
@@ -370,7 +467,7 @@ static void on_write(evutil_socket_t fd, short what, void *userdata)
 	struct conn *c = userdata;
 	int r;
 
-	if (c->dead) {
+	if (c->state == CONN_DEAD) {
 		conn_free(c);
 		return;
 	}
@@ -382,7 +479,7 @@ static void on_write(evutil_socket_t fd, short what, void *userdata)
 	if (r == 0)
 		return; /* EV_WRITE stays armed */
 	event_del(c->ev_write);
-	if (c->closing) {
+	if (state_is_closing(c->state)) {
 		conn_free(c);
 		return;
 	}
@@ -396,12 +493,12 @@ static void on_deadline(evutil_socket_t fd, short what, void *userdata)
 	struct conn *c = userdata;
 	struct json_object *p;
 
-	if (c->closing) {
+	if (state_is_closing(c->state)) {
 		/* Its last replies did not go out within the deadline: the peer does not read. */
 		conn_free(c);
 		return;
 	}
-	if (c->busy)
+	if (state_in_call(c->state))
 		return;
 	p = json_object_new_object();
 	json_object_object_add(p, "limit", json_object_new_string("request-timeout"));

@@ -15,6 +15,27 @@ struct manager;
 struct session;
 struct target_op;
 
+/*
+ * Where a connection is. A call in progress makes later calls wait in the reader; closing
+ * means flushing what is queued, then freeing; while closing, replies are dropped. Closing
+ * can start while a call is still in progress (nsctld stops, a protocol error on a pipelined
+ * message while a session runs): the _CALL states below, where the call's end is still
+ * tracked.
+ */
+enum conn_state {
+	CONN_IDLE,                 /* reading; no call in progress */
+	CONN_CALL,                 /* a call in progress (dispatched, waiting or running) */
+	CONN_CALL_REPLIED,         /* its final reply is queued; its session is still ending */
+	CONN_CLOSING,              /* no call; flush what is queued, then free */
+	CONN_CLOSING_CALL,         /* closing with a call still in progress */
+	CONN_CLOSING_CALL_REPLIED, /* closing, final reply queued, the session still ending */
+	CONN_DEAD,                 /* free without flushing (write error, output over limit) */
+	_CONN_STATE_MAX,
+};
+
+/* "idle", "call", ... for logs and tests. */
+const char *conn_state_to_string(enum conn_state s);
+
 struct conn {
 	struct manager *m;
 	int fd;
@@ -26,16 +47,20 @@ struct conn {
 	struct proto_reader reader;
 	struct proto_writer writer;
 
-	bool call_oneway;         /* the call in progress wants no reply */
+	enum conn_state state;    /* set only by conn.c's transitions */
+	/*
+	 * The peer shut down its sending side. Kept beside the state, not in it: it is a fact
+	 * about the peer, independent of where our call is (a ListTargets may still be waiting
+	 * on its backends, with its answer to come, after the peer's half-close).
+	 */
+	bool read_eof;
+
+	/* The call in progress (CONN_CALL*): */
+	bool call_oneway;         /* it wants no reply */
 	struct session *session;  /* the Run call in progress, if any */
-	struct target_op *pending;  /* the call in progress waits on this (a target being
-				     * resolved); cancelled when the connection goes */
+	struct target_op *pending;  /* it waits on this (a target being resolved);
+				     * cancelled when the connection goes */
 	bool pending_needs_peer;  /* a peer that shuts down its side ends the call (Run) */
-	bool busy;                /* a call is in progress: queue further calls */
-	bool replied;             /* its final reply is queued (a session may still be ending) */
-	bool read_eof;            /* the peer shut down its sending side */
-	bool closing;             /* flush what is queued, then close */
-	bool dead;                /* close without flushing (write error, output over limit) */
 
 	LIST_ENTRY(conn) entry;
 };

@@ -1,0 +1,484 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Tests for daemon/conn.c: real connections on socketpairs, served by a real libevent loop. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <event2/event.h>
+#include <json-c/json.h>
+
+#include "daemon/conn.h"
+#include "daemon/manager.h"
+#include "daemon/targets/target.h"
+#include "protocol/cleanup.h"
+#include "protocol/nsctl-protocol.h"
+
+/* The loop runs until a condition holds, one non-blocking turn at a time, never forever. */
+#define MAX_TURNS 10000
+
+/* The test's end of one connection: what it received, split into messages. */
+struct peer {
+	int fd;
+	char buf[1 << 17];
+	size_t len;
+	bool eof;
+};
+
+struct fixture {
+	struct manager *m;
+	char dir[64];
+	char policy[96];
+	char engine[96];
+	int engine_fd; /* a docker engine that accepts and never answers */
+};
+
+static int setup(void **state)
+{
+	struct manager_settings s;
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char *error = NULL;
+	FILE *p;
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/nsctl-test-conn-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(chmod(f->dir, 0755), 0);
+	snprintf(f->policy, sizeof(f->policy), "%s/policy", f->dir);
+	snprintf(f->engine, sizeof(f->engine), "%s/docker.sock", f->dir);
+	p = fopen(f->policy, "we");
+	assert_non_null(p);
+	fputs("permit root on docker:* ns uts\n", p);
+	assert_int_equal(fclose(p), 0);
+	assert_int_equal(chmod(f->policy, 0644), 0);
+
+	f->engine_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	assert_true(f->engine_fd >= 0);
+	strcpy(sa.sun_path, f->engine);
+	assert_int_equal(bind(f->engine_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(f->engine_fd, 8), 0);
+
+	manager_settings_init(&s);
+	s.policy_path = strdup(f->policy);
+	s.docker_socket = strdup(f->engine);
+	s.backends = TARGET_KIND_BIT(TARGET_DOCKER);
+	s.backend_timeout_ms = 600000; /* the engine's silence must outlast the test */
+	s.request_timeout_sec = 600;
+	assert_non_null(s.policy_path);
+	assert_non_null(s.docker_socket);
+	assert_int_equal(manager_new(&s, &f->m), 0);
+	manager_settings_done(&s);
+	assert_int_equal(manager_load_policy(f->m, &error), 0);
+	assert_null(error);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	manager_free(f->m);
+	safe_close(f->engine_fd);
+	(void)unlink(f->engine);
+	(void)unlink(f->policy);
+	(void)rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* A connection from root, as the listener would adopt it; the test holds the other end. */
+static struct conn *connect_peer(struct fixture *f, struct peer *p)
+{
+	struct ucred cred = { .pid = getpid(), .uid = 0, .gid = 0 };
+	struct conn *c = NULL;
+	int sv[2];
+
+	assert_int_equal(
+		socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv), 0);
+	memset(p, 0, sizeof(*p));
+	p->fd = sv[0];
+	assert_int_equal(conn_new(f->m, sv[1], &cred, &c), 0);
+	assert_non_null(c);
+	return c;
+}
+
+static void peer_close(struct peer *p)
+{
+	p->fd = safe_close(p->fd);
+}
+
+static void peer_send(struct peer *p, const char *data, size_t len)
+{
+	assert_int_equal(send(p->fd, data, len, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+/* One Varlink call, NUL-terminated as on the wire. */
+static void peer_call(struct peer *p, const char *json)
+{
+	peer_send(p, json, strlen(json) + 1);
+}
+
+static void peer_drain(struct peer *p)
+{
+	while (!p->eof && p->len < sizeof(p->buf)) {
+		ssize_t n = recv(p->fd, p->buf + p->len, sizeof(p->buf) - p->len, MSG_DONTWAIT);
+
+		if (n > 0)
+			p->len += (size_t)n;
+		else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			p->eof = true;
+		else
+			break;
+	}
+}
+
+static size_t peer_n_messages(const struct peer *p)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->len; i++)
+		if (p->buf[i] == '\0')
+			n++;
+	return n;
+}
+
+/* The idx-th message received (parsed; put it), or NULL. */
+static struct json_object *peer_message(const struct peer *p, size_t idx)
+{
+	const char *s = p->buf;
+
+	for (size_t i = 0; i < idx; i++) {
+		s = memchr(s, '\0', (size_t)(p->buf + p->len - s));
+		if (!s)
+			return NULL;
+		s++;
+	}
+	if (!memchr(s, '\0', (size_t)(p->buf + p->len - s)))
+		return NULL;
+	return json_tokener_parse(s);
+}
+
+static const char *msg_error(struct json_object *o)
+{
+	struct json_object *e;
+
+	return json_object_object_get_ex(o, "error", &e) ? json_object_get_string(e) : NULL;
+}
+
+static struct json_object *msg_parameters(struct json_object *o)
+{
+	struct json_object *p;
+
+	return json_object_object_get_ex(o, "parameters", &p) ? p : NULL;
+}
+
+typedef bool (*cond_fn)(struct fixture *f, struct peer *p, size_t arg);
+
+/* Turn the loop (and read the peer's end) until cond holds; false if it never did. */
+static bool run_until(struct fixture *f, struct peer *p, cond_fn cond, size_t arg)
+{
+	for (unsigned i = 0; i < MAX_TURNS; i++) {
+		if (p && p->fd >= 0)
+			peer_drain(p);
+		if (cond(f, p, arg))
+			return true;
+		assert_true(event_base_loop(f->m->base, EVLOOP_ONCE | EVLOOP_NONBLOCK) >= 0);
+	}
+	return false;
+}
+
+static bool has_messages(struct fixture *f, struct peer *p, size_t n)
+{
+	return peer_n_messages(p) >= n;
+}
+
+static bool peer_saw_eof(struct fixture *f, struct peer *p, size_t arg)
+{
+	return p->eof;
+}
+
+static bool n_conns_is(struct fixture *f, struct peer *p, size_t n)
+{
+	return f->m->n_conns == n;
+}
+
+static bool engine_asked(struct fixture *f, struct peer *p, size_t arg)
+{
+	struct pollfd pfd = { .fd = f->engine_fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) == 1;
+}
+
+/* A fixed number of turns: to show that something does not happen. */
+static void run_turns(struct fixture *f, struct peer *p, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		assert_true(event_base_loop(f->m->base, EVLOOP_ONCE | EVLOOP_NONBLOCK) >= 0);
+		if (p && p->fd >= 0)
+			peer_drain(p);
+	}
+}
+
+#define CALL_GET_INFO "{\"method\":\"" VARLINK_METHOD_GET_INFO "\"}"
+
+static void test_call_answered(void **state)
+{
+	struct fixture *f = *state;
+	struct peer p;
+	_cleanup_json_ struct json_object *o = NULL;
+	struct json_object *params, *v;
+	struct conn *c;
+
+	c = connect_peer(f, &p);
+	assert_int_equal(f->m->n_conns, 1);
+	assert_string_equal(conn_state_to_string(c->state), "idle");
+	peer_call(&p, CALL_GET_INFO);
+	assert_true(run_until(f, &p, has_messages, 1));
+	o = peer_message(&p, 0);
+	assert_non_null(o);
+	assert_null(msg_error(o));
+	params = msg_parameters(o);
+	assert_non_null(params);
+	assert_true(json_object_object_get_ex(params, "vendor", &v) ||
+		    json_object_object_get_ex(params, "product", &v));
+	/* Answered, the connection stays open for the next call. */
+	run_turns(f, &p, 10);
+	assert_false(p.eof);
+	assert_int_equal(f->m->n_conns, 1);
+	assert_int_equal(peer_n_messages(&p), 1);
+	assert_int_equal(c->state, CONN_IDLE);
+
+	/* The peer hangs up while idle: the connection goes. */
+	peer_close(&p);
+	assert_true(run_until(f, NULL, n_conns_is, 0));
+}
+
+static void test_oneway_call(void **state)
+{
+	struct fixture *f = *state;
+	struct peer p;
+	_cleanup_json_ struct json_object *o = NULL;
+
+	connect_peer(f, &p);
+	peer_call(&p, "{\"method\":\"" VARLINK_METHOD_GET_INFO "\",\"oneway\":true}");
+	/* No reply to a oneway call; the next call is answered, and is the first reply. */
+	peer_call(&p, "{\"method\":\"org.example.Nothing\"}");
+	assert_true(run_until(f, &p, has_messages, 1));
+	run_turns(f, &p, 10);
+	assert_int_equal(peer_n_messages(&p), 1);
+	o = peer_message(&p, 0);
+	assert_non_null(o);
+	assert_string_equal(msg_error(o), VARLINK_ERROR_INTERFACE_NOT_FOUND);
+	assert_false(p.eof);
+	peer_close(&p);
+	assert_true(run_until(f, NULL, n_conns_is, 0));
+}
+
+static void test_pipelined_in_order(void **state)
+{
+	struct fixture *f = *state;
+	static const char calls[] =
+		"{\"method\":\"org.example.First\"}\0"
+		"{\"method\":\"" NSCTL_INTERFACE ".NoSuchMethod\"}\0"
+		"{\"method\":\"" VARLINK_METHOD_GET_INFO "\"}\0"
+		"{\"method\":\"org.example.Last\"}";
+	struct peer p;
+	struct json_object *o, *v;
+
+	connect_peer(f, &p);
+	/* All four in one write: they arrive together and are answered one after another. */
+	peer_send(&p, calls, sizeof(calls));
+	assert_true(run_until(f, &p, has_messages, 4));
+
+	o = peer_message(&p, 0);
+	assert_string_equal(msg_error(o), VARLINK_ERROR_INTERFACE_NOT_FOUND);
+	assert_true(json_object_object_get_ex(msg_parameters(o), "interface", &v));
+	assert_string_equal(json_object_get_string(v), "org.example");
+	json_object_put(o);
+
+	o = peer_message(&p, 1);
+	assert_string_equal(msg_error(o), VARLINK_ERROR_METHOD_NOT_FOUND);
+	json_object_put(o);
+
+	o = peer_message(&p, 2);
+	assert_null(msg_error(o));
+	assert_non_null(msg_parameters(o));
+	json_object_put(o);
+
+	o = peer_message(&p, 3);
+	assert_string_equal(msg_error(o), VARLINK_ERROR_INTERFACE_NOT_FOUND);
+	json_object_put(o);
+
+	/* Half-closed with nothing left to answer: the connection closes itself. */
+	assert_int_equal(shutdown(p.fd, SHUT_WR), 0);
+	assert_true(run_until(f, &p, peer_saw_eof, 0));
+	assert_int_equal(peer_n_messages(&p), 4);
+	assert_true(run_until(f, NULL, n_conns_is, 0));
+	peer_close(&p);
+}
+
+static void test_peer_closes_mid_reply(void **state)
+{
+	struct fixture *f = *state;
+	struct peer p;
+	struct conn *c;
+	int small = 4096;
+
+	c = connect_peer(f, &p);
+	/* A reply larger than both socket buffers cannot be written in one go. */
+	assert_int_equal(setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
+	assert_int_equal(setsockopt(p.fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
+	peer_call(&p, "{\"method\":\"" VARLINK_METHOD_GET_INTERFACE
+		      "\",\"parameters\":{\"interface\":\"" NSCTL_INTERFACE "\"}}");
+	/* Run until the reply is on its way but not all written (the peer reads nothing). */
+	for (unsigned i = 0; i < 100; i++)
+		assert_true(event_base_loop(f->m->base, EVLOOP_ONCE | EVLOOP_NONBLOCK) >= 0);
+	assert_true(proto_writer_pending(&c->writer) > 0);
+	assert_int_equal(f->m->n_conns, 1);
+
+	/* The peer goes: the write fails and the connection is freed, the daemon lives on. */
+	peer_close(&p);
+	assert_true(run_until(f, NULL, n_conns_is, 0));
+}
+
+static void test_malformed_message(void **state)
+{
+	struct fixture *f = *state;
+	struct peer p;
+	_cleanup_json_ struct json_object *o = NULL;
+	struct json_object *v;
+
+	connect_peer(f, &p);
+	/* Garbage, then a good call that must not be answered: the connection is closing. */
+	peer_send(&p, "{\"method\":\0" CALL_GET_INFO, sizeof("{\"method\":\0" CALL_GET_INFO));
+	assert_true(run_until(f, &p, peer_saw_eof, 0));
+	assert_int_equal(peer_n_messages(&p), 1);
+	o = peer_message(&p, 0);
+	assert_non_null(o);
+	assert_string_equal(msg_error(o), NSCTL_ERROR_PROTOCOL);
+	assert_true(json_object_object_get_ex(msg_parameters(o), "reason", &v));
+	assert_string_equal(json_object_get_string(v), "malformed JSON");
+	assert_true(run_until(f, NULL, n_conns_is, 0));
+	peer_close(&p);
+}
+
+static void test_invalid_call(void **state)
+{
+	struct fixture *f = *state;
+	struct peer p;
+	_cleanup_json_ struct json_object *o = NULL;
+	struct json_object *v;
+
+	connect_peer(f, &p);
+	/* Valid JSON, not a call: ProtocolError naming the field, then closed. */
+	peer_call(&p, "{\"method\":42}");
+	assert_true(run_until(f, &p, peer_saw_eof, 0));
+	assert_int_equal(peer_n_messages(&p), 1);
+	o = peer_message(&p, 0);
+	assert_string_equal(msg_error(o), NSCTL_ERROR_PROTOCOL);
+	assert_true(json_object_object_get_ex(msg_parameters(o), "reason", &v));
+	assert_string_equal(json_object_get_string(v), "invalid call: 'method'");
+	assert_true(run_until(f, NULL, n_conns_is, 0));
+	peer_close(&p);
+}
+
+static void test_shutdown_with_operation_pending(void **state)
+{
+	struct fixture *f = *state;
+	struct peer idle, busy;
+	_cleanup_json_ struct json_object *o = NULL;
+	struct conn *c;
+
+	connect_peer(f, &idle);
+	c = connect_peer(f, &busy);
+	assert_int_equal(f->m->n_conns, 2);
+	/* ListTargets asks the engine, which never answers: the call waits on the listing. */
+	peer_call(&busy, "{\"method\":\"" NSCTL_METHOD_LIST_TARGETS "\",\"more\":true}");
+	assert_true(run_until(f, &busy, engine_asked, 0));
+	run_turns(f, &busy, 10);
+	assert_int_equal(peer_n_messages(&busy), 0);
+	assert_int_equal(c->state, CONN_CALL);
+	assert_non_null(c->pending);
+
+	manager_stop(f->m);
+	/* The idle connection is gone at once; the waiting call is answered ShuttingDown. */
+	assert_int_equal(f->m->n_conns, 1);
+	assert_string_equal(conn_state_to_string(c->state), "closing");
+	assert_null(c->pending);
+	peer_drain(&idle);
+	assert_true(idle.eof);
+	assert_true(run_until(f, &busy, peer_saw_eof, 0));
+	assert_int_equal(peer_n_messages(&busy), 1);
+	o = peer_message(&busy, 0);
+	assert_non_null(o);
+	assert_string_equal(msg_error(o), NSCTL_ERROR_SHUTTING_DOWN);
+	assert_true(run_until(f, NULL, n_conns_is, 0));
+	peer_close(&idle);
+	peer_close(&busy);
+}
+
+static void test_protocol_error_while_waiting(void **state)
+{
+	struct fixture *f = *state;
+	struct peer p;
+	_cleanup_json_ struct json_object *o = NULL;
+	struct json_object *v;
+	struct conn *c;
+
+	f->m->settings.max_pipelined = 2;
+	c = connect_peer(f, &p);
+	peer_call(&p, "{\"method\":\"" NSCTL_METHOD_LIST_TARGETS "\",\"more\":true}");
+	assert_true(run_until(f, &p, engine_asked, 0));
+	assert_int_equal(c->state, CONN_CALL);
+	/* Three more calls queue behind the waiting one: one too many. */
+	for (int i = 0; i < 3; i++)
+		peer_call(&p, CALL_GET_INFO);
+	/* ProtocolError, then closed; the listing is cancelled; the call gets no answer. */
+	assert_true(run_until(f, &p, peer_saw_eof, 0));
+	assert_int_equal(peer_n_messages(&p), 1);
+	o = peer_message(&p, 0);
+	assert_string_equal(msg_error(o), NSCTL_ERROR_PROTOCOL);
+	assert_true(json_object_object_get_ex(msg_parameters(o), "reason", &v));
+	assert_string_equal(json_object_get_string(v), "too many calls queued on one connection");
+	assert_true(run_until(f, NULL, n_conns_is, 0));
+	peer_close(&p);
+}
+
+static void test_state_names(void **state)
+{
+	for (int s = 0; s < _CONN_STATE_MAX; s++)
+		assert_non_null(conn_state_to_string(s));
+	assert_string_equal(conn_state_to_string(CONN_CLOSING_CALL), "closing-call");
+	assert_null(conn_state_to_string(_CONN_STATE_MAX));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_call_answered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oneway_call, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pipelined_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_closes_mid_reply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_message, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_call, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shutdown_with_operation_pending, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_protocol_error_while_waiting, setup,
+						teardown),
+		cmocka_unit_test(test_state_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
