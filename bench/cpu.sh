@@ -85,6 +85,7 @@ callgrind_ir()
 		</dev/null 2>>"$CG/$label.log" &
 	pid=$!
 	DAEMON_PID=$pid
+	defer "kill_wait $pid"
 	wait_listening "$BENCH_SOCKET"
 	if [ "$mode" = getinfo ]; then
 		run "${load[@]}" getinfo --count "$n"

@@ -8,23 +8,27 @@
 #
 # Idle is measured right after start and again after 300 Run and 300 GetInfo calls (the
 # allocator has then grown its arenas once). Per session: (value with N sessions held -
-# value idle) / N, for N = 100 and 500 sessions of `sleep 600` held by nsctl-load; the
-# sessions' own processes are not nsctld's memory and are not counted.
+# value idle) / N, for N = 100, 500 and 1000 sessions of `sleep 600` held by nsctl-load;
+# the sessions' own processes are not nsctld's memory and are not counted.
+# BENCH_ROUNDS rounds, each with a daemon of its own: every number is the median of the
+# rounds, with their range.
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_root
 require_tools podman
 require_binaries "$NSCTLD" "$NSCTL_LOAD"
 
-SIZES=${BENCH_SESSIONS:-100 500}
+SIZES=${BENCH_SESSIONS:-100 500 1000}
 
 say "memory: setup"
+run ulimit -n "$(ulimit -Hn)"
+max=0
+for n in $SIZES; do [ "$n" -gt "$max" ] && max=$n; done
+check_limits "$max"
 container_start
-daemon_start --max-sessions-per-user 5000 --max-connections-per-user 5000 \
-	--max-connections 10000
 T=pid:$BENCH_CPID
 
-# sample LABEL: print and keep VmRSS, RssAnon and Pss of nsctld.
+# sample LABEL: print and keep VmRSS, RssAnon and Pss of nsctld, and its open fds.
 sample()
 {
 	rss=$(status_kib "$DAEMON_PID" VmRSS)
@@ -35,33 +39,61 @@ sample()
 		"$anon" "$pss" "$fds"
 }
 
-sleep 0.5
-sample "idle, just started"
-result memory.idle_fresh_rss_kib "$rss"
-result memory.idle_fresh_pss_kib "$pss"
+# keep NAME VALUE: one round's value of NAME (the values of all rounds, space-separated).
+declare -A kept
+keep()
+{
+	kept[$1]+=" $2"
+}
 
-run "$NSCTL_LOAD" --socket "$BENCH_SOCKET" run --target "$T" --count 300 -- /bin/true
-run "$NSCTL_LOAD" --socket "$BENCH_SOCKET" getinfo --count 300
-wait_no_children "$DAEMON_PID"
-sleep 0.2
-sample "idle, after 600 calls"
-idle_rss=$rss idle_anon=$anon idle_pss=$pss idle_fds=$fds
-result memory.idle_rss_kib "$rss"
-result memory.idle_anon_kib "$anon"
-result memory.idle_pss_kib "$pss"
+for ((round = 1; round <= BENCH_ROUNDS; round++)); do
+	say "memory: round $round of $BENCH_ROUNDS"
+	note_load
+	daemon_start "${MANY_SESSIONS_OPTIONS[@]}"
+	sleep 0.5
+	sample "idle, just started"
+	keep idle_fresh_rss_kib "$rss"
+	keep idle_fresh_pss_kib "$pss"
 
-for n in $SIZES; do
-	say "memory: $n sessions"
-	hold_start "$n" "$T"
-	sample "$n sessions running"
-	result "memory.$n.rss_kib" "$rss"
-	result "memory.$n.per_session_rss_kib" "$(calc "($rss - $idle_rss) / $n")"
-	result "memory.$n.per_session_anon_kib" "$(calc "($anon - $idle_anon) / $n")"
-	result "memory.$n.per_session_pss_kib" "$(calc "($pss - $idle_pss) / $n")"
-	result "memory.$n.per_session_fds" "$(calc "($fds - $idle_fds) / $n")"
-	hold_stop
+	run "$NSCTL_LOAD" --socket "$BENCH_SOCKET" run --target "$T" --count 300 -- /bin/true
+	run "$NSCTL_LOAD" --socket "$BENCH_SOCKET" getinfo --count 300
 	wait_no_children "$DAEMON_PID"
 	sleep 0.2
-	sample "after the $n ended"
-	result "memory.$n.after_rss_kib" "$rss"
+	sample "idle, after 600 calls"
+	idle_rss=$rss idle_anon=$anon idle_pss=$pss idle_fds=$fds
+	keep idle_rss_kib "$rss"
+	keep idle_anon_kib "$anon"
+	keep idle_pss_kib "$pss"
+
+	for n in $SIZES; do
+		hold_start "$n" "$T"
+		m=$HOLD_RUNNING
+		sample "$m sessions running"
+		keep "$n.running" "$m"
+		keep "$n.rss_kib" "$rss"
+		keep "$n.per_session_rss_kib" "$(calc "($rss - $idle_rss) / $m")"
+		keep "$n.per_session_anon_kib" "$(calc "($anon - $idle_anon) / $m")"
+		keep "$n.per_session_pss_kib" "$(calc "($pss - $idle_pss) / $m")"
+		keep "$n.per_session_fds" "$(calc "($fds - $idle_fds) / $m")"
+		hold_stop
+		wait_no_children "$DAEMON_PID"
+		sleep 0.2
+		sample "after the $m ended"
+		keep "$n.after_rss_kib" "$rss"
+	done
+	daemon_stop
+done
+
+say "memory: results (median of $BENCH_ROUNDS rounds, KiB)"
+# shellcheck disable=SC2086
+for k in idle_fresh_rss_kib idle_fresh_pss_kib idle_rss_kib idle_anon_kib idle_pss_kib; do
+	result_spread "memory.$k" "$BENCH_ROUNDS" ${kept[$k]}
+done
+for n in $SIZES; do
+	# The fewest sessions that ran in any round (fewer than n: the daemon refused some).
+	result "memory.$n.running" "$(printf '%s\n' ${kept[$n.running]} | sort -n | head -1)"
+	for k in rss_kib per_session_rss_kib per_session_anon_kib per_session_pss_kib \
+		per_session_fds after_rss_kib; do
+		result_spread "memory.$n.$k" "$BENCH_ROUNDS" ${kept[$n.$k]}
+	done
 done

@@ -27,15 +27,17 @@ require_binaries "$NSCTLD" "$NSCTL"
 RUNS=${BENCH_THROUGHPUT_RUNS:-3}
 # More rounds than the other benchmarks: pipe throughput swings the most with other load.
 ROUNDS=${BENCH_THROUGHPUT_ROUNDS:-5}
-GIB=1073741824
+# The amount through each pipeline: 1 GiB (BENCH_THROUGHPUT_MIB, in MiB, for quick tries).
+MIB=${BENCH_THROUGHPUT_MIB:-1024}
+BYTES=$((MIB * 1048576))
 
 say "throughput: setup"
 container_start
 daemon_start
 T=pid:$BENCH_CPID
 DATA=$BENCH_ROOTFS/data/zero-1g
-if [ ! -s "$DATA" ] || [ "$(stat -c %s "$DATA")" -ne "$GIB" ]; then
-	run dd if=/dev/zero of="$DATA" bs=1M count=1024 status=none
+if [ ! -s "$DATA" ] || [ "$(stat -c %s "$DATA")" -ne "$BYTES" ]; then
+	run dd if=/dev/zero of="$DATA" bs=1M count="$MIB" status=none
 fi
 defer "rm -f '$DATA'"
 
@@ -52,7 +54,7 @@ declare -A in=(
 	[setsid]="setsid -w nsenter -t $BENCH_CPID -n -m cat"
 )
 sink="dd of=/dev/null bs=1M status=none"
-producer="head -c $GIB /dev/zero"
+producer="head -c $BYTES /dev/zero"
 
 # io_bytes PID: bytes PID's main thread read and wrote through system calls (rchar + wchar
 # of /proc/PID/task/PID/io: unlike /proc/PID/io it leaves out reaped children).
@@ -62,20 +64,20 @@ io_bytes()
 		"/proc/$1/task/$1/io"
 }
 
-say "throughput: every contender moves exactly 1 GiB"
+say "throughput: every contender moves exactly $BYTES bytes"
 daemon_io0=$(io_bytes "$DAEMON_PID")
 for w in nsctl nsenter podman setsid; do
 	show sh -c "${out[$w]} | wc -c"
 	n=$(sh -c "${out[$w]} | wc -c")
-	[ "$n" -eq "$GIB" ] || die "$w stdout moved $n bytes"
+	[ "$n" -eq "$BYTES" ] || die "$w stdout moved $n bytes"
 	show sh -c "$producer | ${in[$w]} | wc -c"
 	n=$(sh -c "$producer | ${in[$w]} | wc -c")
-	[ "$n" -eq "$GIB" ] || die "$w stdin moved $n bytes"
-	echo "$w: $GIB bytes both ways"
+	[ "$n" -eq "$BYTES" ] || die "$w stdin moved $n bytes"
+	echo "$w: $BYTES bytes both ways"
 done
-# nsctl moved 2 GiB above; nsctld's own reads and writes are its protocol messages only.
+# nsctl moved twice $BYTES bytes above; nsctld's own reads and writes are its protocol messages only.
 daemon_io=$(($(io_bytes "$DAEMON_PID") - daemon_io0))
-echo "nsctld read and wrote $daemon_io bytes itself while nsctl moved 2 GiB"
+echo "nsctld read and wrote $daemon_io bytes itself while nsctl moved 2 x $MIB MiB"
 result throughput.daemon_bytes_per_2gib "$daemon_io"
 
 for ((round = 1; round <= ROUNDS; round++)); do
@@ -94,8 +96,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 note_load
 
-say "throughput: results (median over $ROUNDS rounds; MiB/s = 1024 / seconds)"
-declare -A median
+say "throughput: results (median over $ROUNDS rounds pooled; MiB/s = $MIB / seconds)"
 printf '%-8s %-8s %5s %10s %10s %10s\n' path via runs median_s min_s MiB/s
 for path in stdout stdin; do
 	for w in nsctl nsenter podman setsid; do
@@ -105,15 +106,26 @@ for path in stdout stdin; do
 			read -r n med p90 min < <(hf_stats "$path" "$w")
 		fi
 		printf '%-8s %-8s %5s %10.3f %10.3f %10.1f\n' "$path" "$w" "$n" "$med" "$min" \
-			"$(calc "1024 / $med")"
-		result "throughput.${path}_${w}_mibs" "$(calc "1024 / $med")"
-		median[$w]=$med
+			"$(calc "$MIB / $med")"
+		result "throughput.${path}_${w}_mibs" "$(calc "$MIB / $med")"
+		[ "$w" = nsctl ] && n_nsctl=$n
+		[ "$w" = podman ] && n_podman=$n
 	done
-	# Throughput ratios: time of the other divided by nsctl's time.
-	result "throughput.${path}_ratio_nsctl_vs_nsenter" \
-		"$(calc "${median[nsenter]} / ${median[nsctl]}")"
-	result "throughput.${path}_ratio_nsctl_vs_podman" \
-		"$(calc "${median[podman]} / ${median[nsctl]}")"
-	result "throughput.${path}_ratio_setsid_vs_nsenter" \
-		"$(calc "${median[nsenter]} / ${median[setsid]}")"
+	# Throughput ratios, per round: the other's time divided by nsctl's time in the same
+	# round (podman's from its own invocation right after).
+	r_nsenter=() r_podman=() r_setsid=()
+	for ((round = 1; round <= ROUNDS; round++)); do
+		t_nsctl=$(hf_round_median "$path" "$round" nsctl)
+		t_nsenter=$(hf_round_median "$path" "$round" nsenter)
+		t_setsid=$(hf_round_median "$path" "$round" setsid)
+		t_podman=$(hf_round_median "$path-podman" "$round" podman)
+		r_nsenter+=("$(calc "$t_nsenter / $t_nsctl")")
+		r_podman+=("$(calc "$t_podman / $t_nsctl")")
+		r_setsid+=("$(calc "$t_nsenter / $t_setsid")")
+		echo "$path round $round: nsctl / nsenter ${r_nsenter[-1]}x," \
+			"nsctl / podman ${r_podman[-1]}x, setsid nsenter / nsenter ${r_setsid[-1]}x"
+	done
+	result_spread "throughput.${path}_ratio_nsctl_vs_nsenter" "$n_nsctl" "${r_nsenter[@]}"
+	result_spread "throughput.${path}_ratio_nsctl_vs_podman" "$n_podman" "${r_podman[@]}"
+	result_spread "throughput.${path}_ratio_setsid_vs_nsenter" "$n_nsctl" "${r_setsid[@]}"
 done
