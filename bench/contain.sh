@@ -3,7 +3,10 @@
 # What containment costs per Run: `nsctl run netns:X --net -- /bin/true` as an unprivileged
 # user, with a grant without capabilities, with caps net_admin (contained: pid and mount
 # namespaces, fresh /proc, seccomp, the exec listener) and with caps net_admin + exec (no
-# listener). Rounds alternate the three; prints the median per-run time of each, in ms.
+# listener). Rounds alternate the three; prints the median of the rounds' per-run times of
+# each (in µs) with their range. `make bench` measures the goal itself (latency.sh: a caps
+# net_admin session on pid:C against nsenter in the same run); this script isolates what
+# containment adds for an unprivileged caller. Not run by run-all.sh.
 # Usage (root): bench/contain.sh [RUNS-PER-ROUND] [ROUNDS]; NSCTL_BUILDDIR as for the tests.
 set -u
 RUNS=${1:-100}
@@ -42,6 +45,8 @@ for ((r = 0; r < ROUNDS; r++)); do
 done
 for k in plain contained exec; do
 	# shellcheck disable=SC2086
-	med=$(printf '%s\n' ${samples[$k]} | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-	echo "result $k-usec-per-run $med (rounds: ${samples[$k]})"
+	read -r med min max < <(printf '%s\n' ${samples[$k]} | sort -n |
+		awk '{ a[NR] = $1 } END { m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+		                         print m, a[1], a[NR] }')
+	echo "result $k-usec-per-run $med (min $min, max $max; $ROUNDS rounds of $RUNS runs; rounds: ${samples[$k]% })"
 done

@@ -15,10 +15,12 @@ NSCTLD=$NSCTL_BUILDDIR/nsctld
 NSCTL=$NSCTL_BUILDDIR/nsctl
 NSCTL_LOAD=$NSCTL_BUILDDIR/nsctl-load
 
-# Rounds: each comparison runs this many times, alternating the contenders, and the
-# samples of all rounds are pooled. A burst of background load then hurts every contender
-# instead of whichever happened to run during it.
-BENCH_ROUNDS=${BENCH_ROUNDS:-3}
+# Rounds: each comparison runs this many times, alternating the contenders. A burst of
+# background load then hurts every contender instead of whichever happened to run during
+# it. Each goal's number is computed once per round (a ratio of the round's medians, a
+# p99) and reported as the median of the rounds with their spread (result_spread); the
+# tables' absolute times pool the samples of all rounds.
+BENCH_ROUNDS=${BENCH_ROUNDS:-5}
 
 _bench_cleanups=()
 

@@ -142,7 +142,9 @@ static int connect_socket(const char *path, int *ret_fd)
 
 /*
  * Decode one reply. Returns 0 for a final reply, 1 for one that continues, -EREMOTE for an
- * error reply (its name copied to error), -EBADMSG when it is not a reply at all.
+ * error reply (its name and parameters copied to error, e.g.
+ * io.nsctl.SystemError{"operation":"worker-setup","errno":24}, blanks made '_' so that it
+ * stays one word of the key=value line), -EBADMSG when it is not a reply at all.
  */
 static int decode_reply(const struct proto_message *m, char *error, size_t n)
 {
@@ -154,7 +156,15 @@ static int decode_reply(const struct proto_message *m, char *error, size_t n)
 	    proto_reply_decode(o, &rep, NULL) < 0)
 		return -EBADMSG;
 	if (rep.error) {
-		snprintf(error, n, "%s", rep.error);
+		const char *params = "";
+
+		if (rep.parameters && json_object_object_length(rep.parameters) > 0)
+			params = json_object_to_json_string_ext(rep.parameters,
+								JSON_C_TO_STRING_PLAIN);
+		snprintf(error, n, "%s%s", rep.error, params ? params : "");
+		for (char *c = error; *c; c++)
+			if (*c == ' ' || *c == '\t' || *c == '\n')
+				*c = '_';
 		r = -EREMOTE;
 	} else {
 		r = rep.continues ? 1 : 0;

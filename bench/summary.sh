@@ -109,7 +109,9 @@ echo "| \`/bin/true\` alone | $(fmt latency.true_exec_ms 2) | | | | |"
 echo
 echo "Ratios: the median of the rounds' ratios (each round's median against the same round's nsenter); milliseconds: the median of all rounds' samples."
 echo
-echo "### Throughput of 1 GiB through cat (median, MiB/s)"
+mib=${v[throughput.mib]:-1024}
+[ "$mib" = 1024 ] && amount="1 GiB" || amount="$mib MiB"
+echo "### Throughput of $amount through cat (median, MiB/s)"
 echo
 echo "| | nsctl | nsenter | podman exec | nsctl / nsenter | nsctl / podman | control: setsid nsenter / nsenter |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
@@ -121,7 +123,7 @@ for p in stdout stdin; do
 	echo "| $what | $(fmt "throughput.${p}_nsctl_mibs" 0) | $(fmt "throughput.${p}_nsenter_mibs" 0) | $(fmt "throughput.${p}_podman_mibs" 0) | $(fmt "throughput.${p}_ratio_nsctl_vs_nsenter" 2)x | $(fmt "throughput.${p}_ratio_nsctl_vs_podman" 1)x | $(fmt "throughput.${p}_ratio_setsid_vs_nsenter" 2)x |"
 done
 echo
-echo "nsctld's own reads and writes while nsctl moved 2 GiB: $(get throughput.daemon_bytes_per_2gib) bytes."
+echo "nsctld's own reads and writes while nsctl moved twice $amount: $(get throughput.daemon_bytes_per_2gib) bytes."
 echo
 echo "### Concurrency"
 echo

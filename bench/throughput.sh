@@ -64,6 +64,8 @@ io_bytes()
 		"/proc/$1/task/$1/io"
 }
 
+result throughput.mib "$MIB"
+
 say "throughput: every contender moves exactly $BYTES bytes"
 daemon_io0=$(io_bytes "$DAEMON_PID")
 for w in nsctl nsenter podman setsid; do
