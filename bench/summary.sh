@@ -27,6 +27,14 @@ fmt()
 	printf "%.${2}f" "$x"
 }
 
+# fmtx KEY DECIMALS: a ratio, rounded, with its "x"; "-" without a value.
+fmtx()
+{
+	local x
+	x=$(fmt "$1" "$2")
+	[ "$x" = - ] && echo - || echo "${x}x"
+}
+
 # us_to_ms KEY: microseconds as milliseconds with 2 decimals.
 us_to_ms()
 {
@@ -95,12 +103,12 @@ echo "### Latency of one short command (median, ms)"
 echo
 echo "| | nsctl | nsenter | podman exec | nsctl / nsenter | podman / nsctl |"
 echo "|---|---:|---:|---:|---:|---:|"
-echo "| warm: \`run pid:C --net -- /bin/true\` | $(fmt latency.nsctl_warm_ms 2) | $(fmt latency.nsenter_ms 2) | $(fmt latency.podman_ms 1) | $(fmt latency.ratio_warm_vs_nsenter 2)x | $(fmt latency.speedup_warm_vs_podman 0)x |"
-echo "| warm, by name: \`run podman:NAME ...\` (name cache warm) | $(fmt latency.nsctl_name_ms 2) | | | $(fmt latency.ratio_name_vs_nsenter 2)x | |"
-echo "| warm, by bare name: \`run NAME ...\` (name cache warm) | $(fmt latency.nsctl_bare_ms 2) | | | $(fmt latency.ratio_bare_vs_nsenter 2)x | |"
-echo "| warm, granted \`caps net_admin\` (contained) | $(fmt latency.nsctl_caps_ms 2) | | | $(fmt latency.ratio_caps_vs_nsenter 2)x | |"
-echo "| warm, nsctl run by an unprivileged user | $(fmt latency.nsctl_user_ms 2) | | | $(fmt latency.ratio_user_vs_nsenter 2)x | |"
-echo "| cold: first request, nsctld socket-activated by it | $(fmt latency.nsctl_cold_ms 2) | | | $(fmt latency.ratio_cold_vs_nsenter 2)x | $(fmt latency.speedup_cold_vs_podman 0)x |"
+echo "| warm: \`run pid:C --net -- /bin/true\` | $(fmt latency.nsctl_warm_ms 2) | $(fmt latency.nsenter_ms 2) | $(fmt latency.podman_ms 1) | $(fmtx latency.ratio_warm_vs_nsenter 2) | $(fmtx latency.speedup_warm_vs_podman 0) |"
+echo "| warm, by name: \`run podman:NAME ...\` (name cache warm) | $(fmt latency.nsctl_name_ms 2) | | | $(fmtx latency.ratio_name_vs_nsenter 2) | |"
+echo "| warm, by bare name: \`run NAME ...\` (name cache warm) | $(fmt latency.nsctl_bare_ms 2) | | | $(fmtx latency.ratio_bare_vs_nsenter 2) | |"
+echo "| warm, granted \`caps net_admin\` (contained) | $(fmt latency.nsctl_caps_ms 2) | | | $(fmtx latency.ratio_caps_vs_nsenter 2) | |"
+echo "| warm, nsctl run by an unprivileged user | $(fmt latency.nsctl_user_ms 2) | | | $(fmtx latency.ratio_user_vs_nsenter 2) | |"
+echo "| cold: first request, nsctld socket-activated by it | $(fmt latency.nsctl_cold_ms 2) | | | $(fmtx latency.ratio_cold_vs_nsenter 2) | $(fmtx latency.speedup_cold_vs_podman 0) |"
 echo "| p90, warm | $(fmt latency.nsctl_warm_p90_ms 2) | $(fmt latency.nsenter_p90_ms 2) | | | |"
 echo "| nsctld start alone (\`nsctld --version\`) | $(fmt latency.nsctld_exec_ms 2) | | | | |"
 echo "| nsctl start alone (\`nsctl --version\`) | $(fmt latency.nsctl_client_exec_ms 2) | | | | |"
@@ -120,7 +128,7 @@ for p in stdout stdin; do
 	stdout) what="stdout: \`cat 1GiB-file \\| dd\`" ;;
 	stdin) what="stdin and stdout: \`head -c 1G \\| cat \\| dd\`" ;;
 	esac
-	echo "| $what | $(fmt "throughput.${p}_nsctl_mibs" 0) | $(fmt "throughput.${p}_nsenter_mibs" 0) | $(fmt "throughput.${p}_podman_mibs" 0) | $(fmt "throughput.${p}_ratio_nsctl_vs_nsenter" 2)x | $(fmt "throughput.${p}_ratio_nsctl_vs_podman" 1)x | $(fmt "throughput.${p}_ratio_setsid_vs_nsenter" 2)x |"
+	echo "| $what | $(fmt "throughput.${p}_nsctl_mibs" 0) | $(fmt "throughput.${p}_nsenter_mibs" 0) | $(fmt "throughput.${p}_podman_mibs" 0) | $(fmtx "throughput.${p}_ratio_nsctl_vs_nsenter" 2) | $(fmtx "throughput.${p}_ratio_nsctl_vs_podman" 1) | $(fmtx "throughput.${p}_ratio_setsid_vs_nsenter" 2) |"
 done
 echo
 echo "nsctld's own reads and writes while nsctl moved twice $amount: $(get throughput.daemon_bytes_per_2gib) bytes."
@@ -141,7 +149,10 @@ for n in idle $(sizes concurrency ramp_rate); do
 		release=$(fmt "concurrency.$n.release_ms" 0)
 	fi
 	[ "$n" = idle ] && l=idle.load || l=$n.load
-	echo "| $label | $ramp | $start | $(fmt "concurrency.${held}.getinfo_p50_us" 0) / $(fmt "concurrency.${held}.getinfo_p99_us" 0) | $(fmt "concurrency.$l.run_rate" 0) | $(us_to_ms "concurrency.$l.run_p50_us") / $(us_to_ms "concurrency.$l.run_p99_us") | $(us_to_ms "concurrency.$l.getinfo_p50_us") / $(us_to_ms "concurrency.$l.getinfo_p99_us") | $(fmt "concurrency.$l.daemon_cpu_pct" 0)% / $(fmt "concurrency.$l.daemon_runqueue_pct" 0)% | $release |"
+	rate=$(fmt "concurrency.$l.run_rate" 0)
+	[ "${v[concurrency.$l.run_errors]:-0}" = 0 ] ||
+		rate="$rate (${v[concurrency.$l.run_errors]} failed: ${v[concurrency.$l.run_first_error]})"
+	echo "| $label | $ramp | $start | $(fmt "concurrency.${held}.getinfo_p50_us" 0) / $(fmt "concurrency.${held}.getinfo_p99_us" 0) | $rate | $(us_to_ms "concurrency.$l.run_p50_us") / $(us_to_ms "concurrency.$l.run_p99_us") | $(us_to_ms "concurrency.$l.getinfo_p50_us") / $(us_to_ms "concurrency.$l.getinfo_p99_us") | $(fmt "concurrency.$l.daemon_cpu_pct" 0)% / $(fmt "concurrency.$l.daemon_runqueue_pct" 0)% | $release |"
 done
 echo
 echo "GetInfo quantiles and rates: the median of the rounds (one probe each)."
@@ -188,14 +199,14 @@ echo "### Goals (issue 16)"
 echo
 echo "| goal | target | measured (median) | spread: min-max of the rounds | |"
 echo "|---|---:|---:|---|---|"
-echo "| warm: \`nsctl run pid:C -n -- /bin/true\` / \`nsenter -t C -n /bin/true\` | ≤ 1.25x | $(fmt latency.ratio_warm_vs_nsenter 2)x | $(spread latency.ratio_warm_vs_nsenter 2) | $(verdict latency.ratio_warm_vs_nsenter le 1.25) |"
-echo "| by name, name cache warm: \`run podman:NAME\` / nsenter | ≤ 1.30x | $(fmt latency.ratio_name_vs_nsenter 2)x | $(spread latency.ratio_name_vs_nsenter 2) | $(verdict latency.ratio_name_vs_nsenter le 1.30) |"
-echo "| by bare name, name cache warm: \`run NAME\` / nsenter | ≤ 1.30x | $(fmt latency.ratio_bare_vs_nsenter 2)x | $(spread latency.ratio_bare_vs_nsenter 2) | $(verdict latency.ratio_bare_vs_nsenter le 1.30) |"
-echo "| cold: first request of a socket-activated nsctld / nsenter | ≤ 2.0x | $(fmt latency.ratio_cold_vs_nsenter 2)x | $(spread latency.ratio_cold_vs_nsenter 2) | $(verdict latency.ratio_cold_vs_nsenter le 2.0) |"
-echo "| granted capabilities (contained: pid + mount ns, seccomp) / nsenter | ≤ 1.6x | $(fmt latency.ratio_caps_vs_nsenter 2)x | $(spread latency.ratio_caps_vs_nsenter 2) | $(verdict latency.ratio_caps_vs_nsenter le 1.6) |"
+echo "| warm: \`nsctl run pid:C -n -- /bin/true\` / \`nsenter -t C -n /bin/true\` | ≤ 1.25x | $(fmtx latency.ratio_warm_vs_nsenter 2) | $(spread latency.ratio_warm_vs_nsenter 2) | $(verdict latency.ratio_warm_vs_nsenter le 1.25) |"
+echo "| by name, name cache warm: \`run podman:NAME\` / nsenter | ≤ 1.30x | $(fmtx latency.ratio_name_vs_nsenter 2) | $(spread latency.ratio_name_vs_nsenter 2) | $(verdict latency.ratio_name_vs_nsenter le 1.30) |"
+echo "| by bare name, name cache warm: \`run NAME\` / nsenter | ≤ 1.30x | $(fmtx latency.ratio_bare_vs_nsenter 2) | $(spread latency.ratio_bare_vs_nsenter 2) | $(verdict latency.ratio_bare_vs_nsenter le 1.30) |"
+echo "| cold: first request of a socket-activated nsctld / nsenter | ≤ 2.0x | $(fmtx latency.ratio_cold_vs_nsenter 2) | $(spread latency.ratio_cold_vs_nsenter 2) | $(verdict latency.ratio_cold_vs_nsenter le 2.0) |"
+echo "| granted capabilities (contained: pid + mount ns, seccomp) / nsenter | ≤ 1.6x | $(fmtx latency.ratio_caps_vs_nsenter 2) | $(spread latency.ratio_caps_vs_nsenter 2) | $(verdict latency.ratio_caps_vs_nsenter le 1.6) |"
 echo "| GetInfo p99, ${ns:-N} sessions held$(sessions_note "$ns" concurrency) | ≤ 5 ms | $(scaled "concurrency.$ns.held.getinfo_p99_us" 2 0.001) ms | $(spread "concurrency.$ns.held.getinfo_p99_us" 2 0.001) | $(sessions_verdict "$ns" concurrency "concurrency.$ns.held.getinfo_p99_us" le 5000) |"
 echo "| GetInfo p99, ${ns:-N} held, $(get concurrency.clients) clients running Run flat out | ≤ 10 ms | $(scaled "concurrency.$ns.load.getinfo_p99_us" 2 0.001) ms | $(spread "concurrency.$ns.load.getinfo_p99_us" 2 0.001) | $(sessions_verdict "$ns" concurrency "concurrency.$ns.load.getinfo_p99_us" le 10000) |"
-echo "| stdout throughput, nsctl / nsenter | ≥ 0.97x | $(fmt throughput.stdout_ratio_nsctl_vs_nsenter 2)x | $(spread throughput.stdout_ratio_nsctl_vs_nsenter 2) | $(verdict throughput.stdout_ratio_nsctl_vs_nsenter ge 0.97) |"
+echo "| stdout throughput, nsctl / nsenter | ≥ 0.97x | $(fmtx throughput.stdout_ratio_nsctl_vs_nsenter 2) | $(spread throughput.stdout_ratio_nsctl_vs_nsenter 2) | $(verdict throughput.stdout_ratio_nsctl_vs_nsenter ge 0.97) |"
 echo "| idle RSS (VmRSS after 600 calls) | ≤ 4096 KiB | $(fmt memory.idle_rss_kib 0) KiB | $(spread memory.idle_rss_kib 0) | $(verdict memory.idle_rss_kib le 4096) |"
 echo "| per session (VmRSS, ${ms:-N} running)$(sessions_note "$ms" memory) | ≤ 4 KiB | $(fmt "memory.$ms.per_session_rss_kib" 2) KiB | $(spread "memory.$ms.per_session_rss_kib" 2) | $(sessions_verdict "$ms" memory "memory.$ms.per_session_rss_kib" le 4) |"
 echo
@@ -205,11 +216,11 @@ echo "### Earlier goals"
 echo
 echo "| goal | measured | |"
 echo "|---|---|---|"
-echo "| warm latency within 1.5x of nsenter | $(fmt latency.ratio_warm_vs_nsenter 2)x | $(verdict latency.ratio_warm_vs_nsenter le 1.5) |"
-echo "| throughput at least 0.95x of nsenter (stdout) | $(fmt throughput.stdout_ratio_nsctl_vs_nsenter 2)x | $(verdict throughput.stdout_ratio_nsctl_vs_nsenter ge 0.95) |"
-echo "| throughput at least 0.95x of nsenter (stdin and stdout) | $(fmt throughput.stdin_ratio_nsctl_vs_nsenter 2)x | $(verdict throughput.stdin_ratio_nsctl_vs_nsenter ge 0.95) |"
-echo "| at least 50x faster than podman exec (warm) | $(fmt latency.speedup_warm_vs_podman 0)x | $(verdict latency.speedup_warm_vs_podman ge 50) |"
-echo "| at least 50x faster than podman exec (cold) | $(fmt latency.speedup_cold_vs_podman 0)x | $(verdict latency.speedup_cold_vs_podman ge 50) |"
+echo "| warm latency within 1.5x of nsenter | $(fmtx latency.ratio_warm_vs_nsenter 2) | $(verdict latency.ratio_warm_vs_nsenter le 1.5) |"
+echo "| throughput at least 0.95x of nsenter (stdout) | $(fmtx throughput.stdout_ratio_nsctl_vs_nsenter 2) | $(verdict throughput.stdout_ratio_nsctl_vs_nsenter ge 0.95) |"
+echo "| throughput at least 0.95x of nsenter (stdin and stdout) | $(fmtx throughput.stdin_ratio_nsctl_vs_nsenter 2) | $(verdict throughput.stdin_ratio_nsctl_vs_nsenter ge 0.95) |"
+echo "| at least 50x faster than podman exec (warm) | $(fmtx latency.speedup_warm_vs_podman 0) | $(verdict latency.speedup_warm_vs_podman ge 50) |"
+echo "| at least 50x faster than podman exec (cold) | $(fmtx latency.speedup_cold_vs_podman 0) | $(verdict latency.speedup_cold_vs_podman ge 50) |"
 echo "| 500 sessions, loop answers within a few ms (GetInfo p99, sessions idle) | $(us_to_ms concurrency.500.held.getinfo_p99_us) ms | $(verdict concurrency.500.held.getinfo_p99_us le 5000) |"
 echo "| 500 sessions, loop answers within a few ms (GetInfo p99, under Run load) | $(us_to_ms concurrency.500.load.getinfo_p99_us) ms | $(verdict concurrency.500.load.getinfo_p99_us le 5000) |"
 echo "| idle RSS under 4 MiB | $(fmt memory.idle_rss_kib 0) KiB | $(verdict memory.idle_rss_kib lt 4096) |"
