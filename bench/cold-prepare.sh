@@ -7,7 +7,8 @@
 #   cold-prepare.sh stop PIDFILE
 #
 # systemd-socket-activate execs nsctld in its own process when the first connection comes,
-# so the pid in PIDFILE is the daemon's once a request was made.
+# so the pid in PIDFILE (with the policy file, by which stop recognizes it) is the daemon's
+# once a request was made.
 
 set -eu
 
@@ -19,12 +20,21 @@ gone()
 	[ -z "$state" ] || [ "$state" = Z ]
 }
 
+# ours PID POLICY: is PID still the daemon of this benchmark? With --idle-timeout 1 it may
+# have exited long ago, and its pid may be another process's now: its command line (that
+# of systemd-socket-activate or of nsctld it became) names our policy file.
+ours()
+{
+	tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline" | grep -qF -- "--policy $2 "
+}
+
 stop()
 {
-	local pid i
+	local pid policy i
 	[ -s "$1" ] || return 0
-	pid=$(cat "$1")
+	read -r pid policy <"$1"
 	rm -f "$1"
+	ours "$pid" "$policy" || return 0
 	kill -TERM "$pid" 2>/dev/null || return 0
 	for ((i = 0; i < 1000; i++)); do
 		gone "$pid" && return 0
@@ -40,7 +50,7 @@ start)
 	rm -f "$socket"
 	systemd-socket-activate -l "$socket" "$nsctld" --policy "$policy" --log stderr \
 		--idle-timeout 1 </dev/null >>"$log" 2>&1 &
-	echo $! >"$pidfile"
+	echo "$! $policy" >"$pidfile"
 	for ((i = 0; i < 1000; i++)); do
 		awk -v p="$socket" '$NF == p && $4 == "00010000" { f = 1 } END { exit !f }' \
 			/proc/net/unix && exit 0

@@ -140,9 +140,11 @@ for n in $SIZES; do
 	line=$HOLD_LINE
 	echo "nsctld has $(children "$DAEMON_PID") children"
 	result "concurrency.$n.running" "$HOLD_RUNNING"
-	[ "$HOLD_RUNNING" -eq "$n" ] &&
-		result "concurrency.$n.first_error" - ||
+	if [ "$HOLD_RUNNING" -eq "$n" ]; then
+		result "concurrency.$n.first_error" -
+	else
 		result "concurrency.$n.first_error" "$(kv "$line" first_error)"
+	fi
 	result "concurrency.$n.ramp_rate" "$(kv "$line" ramp_rate)"
 	result "concurrency.$n.start_p50_us" "$(kv "$line" start_p50_us)"
 	result "concurrency.$n.start_p99_us" "$(kv "$line" start_p99_us)"

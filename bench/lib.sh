@@ -40,17 +40,32 @@ _bench_exit()
 	_bench_cleanups=()
 }
 
+# state_ppid PID: "STATE PPID" of a process (fields 3 and 4 of /proc/PID/stat, after the
+# command name, which may hold blanks); nothing when it is gone.
+state_ppid()
+{
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	stat=${stat##*) }
+	echo "${stat%% *} $(cut -d' ' -f2 <<<"$stat")"
+}
+
 # kill_wait PID...: SIGTERM, SIGKILL after 15 s (nsctld hangs its sessions up first, and
-# gives them --kill-grace, 5 s); reaped when it is this shell's child.
+# gives them --kill-grace, 5 s), then reap. Only children of this shell are signalled: a
+# pid that was already reaped may belong to someone else's process by now.
 kill_wait()
 {
-	local p i
+	local p i st pp
 	for p in "$@"; do
 		[ -n "$p" ] || continue
+		st= pp=
+		read -r st pp < <(state_ppid "$p") || true
+		[ "$pp" = "$$" ] || continue
 		kill -TERM "$p" 2>/dev/null || continue
 		for ((i = 0; i < 1500; i++)); do
-			kill -0 "$p" 2>/dev/null || break
-			[ "$(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null)" = Z ] && break
+			st=
+			read -r st pp < <(state_ppid "$p") || true
+			[ -n "$st" ] && [ "$st" != Z ] || break
 			sleep 0.01
 		done
 		kill -KILL "$p" 2>/dev/null || true
