@@ -26,6 +26,21 @@
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 
+/* backends.def: every kind has its backend, which says it is of that kind, once. */
+static void test_backend_table(void **state)
+{
+	for (int k = 0; k < _TARGET_KIND_COUNT; k++) {
+		const struct target_backend *b = target_backend_of_kind(k);
+
+		assert_non_null(b);
+		assert_int_equal(b->kind, k);
+		assert_ptr_equal(target_backend_of_prefix(b->prefix, strlen(b->prefix)), b);
+	}
+	assert_null(target_backend_of_kind(_TARGET_KIND_COUNT));
+	assert_string_equal(target_kind_prefix(TARGET_PID), "pid");
+	assert_string_equal(target_kind_prefix(TARGET_CRIO), "crio");
+}
+
 static void test_kinds_from_string(void **state)
 {
 	uint32_t mask = 0;
@@ -250,6 +265,7 @@ static void test_could_permit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_backend_table),
 		cmocka_unit_test(test_kinds_from_string),
 		cmocka_unit_test(test_name_syntax),
 		cmocka_unit_test(test_parse),
