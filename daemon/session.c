@@ -733,18 +733,8 @@ void session_hangup(struct session *s)
 		send_hangup(s);
 }
 
-int session_kill(struct session *s, uid_t by, int sig)
-{
-	int r = session_signal(s, sig);
-
-	if (r >= 0 && !s->ended_by_kill) {
-		s->ended_by_kill = true;
-		s->ended_by_uid = by;
-	}
-	return r;
-}
-
-int session_signal(struct session *s, int sig)
+/* Signal the running command. -ESRCH when it is not running. */
+static int session_signal(struct session *s, int sig)
 {
 	int fd;
 
@@ -756,6 +746,17 @@ int session_signal(struct session *s, int sig)
 	if (pidfd_send_signal(fd, sig, NULL, 0) < 0)
 		return -errno;
 	return 0;
+}
+
+int session_kill(struct session *s, uid_t by, int sig)
+{
+	int r = session_signal(s, sig);
+
+	if (r >= 0 && !s->ended_by_kill) {
+		s->ended_by_kill = true;
+		s->ended_by_uid = by;
+	}
+	return r;
 }
 
 struct session *session_find(struct manager *m, uint64_t id)
