@@ -31,6 +31,7 @@
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 #include "protocol/util.h"
+#include "protocol/varlink.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 #define FIELDS_MAX (36 + _NS_COUNT)
@@ -319,7 +320,8 @@ static void log_stderr(const struct fields *fs)
 			v = json_object_new_string(f->str);
 		else
 			v = json_object_new_int64(f->num);
-		json_object_object_add(o, f->key, v);
+		/* Out of memory: the record without this field rather than no record. */
+		(void)proto_json_add(o, f->key, v);
 	}
 	fprintf(stderr, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 								  JSON_C_TO_STRING_NOSLASHESCAPE));

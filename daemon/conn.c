@@ -300,17 +300,16 @@ void conn_error(struct conn *c, const char *error, struct json_object *params)
 
 void conn_error_invalid(struct conn *c, const char *parameter)
 {
-	struct json_object *p = json_object_new_object();
-
-	json_object_object_add(p, "parameter", json_object_new_string(parameter));
-	conn_error(c, VARLINK_ERROR_INVALID_PARAMETER, p);
+	/* Out of memory: the error without its parameter. */
+	conn_error(c, VARLINK_ERROR_INVALID_PARAMETER,
+		   proto_json_object_of("parameter", json_object_new_string(parameter)));
 }
 
 void conn_protocol_error(struct conn *c, const char *reason)
 {
-	struct json_object *p = json_object_new_object();
+	/* Out of memory: the error without its reason. */
+	struct json_object *p = proto_json_object_of("reason", json_object_new_string(reason));
 
-	json_object_object_add(p, "reason", json_object_new_string(reason));
 	c->call_oneway = false;
 	queue_message(c, proto_error_new(NSCTL_ERROR_PROTOCOL, p), NULL, 0);
 	close_soon(c);
@@ -491,7 +490,6 @@ static void on_write(evutil_socket_t fd, short what, void *userdata)
 static void on_deadline(evutil_socket_t fd, short what, void *userdata)
 {
 	struct conn *c = userdata;
-	struct json_object *p;
 
 	if (state_is_closing(c->state)) {
 		/* Its last replies did not go out within the deadline: the peer does not read. */
@@ -500,9 +498,7 @@ static void on_deadline(evutil_socket_t fd, short what, void *userdata)
 	}
 	if (state_in_call(c->state))
 		return;
-	p = json_object_new_object();
-	json_object_object_add(p, "limit", json_object_new_string("request-timeout"));
 	c->call_oneway = false;
-	queue_message(c, proto_error_new(NSCTL_ERROR_LIMIT_EXCEEDED, p), NULL, 0);
+	queue_message(c, method_error_limit_new("request-timeout"), NULL, 0);
 	close_soon(c);
 }

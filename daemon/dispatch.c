@@ -29,7 +29,6 @@ static const struct {
 void dispatch_call(struct conn *c, const struct proto_call *call, struct proto_message *msg)
 {
 	const char *dot;
-	struct json_object *p;
 
 	if (policy_gate_refuses(c, call->method))
 		return;
@@ -42,20 +41,13 @@ void dispatch_call(struct conn *c, const struct proto_call *call, struct proto_m
 			return;
 		}
 
-	p = json_object_new_object();
 	dot = strrchr(call->method, '.');
-	if (dot && ((size_t)(dot - call->method) == strlen(NSCTL_INTERFACE) &&
-		    strncmp(call->method, NSCTL_INTERFACE, strlen(NSCTL_INTERFACE)) == 0)) {
-		json_object_object_add(p, "method", json_object_new_string(call->method));
-		conn_error(c, VARLINK_ERROR_METHOD_NOT_FOUND, p);
+	if (dot && (((size_t)(dot - call->method) == strlen(NSCTL_INTERFACE) &&
+		     strncmp(call->method, NSCTL_INTERFACE, strlen(NSCTL_INTERFACE)) == 0) ||
+		    strncmp(call->method, "org.varlink.service.", 20) == 0)) {
+		method_error_method(c, call->method);
 		return;
 	}
-	if (dot && strncmp(call->method, "org.varlink.service.", 20) == 0) {
-		json_object_object_add(p, "method", json_object_new_string(call->method));
-		conn_error(c, VARLINK_ERROR_METHOD_NOT_FOUND, p);
-		return;
-	}
-	json_object_object_add(p, "interface", json_object_new_string_len(
-		call->method, dot ? (int)(dot - call->method) : (int)strlen(call->method)));
-	conn_error(c, VARLINK_ERROR_INTERFACE_NOT_FOUND, p);
+	method_error_interface(c, call->method,
+			       dot ? (size_t)(dot - call->method) : strlen(call->method));
 }

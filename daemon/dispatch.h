@@ -2,6 +2,9 @@
 /* Method table: routes a decoded call to its method_<verb>() handler. */
 #pragma once
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "protocol/varlink.h"
 
 struct conn;
@@ -40,9 +43,25 @@ void method_describe_target(struct conn *c, const struct proto_call *call,
  */
 void method_error_resolve(struct conn *c, const char *name, const struct target_result *res);
 
+/*
+ * error with the parameters p when r >= 0 says they were built; else p is released and the
+ * error goes without them (out of memory). Takes p.
+ */
+void method_error_reply(struct conn *c, const char *error, struct json_object *p, int r);
 /* io.nsctl.SystemError {operation, errno} for a system call that failed with r (-errno). */
 void method_error_system(struct conn *c, const char *operation, int r);
 /* error {target} (TargetNotFound, ...), naming the target as the caller wrote it. */
 void method_error_target(struct conn *c, const char *error, const char *target);
+/* io.nsctl.PermissionDenied {target, namespaces, reason?}. */
+void method_error_denied(struct conn *c, const char *target, uint32_t ns_mask,
+			 const char *reason);
 /* io.nsctl.LimitExceeded {limit}. */
 void method_error_limit(struct conn *c, const char *limit);
+/* The same as a whole error message, for a connection no call is waiting on; NULL on ENOMEM. */
+struct json_object *method_error_limit_new(const char *limit);
+/* org.varlink.service.InterfaceNotFound {interface}, the first len bytes of interface. */
+void method_error_interface(struct conn *c, const char *interface, size_t len);
+/* org.varlink.service.MethodNotFound {method}. */
+void method_error_method(struct conn *c, const char *method);
+/* io.nsctl.PolicyInvalid {message}; without it when message is NULL. */
+void method_error_policy(struct conn *c, const char *message);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "daemon/conn.h"
+#include "daemon/dispatch.h"
 #include "daemon/listener.h"
 #include "daemon/manager.h"
 #include "protocol/cleanup.h"
@@ -17,15 +18,12 @@
 /* Tell a connection we will not serve which limit it hit, without waiting on it. */
 static void reject(int fd, const char *limit)
 {
-	_cleanup_json_ struct json_object *msg = NULL;
-	struct json_object *p = json_object_new_object();
-	const char *text;
+	_cleanup_json_ struct json_object *msg = method_error_limit_new(limit);
+	const char *text = msg ? json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN) : NULL;
 
-	json_object_object_add(p, "limit", json_object_new_string(limit));
-	msg = proto_error_new(NSCTL_ERROR_LIMIT_EXCEEDED, p);
-	text = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN);
 	/* Best effort: a fresh socket's buffer takes a short message; +1 sends the NUL. */
-	(void)send(fd, text, strlen(text) + 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (text)
+		(void)send(fd, text, strlen(text) + 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 	safe_close(fd);
 }
 

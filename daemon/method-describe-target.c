@@ -59,14 +59,10 @@ static bool describe_filter(const char *canonical, const char *bare, void *userd
 /* The answer for a target that is not there, or that the caller may not see. */
 static void answer_invisible(struct describe_call *dc)
 {
-	struct json_object *p = json_object_new_object();
-	bool visible = target_readings(dc->c->m->targets, dc->req.target, describe_filter, dc);
-
-	json_object_object_add(p, "target", json_object_new_string(dc->req.target));
-	if (!visible)
-		json_object_object_add(p, "namespaces", json_object_new_array());
-	conn_error(dc->c, visible ? NSCTL_ERROR_TARGET_NOT_FOUND : NSCTL_ERROR_PERMISSION_DENIED,
-		   p);
+	if (target_readings(dc->c->m->targets, dc->req.target, describe_filter, dc))
+		method_error_target(dc->c, NSCTL_ERROR_TARGET_NOT_FOUND, dc->req.target);
+	else
+		method_error_denied(dc->c, dc->req.target, 0, NULL);
 }
 
 static int describe(const struct target *t, uint32_t may_enter, struct json_object **ret)

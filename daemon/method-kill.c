@@ -14,7 +14,6 @@ void method_kill(struct conn *c, const struct proto_call *call, struct proto_mes
 	struct kill_request req = { 0 };
 	const char *bad = NULL;
 	struct session *s;
-	struct json_object *p;
 
 	if (kill_request_from_json(call->parameters, &req, &bad) < 0) {
 		conn_error_invalid(c, bad);
@@ -27,9 +26,8 @@ void method_kill(struct conn *c, const struct proto_call *call, struct proto_mes
 	s = req.session > 0 ? session_find(c->m, (uint64_t)req.session) : NULL;
 	if (!s || (s->caller.uid != c->cred.uid && c->cred.uid != 0) ||
 	    session_kill(s, c->cred.uid, req.signal) < 0) {
-		p = json_object_new_object();
-		json_object_object_add(p, "session", json_object_new_int64(req.session));
-		conn_error(c, NSCTL_ERROR_SESSION_NOT_FOUND, p);
+		conn_error(c, NSCTL_ERROR_SESSION_NOT_FOUND,
+			   proto_json_object_of("session", json_object_new_int64(req.session)));
 		return;
 	}
 	audit_log(&(struct audit_record){

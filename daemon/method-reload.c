@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* io.nsctl.Reload: root asks for the policy to be read again, and hears how it went. */
+#include <errno.h>
+
 #include "daemon/conn.h"
 #include "daemon/dispatch.h"
 #include "daemon/manager.h"
@@ -26,13 +28,14 @@ void method_reload(struct conn *c, const struct proto_call *call, struct proto_m
 		conn_error(c, VARLINK_ERROR_PERMISSION_DENIED, NULL);
 		return;
 	}
-	p = json_object_new_object();
 	if (manager_reload_policy(c->m, &error) < 0) {
-		json_object_object_add(p, "message", json_object_new_string(
-			error ? error : "out of memory"));
-		conn_error(c, NSCTL_ERROR_POLICY_INVALID, p);
+		method_error_policy(c, error ? error : "out of memory");
 		return;
 	}
-	json_object_object_add(p, "rules", json_object_new_int64((int64_t)c->m->policy->n_rules));
+	p = proto_json_object_of("rules", json_object_new_int64((int64_t)c->m->policy->n_rules));
+	if (!p) {
+		method_error_system(c, "reload", -ENOMEM);
+		return;
+	}
 	conn_reply(c, p, false, NULL, 0);
 }

@@ -79,19 +79,16 @@ static int null_stdio(int fds[3])
 static void error_denied(struct conn *c, const struct decision *d, const char *target,
 			 uint32_t ns_mask)
 {
-	struct json_object *p = json_object_new_object();
+	struct json_object *p;
+	int r;
 
-	if (d->refused_env) {
-		json_object_object_add(p, "name", json_object_new_string(d->refused_env));
-		json_object_object_add(p, "rule", json_object_new_string(d->rule));
-		conn_error(c, NSCTL_ERROR_ENVIRONMENT_NOT_PERMITTED, p);
+	if (!d->refused_env) {
+		method_error_denied(c, target, ns_mask, d->reason);
 		return;
 	}
-	json_object_object_add(p, "target", json_object_new_string(target));
-	json_object_object_add(p, "namespaces", ns_mask_to_json(ns_mask));
-	if (d->reason)
-		json_object_object_add(p, "reason", json_object_new_string(d->reason));
-	conn_error(c, NSCTL_ERROR_PERMISSION_DENIED, p);
+	p = proto_json_object_of("name", json_object_new_string(d->refused_env));
+	r = p ? proto_json_add(p, "rule", json_object_new_string(d->rule)) : -ENOMEM;
+	method_error_reply(c, NSCTL_ERROR_ENVIRONMENT_NOT_PERMITTED, p, r);
 }
 
 /* Does the request join a user namespace of t other than nsctld's own? */
@@ -103,15 +100,18 @@ static bool joins_userns(const struct target *t, uint32_t ns_mask)
 
 static void error_identity(struct conn *c, const char *target, const struct run_identity *ri)
 {
-	struct json_object *p = json_object_new_object();
+	struct json_object *p = proto_json_object_of("target", json_object_new_string(target));
+	int r = p ? 0 : -ENOMEM;
 	char ns[64];
 
 	snprintf(ns, sizeof(ns), "user:[%llu]", (unsigned long long)ri->unmapped.userns_inode);
-	json_object_object_add(p, "target", json_object_new_string(target));
-	json_object_object_add(p, "kind", json_object_new_string(ri->unmapped.kind));
-	json_object_object_add(p, "id", json_object_new_int64(ri->unmapped.id));
-	json_object_object_add(p, "namespace", json_object_new_string(ns));
-	conn_error(c, NSCTL_ERROR_IDENTITY_NOT_MAPPED, p);
+	if (r >= 0)
+		r = proto_json_add(p, "kind", json_object_new_string(ri->unmapped.kind));
+	if (r >= 0)
+		r = proto_json_add(p, "id", json_object_new_int64(ri->unmapped.id));
+	if (r >= 0)
+		r = proto_json_add(p, "namespace", json_object_new_string(ns));
+	method_error_reply(c, NSCTL_ERROR_IDENTITY_NOT_MAPPED, p, r);
 }
 
 /* What the policy is asked about a Run request on the target (canonical, bare). */
@@ -315,11 +315,10 @@ static int take_stdio(struct proto_message *msg, const int idx[3], int fds[3],
 
 static void error_fd_refused(struct conn *c, const char *param, const char *reason)
 {
-	struct json_object *p = json_object_new_object();
+	struct json_object *p = proto_json_object_of("parameter", json_object_new_string(param));
+	int r = p ? proto_json_add(p, "reason", json_object_new_string(reason)) : -ENOMEM;
 
-	json_object_object_add(p, "parameter", json_object_new_string(param));
-	json_object_object_add(p, "reason", json_object_new_string(reason));
-	conn_error(c, NSCTL_ERROR_FD_REFUSED, p);
+	method_error_reply(c, NSCTL_ERROR_FD_REFUSED, p, r);
 }
 
 static void run_call_cancel(struct target_op *op)
@@ -404,10 +403,8 @@ static bool refuse_decision(struct conn *c, const struct run_call *rc, const str
 	const struct run_identity *ri = &rc->identity;
 
 	if (d->action != POLICY_PERMIT && d->reason == reason_required) {
-		struct json_object *p = json_object_new_object();
-
-		json_object_object_add(p, "rule", json_object_new_string(d->rule));
-		conn_error(c, NSCTL_ERROR_REASON_REQUIRED, p);
+		conn_error(c, NSCTL_ERROR_REASON_REQUIRED,
+			   proto_json_object_of("rule", json_object_new_string(d->rule)));
 	} else if (ri->error == -EOVERFLOW) {
 		error_identity(c, rc->req.target, ri);
 	} else if (ri->error == -ESRCH) {
@@ -454,12 +451,14 @@ static bool refuse_target(struct conn *c, const struct run_call *rc, const struc
 	struct manager *m = c->m;
 
 	if (rc->req.ns_mask & ~t->available_ns) {
-		struct json_object *p = json_object_new_object();
 		int missing = __builtin_ctz(rc->req.ns_mask & ~t->available_ns);
+		struct json_object *p = proto_json_object_of("target",
+							     json_object_new_string(t->canonical));
+		int r = p ? proto_json_add(p, "namespace",
+					   json_object_new_string(ns_table[missing].name))
+			  : -ENOMEM;
 
-		json_object_object_add(p, "target", json_object_new_string(t->canonical));
-		json_object_object_add(p, "namespace", json_object_new_string(ns_table[missing].name));
-		conn_error(c, NSCTL_ERROR_NAMESPACE_UNAVAILABLE, p);
+		method_error_reply(c, NSCTL_ERROR_NAMESPACE_UNAVAILABLE, p, r);
 		return true;
 	}
 	/* Again: other calls of this uid may have started sessions while this one waited. */

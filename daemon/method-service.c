@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* org.varlink.service: GetInfo and GetInterfaceDescription. */
+#include <errno.h>
 #include <string.h>
 
 #include "daemon/conn.h"
@@ -28,25 +29,38 @@ static const char varlink_service_description[] =
 	"error PermissionDenied ()\n"
 	"error ExpectedMore ()\n";
 
+/* GetInfo's answer; NULL when out of memory. */
+static struct json_object *info_new(void)
+{
+	static char *const interfaces[] = {
+		(char *)"org.varlink.service", (char *)NSCTL_INTERFACE, NULL
+	};
+	_cleanup_json_ struct json_object *p = json_object_new_object();
+
+	if (!p || proto_json_add(p, "vendor", json_object_new_string("nsctl")) < 0 ||
+	    proto_json_add(p, "product", json_object_new_string("nsctld")) < 0 ||
+	    proto_json_add(p, "version", json_object_new_string(PACKAGE_VERSION)) < 0 ||
+	    proto_json_add(p, "url", json_object_new_string("")) < 0 ||
+	    proto_json_add(p, "interfaces", strv_to_json(interfaces)) < 0)
+		return NULL;
+	return TAKE_PTR(p);
+}
+
 void method_get_info(struct conn *c, const struct proto_call *call, struct proto_message *msg)
 {
 	static const struct proto_field none[] = { { 0 } };
-	struct json_object *p, *ifaces;
+	struct json_object *p;
 	const char *bad = NULL;
 
 	if (proto_dispatch(call->parameters, none, NULL, &bad) < 0) {
 		conn_error_invalid(c, bad);
 		return;
 	}
-	p = json_object_new_object();
-	ifaces = json_object_new_array();
-	json_object_array_add(ifaces, json_object_new_string("org.varlink.service"));
-	json_object_array_add(ifaces, json_object_new_string(NSCTL_INTERFACE));
-	json_object_object_add(p, "vendor", json_object_new_string("nsctl"));
-	json_object_object_add(p, "product", json_object_new_string("nsctld"));
-	json_object_object_add(p, "version", json_object_new_string(PACKAGE_VERSION));
-	json_object_object_add(p, "url", json_object_new_string(""));
-	json_object_object_add(p, "interfaces", ifaces);
+	p = info_new();
+	if (!p) {
+		method_error_system(c, "get-info", -ENOMEM);
+		return;
+	}
 	conn_reply(c, p, false, NULL, 0);
 }
 
@@ -70,12 +84,13 @@ void method_get_interface_description(struct conn *c, const struct proto_call *c
 	} else if (strcmp(name, "org.varlink.service") == 0) {
 		text = varlink_service_description;
 	} else {
-		p = json_object_new_object();
-		json_object_object_add(p, "interface", json_object_new_string(name));
-		conn_error(c, VARLINK_ERROR_INTERFACE_NOT_FOUND, p);
+		method_error_interface(c, name, strlen(name));
 		return;
 	}
-	p = json_object_new_object();
-	json_object_object_add(p, "description", json_object_new_string(text));
+	p = proto_json_object_of("description", json_object_new_string(text));
+	if (!p) {
+		method_error_system(c, "get-interface-description", -ENOMEM);
+		return;
+	}
 	conn_reply(c, p, false, NULL, 0);
 }

@@ -38,6 +38,7 @@
 
 #include "daemon/cgroup.h"
 #include "daemon/conn.h"
+#include "daemon/dispatch.h"
 #include "daemon/idmap.h"
 #include "daemon/exec-guard.h"
 #include "daemon/manager.h"
@@ -122,67 +123,72 @@ static void audit_session(const struct session *s, const char *event, const char
 
 static void reply_start_error(struct session *s, const struct worker_report *rep)
 {
-	struct json_object *p = json_object_new_object();
-	const char *error;
+	/*
+	 * Each error names at most one thing (key: value) and, but for one, the errno; a
+	 * SystemError names its operation.
+	 */
+	const char *error, *key = NULL, *value = NULL, *operation = NULL;
+	bool with_errno = true;
+	struct json_object *p;
+	int r;
 
 	switch (rep->stage) {
 	case WORKER_STAGE_JOIN:
 		error = NSCTL_ERROR_JOIN_FAILED;
-		json_object_object_add(p, "namespace", json_object_new_string(
-			rep->ns >= 0 && rep->ns < _NS_COUNT ? ns_table[rep->ns].name : "*"));
-		json_object_object_add(p, "errno", json_object_new_int(rep->error));
+		key = "namespace";
+		value = rep->ns >= 0 && rep->ns < _NS_COUNT ? ns_table[rep->ns].name : "*";
 		break;
 	case WORKER_STAGE_CREDS:
 		error = NSCTL_ERROR_CREDENTIALS_FAILED;
-		json_object_object_add(p, "errno", json_object_new_int(rep->error));
 		break;
 	case WORKER_STAGE_CHDIR:
 		error = NSCTL_ERROR_WORKING_DIRECTORY;
-		json_object_object_add(p, "cwd", json_object_new_string(s->cwd ? s->cwd : "/"));
-		json_object_object_add(p, "errno", json_object_new_int(rep->error));
+		key = "cwd";
+		value = s->cwd ? s->cwd : "/";
 		break;
 	case WORKER_STAGE_VERIFY:
 		error = NSCTL_ERROR_COMMAND_NOT_PERMITTED;
-		json_object_object_add(p, "executable", json_object_new_string(s->argv[0]));
-		json_object_object_add(p, "errno", json_object_new_int(rep->error));
+		key = "executable";
+		value = s->argv[0];
 		break;
 	case WORKER_STAGE_CGROUP:
 		error = NSCTL_ERROR_SYSTEM;
-		json_object_object_add(p, "operation", json_object_new_string("join-cgroup"));
-		json_object_object_add(p, "errno", json_object_new_int(rep->error));
+		operation = "join-cgroup";
 		break;
 	case WORKER_STAGE_CONTAIN:
 		error = NSCTL_ERROR_SYSTEM;
-		json_object_object_add(p, "operation", json_object_new_string("contain"));
-		json_object_object_add(p, "errno", json_object_new_int(rep->error));
+		operation = "contain";
 		break;
 	case WORKER_STAGE_TTY:
 		error = NSCTL_ERROR_TERMINAL_FAILED;
-		json_object_object_add(p, "errno", json_object_new_int(rep->error));
 		break;
 	case WORKER_STAGE_EXEC:
-		if (rep->error == ENOENT) {
-			error = NSCTL_ERROR_EXECUTABLE_NOT_FOUND;
-			json_object_object_add(p, "executable", json_object_new_string(s->argv[0]));
-		} else {
-			error = NSCTL_ERROR_CANNOT_EXECUTE;
-			json_object_object_add(p, "executable", json_object_new_string(s->argv[0]));
-			json_object_object_add(p, "errno", json_object_new_int(rep->error));
-		}
+		error = rep->error == ENOENT ? NSCTL_ERROR_EXECUTABLE_NOT_FOUND
+					     : NSCTL_ERROR_CANNOT_EXECUTE;
+		key = "executable";
+		value = s->argv[0];
+		with_errno = rep->error != ENOENT;
 		break;
 	default:
 		error = NSCTL_ERROR_SYSTEM;
-		json_object_object_add(p, "operation", json_object_new_string(
-			rep->stage == WORKER_STAGE_FORK ? "clone3" : "worker-setup"));
-		json_object_object_add(p, "errno", json_object_new_int(rep->error));
+		operation = rep->stage == WORKER_STAGE_FORK ? "clone3" : "worker-setup";
 		break;
 	}
 	s->failed = true;
 	audit_session(s, "session-end", error, "session failed to start");
-	if (s->conn)
-		conn_error(s->conn, error, p);
-	else
-		json_object_put(p);
+	if (!s->conn)
+		return;
+	if (operation) {
+		method_error_system(s->conn, operation, -rep->error);
+		return;
+	}
+	p = json_object_new_object();
+	r = p ? 0 : -ENOMEM;
+	if (r >= 0 && key)
+		r = proto_json_add(p, key, json_object_new_string(value));
+	if (r >= 0 && with_errno)
+		r = proto_json_add(p, "errno", json_object_new_int(rep->error));
+	method_error_reply(s->conn, error, p, r);
 }
 
 /* Read every report that is there; notes EOF. */
@@ -370,11 +376,48 @@ static void finish(struct session *s)
 	session_free(s);
 }
 
+/*
+ * The parameters of the first reply; NULL when out of memory: the reply then goes without
+ * them, and the client, finding no pid, refuses it and hangs up, which ends the session.
+ */
+static struct json_object *started_params(const struct session *s, size_t n_fds)
+{
+	_cleanup_json_ struct json_object *p = json_object_new_object();
+
+	if (!p || proto_json_add(p, "session", json_object_new_int64((int64_t)s->id)) < 0 ||
+	    proto_json_add(p, "pid", json_object_new_int64(
+		    s->cmd_pid ? s->cmd_pid : s->worker_pid)) < 0)
+		return NULL;
+	if (n_fds > 0 && proto_json_add(p, "terminal", json_object_new_int(0)) < 0)
+		return NULL;
+	return TAKE_PTR(p);
+}
+
+/* The last reply's parameters; NULL when out of memory (the client refuses the reply). */
+static struct json_object *ended_params(const struct session *s)
+{
+	_cleanup_json_ struct json_object *p = json_object_new_object();
+
+	if (!p)
+		return NULL;
+	if (s->signal ? proto_json_add(p, "signal", json_object_new_int(s->signal)) < 0
+		      : proto_json_add(p, "exit_code", json_object_new_int(s->exit_code)) < 0)
+		return NULL;
+	if (s->timed_out &&
+	    (proto_json_add(p, "timeout", json_object_new_int64(
+		     (int64_t)(s->timeout_usec / 1000000u))) < 0 ||
+	     proto_json_add(p, "rule", json_object_new_string(s->rule)) < 0))
+		return NULL;
+	/* The client says why its command ended (nsctl prints a line). */
+	if (s->m->stopping &&
+	    proto_json_add(p, "daemon_stopping", json_object_new_boolean(true)) < 0)
+		return NULL;
+	return TAKE_PTR(p);
+}
+
 /* The first reply: the session has started; a terminal's master rides along as fd 0. */
 static void reply_started(struct session *s, int *fds, size_t n_fds)
 {
-	struct json_object *p = json_object_new_object();
-
 	s->state = SESSION_RUNNING;
 	if (s->timeout_usec > 0) {
 		struct timeval tv = {
@@ -383,18 +426,11 @@ static void reply_started(struct session *s, int *fds, size_t n_fds)
 		};
 		evtimer_add(s->ev_timeout, &tv);
 	}
-	json_object_object_add(p, "session", json_object_new_int64((int64_t)s->id));
-	json_object_object_add(p, "pid", json_object_new_int64(
-		s->cmd_pid ? s->cmd_pid : s->worker_pid));
-	if (n_fds > 0)
-		json_object_object_add(p, "terminal", json_object_new_int(0));
 	audit_session(s, "session-start", NULL, "session started");
-	if (s->conn) {
-		conn_reply(s->conn, p, true, fds, n_fds);
-	} else {
-		json_object_put(p);
+	if (s->conn)
+		conn_reply(s->conn, started_params(s, n_fds), true, fds, n_fds);
+	else
 		close_many(fds, n_fds);
-	}
 	if (s->hangup_pending)
 		send_hangup(s);
 }
@@ -451,24 +487,8 @@ static void advance(struct session *s)
 		s->state = SESSION_ENDING;
 		/* The command is gone: nothing it left behind outlives it. */
 		(void)cgroup_session_kill(s->cgroup);
-		if (s->conn) {
-			struct json_object *p = json_object_new_object();
-
-			if (s->signal)
-				json_object_object_add(p, "signal", json_object_new_int(s->signal));
-			else
-				json_object_object_add(p, "exit_code", json_object_new_int(s->exit_code));
-			if (s->timed_out) {
-				json_object_object_add(p, "timeout", json_object_new_int64(
-					(int64_t)(s->timeout_usec / 1000000u)));
-				json_object_object_add(p, "rule", json_object_new_string(s->rule));
-			}
-			/* The client says why its command ended (nsctl prints a line). */
-			if (s->m->stopping)
-				json_object_object_add(p, "daemon_stopping",
-						       json_object_new_boolean(true));
-			conn_reply(s->conn, p, false, NULL, 0);
-		}
+		if (s->conn)
+			conn_reply(s->conn, ended_params(s), false, NULL, 0);
 	}
 	if (s->state == SESSION_ENDING && all_reaped(s)) {
 		if (s->failed)
@@ -713,18 +733,8 @@ void session_hangup(struct session *s)
 		send_hangup(s);
 }
 
-int session_kill(struct session *s, uid_t by, int sig)
-{
-	int r = session_signal(s, sig);
-
-	if (r >= 0 && !s->ended_by_kill) {
-		s->ended_by_kill = true;
-		s->ended_by_uid = by;
-	}
-	return r;
-}
-
-int session_signal(struct session *s, int sig)
+/* Signal the running command. -ESRCH when it is not running. */
+static int session_signal(struct session *s, int sig)
 {
 	int fd;
 
@@ -736,6 +746,17 @@ int session_signal(struct session *s, int sig)
 	if (pidfd_send_signal(fd, sig, NULL, 0) < 0)
 		return -errno;
 	return 0;
+}
+
+int session_kill(struct session *s, uid_t by, int sig)
+{
+	int r = session_signal(s, sig);
+
+	if (r >= 0 && !s->ended_by_kill) {
+		s->ended_by_kill = true;
+		s->ended_by_uid = by;
+	}
+	return r;
 }
 
 struct session *session_find(struct manager *m, uint64_t id)

@@ -105,8 +105,6 @@ void session_hangup(struct session *s);
  */
 void session_output_flushed(struct session *s);
 
-/* Signal the running command. -ESRCH when it is not running. */
-int session_signal(struct session *s, int sig);
 
 /* Kill: signal the command on behalf of uid (recorded for the audit). */
 int session_kill(struct session *s, uid_t by, int sig);

@@ -236,3 +236,18 @@ int proto_json_add(struct json_object *obj, const char *key, struct json_object 
 	}
 	return 0;
 }
+
+struct json_object *proto_json_object_of(const char *key, struct json_object *val)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o) {
+		json_object_put(val);
+		return NULL;
+	}
+	if (proto_json_add(o, key, val) < 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}

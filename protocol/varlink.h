@@ -144,6 +144,8 @@ int proto_dispatch(struct json_object *obj, const struct proto_field table[], vo
 
 /* Add val to obj under key, consuming val; a NULL val (failed allocation) gives -ENOMEM. */
 int proto_json_add(struct json_object *obj, const char *key, struct json_object *val);
+/* A new object {key: val}, consuming val; NULL when out of memory (or val is NULL). */
+struct json_object *proto_json_object_of(const char *key, struct json_object *val);
 
 /* Field functions. No coercion: the JSON type must be exactly the one named. */
 int proto_field_string(struct json_object *v, void *field);   /* char **, non-empty, no NUL, <= 4096 bytes */

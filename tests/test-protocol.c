@@ -970,6 +970,26 @@ static void test_namespaces(void **state)
 	assert_ptr_equal(ns_mask_to_string(NS_BIT(NS_USER), buf, 0), buf);
 }
 
+/* The checked builders: a NULL value is a failed allocation, and nothing leaks. */
+static void test_json_builders(void **state)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_json_ struct json_object *one = NULL;
+
+	assert_non_null(o);
+	assert_int_equal(proto_json_add(o, "n", json_object_new_int(7)), 0);
+	assert_int_equal(proto_json_add(o, "null", NULL), -ENOMEM);
+	assert_int_equal(json_object_object_length(o), 1);
+	assert_string_equal(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+			    "{\"n\":7}");
+
+	one = proto_json_object_of("limit", json_object_new_string("sessions-per-user"));
+	assert_non_null(one);
+	assert_string_equal(json_object_to_json_string_ext(one, JSON_C_TO_STRING_PLAIN),
+			    "{\"limit\":\"sessions-per-user\"}");
+	assert_null(proto_json_object_of("limit", NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -987,6 +1007,7 @@ int main(void)
 		cmocka_unit_test(test_check_request),
 		cmocka_unit_test(test_empty_request),
 		cmocka_unit_test(test_namespaces),
+		cmocka_unit_test(test_json_builders),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -223,12 +223,14 @@ static void test_resolve_cancel(void **state)
 	struct outcome o = { 0 };
 	struct target_op *op = NULL;
 
-	assert_int_equal(target_resolve(ctx, "docker:web", NULL, &o, on_resolved, &op), 0);
+	assert_int_equal(target_resolve_as(ctx, (uid_t)-1, TARGET_KINDS_ALL, "docker:web", NULL,
+					   &o, on_resolved, &op), 0);
 	target_op_cancel(op);
 	assert_true(event_base_loop(ctx->base, EVLOOP_NONBLOCK) >= 0);
 	assert_false(o.called);
 	/* pid: completes on the next iteration too, and can be cancelled until then. */
-	assert_int_equal(target_resolve(ctx, "pid:1", NULL, &o, on_resolved, &op), 0);
+	assert_int_equal(target_resolve_as(ctx, (uid_t)-1, TARGET_KINDS_ALL, "pid:1", NULL, &o,
+					   on_resolved, &op), 0);
 	target_op_cancel(op);
 	assert_true(event_base_loop(ctx->base, EVLOOP_NONBLOCK) >= 0);
 	assert_false(o.called);

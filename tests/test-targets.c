@@ -26,6 +26,21 @@
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 
+/* backends.def: every kind has its backend, which says it is of that kind, once. */
+static void test_backend_table(void **state)
+{
+	for (int k = 0; k < _TARGET_KIND_COUNT; k++) {
+		const struct target_backend *b = target_backend_of_kind(k);
+
+		assert_non_null(b);
+		assert_int_equal(b->kind, k);
+		assert_ptr_equal(target_backend_of_prefix(b->prefix, strlen(b->prefix)), b);
+	}
+	assert_null(target_backend_of_kind(_TARGET_KIND_COUNT));
+	assert_string_equal(target_kind_prefix(TARGET_PID), "pid");
+	assert_string_equal(target_kind_prefix(TARGET_CRIO), "crio");
+}
+
 static void test_kinds_from_string(void **state)
 {
 	uint32_t mask = 0;
@@ -239,8 +254,9 @@ static void test_could_permit(void **state)
 	/* A malformed name has no reading: it is refused without a look-up anyway. */
 	assert_true(access_could_permit(m, &c[5], "docker:-bad", net, NULL, true, &kinds));
 	assert_int_equal(kinds, TARGET_KINDS_ALL);
-	assert_false(access_could_see_any(m->policy, &c[5]));
-	assert_true(access_could_see_any(m->policy, &c[0]));
+	/* No permit rule: no target of any kind is seen. */
+	for (int k = 0; k < _TARGET_KIND_COUNT; k++)
+		assert_false(access_could_see_kind(m->policy, &c[5], target_kind_prefix(k)));
 	assert_true(access_could_see_kind(m->policy, &c[0], "docker"));
 	assert_false(access_could_see_kind(m->policy, &c[0], "podman"));
 	policy_free(m->policy);
@@ -250,6 +266,7 @@ static void test_could_permit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_backend_table),
 		cmocka_unit_test(test_kinds_from_string),
 		cmocka_unit_test(test_name_syntax),
 		cmocka_unit_test(test_parse),

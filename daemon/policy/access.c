@@ -161,14 +161,6 @@ bool access_could_permit(const struct manager *m, const struct policy_caller *ca
 	return cp.kinds != 0 || !cp.well_formed;
 }
 
-bool access_could_see_any(const struct policy *p, const struct policy_caller *caller)
-{
-	for (size_t i = 0; p && i < p->n_rules; i++)
-		if (rule_could_permit(&p->rules[i], caller, 0, NULL))
-			return true;
-	return false;
-}
-
 bool access_could_see_kind(const struct policy *p, const struct policy_caller *caller,
 			   const char *prefix)
 {

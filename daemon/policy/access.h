@@ -28,7 +28,7 @@ bool access_visible(const struct policy *p, const struct policy_caller *caller,
 		    const char *canonical, const char *bare);
 
 /*
- * A filter for target_resolve() and target_list(): userdata is a struct access_filter. The
+ * A filter for target_resolve_as() and target_list_kinds(): userdata is a struct access_filter. The
  * policy is the manager's at the time of the call (a reload may come while a resolution is
  * in flight); the caller's groups belong to the connection, which outlives its calls.
  */
@@ -55,9 +55,6 @@ bool access_filter_visible(const char *canonical, const char *bare, void *userda
 bool access_could_permit(const struct manager *m, const struct policy_caller *caller,
 			 const char *name, uint32_t ns_mask, char *const *argv, bool any_command,
 			 uint32_t *ret_kinds);
-
-/* Could the caller see any target at all: does any permit rule apply to the caller? */
-bool access_could_see_any(const struct policy *p, const struct policy_caller *caller);
 
 /* Could the caller see some target of the backend with this prefix ("docker")? */
 bool access_could_see_kind(const struct policy *p, const struct policy_caller *caller,

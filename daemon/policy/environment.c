@@ -72,7 +72,8 @@ static bool is_terminal_name(const char *name, size_t len)
 	return true;
 }
 
-bool environment_keepenv_allows(const char *name, size_t len)
+/* May keepenv pass name (len bytes) from the caller? No for the unsafe ones. */
+static bool environment_keepenv_allows(const char *name, size_t len)
 {
 	if (name_in(base_names, ELEMENTSOF(base_names), name, len) ||
 	    name_in(unsafe_names, ELEMENTSOF(unsafe_names), name, len))

@@ -21,5 +21,3 @@ bool environment_request_valid(char *const *env);
 int environment_build(const struct policy_grant *grant, uid_t uid, char *const *env,
 		      char ***ret, char **ret_refused);
 
-/* May keepenv pass name (len bytes) from the caller? No for the unsafe ones. */
-bool environment_keepenv_allows(const char *name, size_t len);

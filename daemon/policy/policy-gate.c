@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "daemon/conn.h"
+#include "daemon/dispatch.h"
 #include "daemon/manager.h"
 #include "daemon/policy/policy-gate.h"
 #include "protocol/cleanup.h"
@@ -29,19 +30,15 @@ static const char *const always_served[] = {
 bool policy_gate_refuses(struct conn *c, const char *method)
 {
 	_cleanup_free_ char *text = NULL;
-	struct json_object *p;
 
 	if (c->m->policy)
 		return false;
 	for (size_t i = 0; i < ELEMENTSOF(always_served); i++)
 		if (strcmp(method, always_served[i]) == 0)
 			return false;
-	p = json_object_new_object();
 	if (asprintf(&text, "the policy %s is broken or missing", c->m->settings.policy_path) < 0)
 		text = NULL;
 	/* Out of memory: the error without its message. */
-	if (p && text)
-		(void)proto_json_add(p, "message", json_object_new_string(text));
-	conn_error(c, NSCTL_ERROR_POLICY_INVALID, p);
+	method_error_policy(c, text);
 	return true;
 }

@@ -320,7 +320,8 @@ int bus_reply_read_u32(sd_bus_message *reply, uint32_t *ret)
 	return 0;
 }
 
-bool bus_failure_is_absent(int r, const sd_bus_error *error)
+/* Is the failure that of a service (or a bus) that is not there at all? */
+static bool bus_failure_is_absent(int r, const sd_bus_error *error)
 {
 	if (error)
 		return sd_bus_error_has_names(error, "org.freedesktop.DBus.Error.ServiceUnknown",

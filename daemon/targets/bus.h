@@ -42,9 +42,6 @@ int bus_reply_read_u32(sd_bus_message *reply, uint32_t *ret);
 
 void bus_call_cancel(struct bus_call *c);
 
-/* Is the failure that of a service (or a bus) that is not there at all? */
-bool bus_failure_is_absent(int r, const sd_bus_error *error);
-
 /*
  * A failed call of a backend as a lookup error: -EHOSTDOWN when service (or the bus) is not
  * there, -ETIMEDOUT, or r; with the reason written into buf.

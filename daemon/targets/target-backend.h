@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The backend interface: what a target backend implements (one file and one entry in
- * target.c's table), what it is given (struct target_context, never the daemon), and the
+ * The backend interface: what a target backend implements (one file and one line in
+ * backends.def), what it is given (struct target_context, never the daemon), and the
  * helpers it shares (pinning, names, listing a few pid look-ups at a time).
  */
 #pragma once
@@ -75,15 +75,10 @@ struct target_backend {
 			struct target_entry **ret, size_t *ret_n);
 };
 
-extern const struct target_backend target_backend_pid;
-extern const struct target_backend target_backend_netns;
-extern const struct target_backend target_backend_docker;
-extern const struct target_backend target_backend_podman;
-extern const struct target_backend target_backend_machine;
-extern const struct target_backend target_backend_unit;
-extern const struct target_backend target_backend_k8s;
-extern const struct target_backend target_backend_containerd;
-extern const struct target_backend target_backend_crio;
+/* target_backend_pid, ...: each backend's definition, one per line of backends.def. */
+#define TARGET_BACKEND(kind, name) extern const struct target_backend target_backend_##name;
+#include "daemon/targets/backends.def"
+#undef TARGET_BACKEND
 
 /*
  * For backends that found a process: a target named "PREFIX:NAME" for pid, pinned by pidfd

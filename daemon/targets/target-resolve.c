@@ -12,7 +12,7 @@
  * services are not asked at all (local_match()).
  *
  * Queries of backends that ask a service go through the cache first. Whatever happens,
- * the caller's callback runs from the loop, on a later iteration than target_resolve().
+ * the caller's callback runs from the loop, on a later iteration than target_resolve_as().
  */
 
 #include <errno.h>
@@ -252,12 +252,6 @@ static bool local_match(const struct resolve *res)
 	return false;
 }
 
-int target_resolve(struct target_context *ctx, const char *name, target_filter_fn filter,
-		   void *userdata, target_resolve_fn cb, struct target_op **ret)
-{
-	return target_resolve_as(ctx, (uid_t)-1, TARGET_KINDS_ALL, name, filter, userdata, cb, ret);
-}
-
 int target_resolve_as(struct target_context *ctx, uid_t uid, uint32_t kinds, const char *name,
 		      target_filter_fn filter, void *userdata, target_resolve_fn cb,
 		      struct target_op **ret)
@@ -446,12 +440,6 @@ static void list_query_done(int r, struct target_entry *entries, size_t n, const
 		q->reason = strdup(reason);
 	if (--q->l->n_pending == 0)
 		event_active(q->l->ev_done, EV_TIMEOUT, 0);
-}
-
-int target_list(struct target_context *ctx, target_filter_fn filter, void *userdata,
-		target_list_all_fn cb, struct target_op **ret)
-{
-	return target_list_kinds(ctx, TARGET_KINDS_ALL, filter, userdata, cb, ret);
 }
 
 int target_list_kinds(struct target_context *ctx, uint32_t kinds, target_filter_fn filter,

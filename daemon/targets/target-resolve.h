@@ -37,20 +37,14 @@ struct target_result {
 typedef void (*target_resolve_fn)(struct target_result *res, void *userdata);
 
 /*
- * Resolve name to a pinned target. A name with a kind ("docker:web") asks that backend;
- * a bare name ("web") asks every enabled backend that takes bare names, and means the one
- * target among the answers that filter lets through (filter NULL: all). pid: and netns:
- * complete on the next loop iteration, like the rest, through cb. -errno when nothing was
- * started (cb is then never called).
- */
-int target_resolve(struct target_context *ctx, const char *name, target_filter_fn filter,
-		   void *userdata, target_resolve_fn cb, struct target_op **ret);
-
-/*
- * target_resolve() on behalf of the caller uid: the name cache is partitioned by uid, so
- * that what one caller looked up is never served (faster) to another, who could time it
- * (identity branch; docs/security.md). A bare name asks only the backends of kinds (a
- * mask of TARGET_KIND_BIT()s: those whose targets the caller could be permitted).
+ * Resolve name to a pinned target on behalf of the caller uid. A name with a kind
+ * ("docker:web") asks that backend; a bare name ("web") asks every enabled backend that
+ * takes bare names among kinds (a mask of TARGET_KIND_BIT()s: those whose targets the
+ * caller could be permitted), and means the one target among the answers that filter lets
+ * through (filter NULL: all). pid: and netns: complete on the next loop iteration, like
+ * the rest, through cb. -errno when nothing was started (cb is then never called). The
+ * name cache is partitioned by uid, so that what one caller looked up is never served
+ * (faster) to another, who could time it (identity branch; docs/security.md).
  */
 int target_resolve_as(struct target_context *ctx, uid_t uid, uint32_t kinds, const char *name,
 		      target_filter_fn filter, void *userdata, target_resolve_fn cb,
@@ -66,16 +60,13 @@ bool target_readings(const struct target_context *ctx, const char *name,
 		     void *userdata);
 
 /*
- * List the targets of every enabled backend that lists, those filter lets through,
- * ordered by kind and name. cb gets the entries and the problems of backends that failed
- * (a backend whose service is absent is not a problem: it has no targets).
+ * List the targets of every enabled backend among kinds (TARGET_KIND_BIT()s; identity
+ * branch) that lists, those filter lets through, ordered by kind and name. cb gets the
+ * entries and the problems of backends that failed (a backend whose service is absent is
+ * not a problem: it has no targets).
  */
 typedef void (*target_list_all_fn)(struct target_entry *entries, size_t n,
 				   struct target_problem *problems, size_t n_problems,
 				   void *userdata);
-int target_list(struct target_context *ctx, target_filter_fn filter, void *userdata,
-		target_list_all_fn cb, struct target_op **ret);
-
-/* target_list() of the backends of kinds only (TARGET_KIND_BIT()s; identity branch). */
 int target_list_kinds(struct target_context *ctx, uint32_t kinds, target_filter_fn filter,
 		      void *userdata, target_list_all_fn cb, struct target_op **ret);

@@ -16,15 +16,9 @@
 
 /* Indexed by enum target_kind: the order in which bare names are tried and lists sorted. */
 static const struct target_backend *const backends[_TARGET_KIND_COUNT] = {
-	[TARGET_PID] = &target_backend_pid,
-	[TARGET_NETNS] = &target_backend_netns,
-	[TARGET_DOCKER] = &target_backend_docker,
-	[TARGET_PODMAN] = &target_backend_podman,
-	[TARGET_MACHINE] = &target_backend_machine,
-	[TARGET_UNIT] = &target_backend_unit,
-	[TARGET_K8S] = &target_backend_k8s,
-	[TARGET_CONTAINERD] = &target_backend_containerd,
-	[TARGET_CRIO] = &target_backend_crio,
+#define TARGET_BACKEND(kind, name) [TARGET_##kind] = &target_backend_##name,
+#include "daemon/targets/backends.def"
+#undef TARGET_BACKEND
 };
 
 void target_op_cancel(struct target_op *op)

@@ -13,18 +13,11 @@
 
 #include "protocol/nsctl-protocol.h"
 
-/* The kinds, in the order bare names are tried (pid: is never tried for a bare name). */
+/* The kinds, one per backend (backends.def), in the order bare names are tried. */
 enum target_kind {
-	TARGET_PID,
-	TARGET_NETNS,
-	TARGET_DOCKER,
-	TARGET_PODMAN,
-	TARGET_MACHINE,
-	TARGET_UNIT,
-	/* Kubernetes nodes: never bare names (target-k8s.c, target-containerd.c, target-crio.c) */
-	TARGET_K8S,
-	TARGET_CONTAINERD,
-	TARGET_CRIO,
+#define TARGET_BACKEND(kind, name) TARGET_##kind,
+#include "daemon/targets/backends.def"
+#undef TARGET_BACKEND
 	_TARGET_KIND_COUNT,
 };
 
