@@ -900,6 +900,14 @@ static int signal_procs(const char *dir, int sig)
 	return n;
 }
 
+void cgroup_session_forked(struct cgroup_session *cs)
+{
+	if (!cs)
+		return;
+	cs->v2_fd = safe_close(cs->v2_fd);
+	cs->v1_procs_fd = safe_close(cs->v1_procs_fd);
+}
+
 int cgroup_session_signal(struct cgroup_session *cs, int sig)
 {
 	if (!cs)

@@ -101,6 +101,11 @@ bool cgroup_tree_has_pids(const struct cgroup_tree *t);
  */
 int cgroup_session_new(struct cgroup_tree *t, uid_t uid, uint64_t id, unsigned tasks,
 		       const char *parent_v2, struct cgroup_session **ret);
+/*
+ * The worker is born in its cgroups: the fds that put it there (clone3's v2 directory, the
+ * v1 cgroup.procs it wrote itself into) are closed, two fewer per running session.
+ */
+void cgroup_session_forked(struct cgroup_session *cs);
 /* Signal every process in the session's cgroup (SIGHUP, SIGTERM). Count, or -errno. */
 int cgroup_session_signal(struct cgroup_session *cs, int sig);
 /* SIGKILL every process in the session's cgroup (cgroup.kill). */
