@@ -15,7 +15,6 @@
  */
 
 #include <errno.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@
 #include "daemon/audit-limit.h"
 #include "daemon/audit.h"
 #include "daemon/policy/policy.h"
+#include "daemon/user-cache.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 #include "protocol/util.h"
@@ -127,12 +127,11 @@ static void add_num(struct fields *fs, const char *key, int64_t v)
 /* The user name of uid from the host's user database, into buf; NULL when there is none. */
 static const char *user_name(uid_t uid, char *buf, size_t n)
 {
-	struct passwd pw, *found = NULL;
-	char tmp[1024];
+	const struct user_entry *e;
 
-	if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &found) != 0 || !found)
+	if (user_cache_get(user_cache_host(), uid, &e) < 0 || !e->found)
 		return NULL;
-	snprintf(buf, n, "%s", found->pw_name);
+	snprintf(buf, n, "%s", e->name);
 	return buf;
 }
 

@@ -329,6 +329,7 @@ int cgroup_v2_dir_of_pid(pid_t pid, char **ret)
 /* --- the tree ----------------------------------------------------------------------- */
 
 static void on_retry(evutil_socket_t fd, short what, void *userdata);
+static void on_linger(evutil_socket_t fd, short what, void *userdata);
 
 bool cgroup_tree_has_pids(const struct cgroup_tree *t)
 {
@@ -501,10 +502,13 @@ int cgroup_tree_new(struct event_base *base, const struct cgroup_settings *setti
 	if (!t)
 		return -ENOMEM;
 	t->base = base;
+	t->pid = getpid();
 	t->max_tasks_per_uid = settings->max_tasks_per_uid;
 	LIST_INIT(&t->removing);
+	LIST_INIT(&t->users);
 	t->ev_retry = evtimer_new(base, on_retry, t);
-	if (!t->ev_retry) {
+	t->ev_linger = evtimer_new(base, on_linger, t);
+	if (!t->ev_retry || !t->ev_linger) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -542,6 +546,142 @@ static int remove_dir(const char *path)
 	return -errno;
 }
 
+/* --- users: uid-U --------------------------------------------------------------------- */
+
+static void user_free(struct cgroup_user *u)
+{
+	LIST_REMOVE(u, entry);
+	for (size_t i = 0; i < ELEMENTSOF(u->dirs); i++)
+		free(u->dirs[i]);
+	free(u);
+}
+
+/* Remove u's cgroups (empty by now) and forget it; false (u kept) while one is busy. */
+static bool user_remove(struct cgroup_user *u)
+{
+	bool all = true;
+
+	for (size_t i = 0; i < ELEMENTSOF(u->dirs); i++)
+		if (remove_dir(u->dirs[i]) < 0)
+			all = false;
+	if (!all) {
+		u->partial = true; /* made again by its next session */
+		return false;
+	}
+	user_free(u);
+	return true;
+}
+
+/*
+ * Make (again: they may have been removed behind nsctld's back) u's cgroups and write
+ * their limit and, in v2, the pids controller for the sessions below. Idempotent.
+ */
+static int user_prepare(struct cgroup_tree *t, struct cgroup_user *u)
+{
+	int r;
+
+	r = make_dir(u->dirs[0]);
+	if (r == 0 && t->v2_pids) {
+		r = set_pids_max(u->dirs[0], t->max_tasks_per_uid);
+		if (r == 0)
+			r = write_file_at(u->dirs[0], "cgroup.subtree_control", "+pids");
+	}
+	if (r == 0 && u->dirs[1]) {
+		r = make_dir(u->dirs[1]);
+		if (r == 0)
+			r = set_pids_max(u->dirs[1], t->max_tasks_per_uid);
+	}
+	return r;
+}
+
+/* uid's uid-U, made on first use; one more session below it. */
+static int user_get(struct cgroup_tree *t, uid_t uid, struct cgroup_user **ret)
+{
+	struct cgroup_user *u;
+	int r;
+
+	LIST_FOREACH(u, &t->users, entry)
+		if (u->uid == uid) {
+			if (u->partial) {
+				r = user_prepare(t, u);
+				if (r < 0)
+					return r;
+				u->partial = false;
+			}
+			u->sessions++;
+			*ret = u;
+			return 0;
+		}
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return -ENOMEM;
+	u->uid = uid;
+	LIST_INSERT_HEAD(&t->users, u, entry);
+	if (asprintf(&u->dirs[0], "%s/uid-%u", t->v2_base, (unsigned)uid) < 0) {
+		u->dirs[0] = NULL;
+		user_free(u);
+		return -ENOMEM;
+	}
+	if (t->v1_pids_base &&
+	    asprintf(&u->dirs[1], "%s/uid-%u", t->v1_pids_base, (unsigned)uid) < 0) {
+		u->dirs[1] = NULL;
+		user_free(u);
+		return -ENOMEM;
+	}
+	r = user_prepare(t, u);
+	if (r < 0) {
+		if (!user_remove(u))
+			user_free(u);
+		return r;
+	}
+	u->sessions = 1;
+	*ret = u;
+	return 0;
+}
+
+/* A session's cgroups below u are gone; u lingers, then on_linger removes it. */
+static void user_put(struct cgroup_tree *t, struct cgroup_user *u)
+{
+	struct timeval tv = {
+		.tv_sec = CGROUP_USER_LINGER_USEC / 1000000u,
+		.tv_usec = CGROUP_USER_LINGER_USEC % 1000000u,
+	};
+
+	if (!u || --u->sessions > 0)
+		return;
+	u->idle_since_usec = now_usec();
+	if (!evtimer_pending(t->ev_linger, NULL))
+		evtimer_add(t->ev_linger, &tv);
+}
+
+static void on_linger(evutil_socket_t fd, short what, void *userdata)
+{
+	struct cgroup_tree *t = userdata;
+	struct cgroup_user *u, *next;
+	uint64_t now = now_usec(), wait = 0;
+
+	for (u = LIST_FIRST(&t->users); u; u = next) {
+		uint64_t idle = now - u->idle_since_usec, left;
+
+		next = LIST_NEXT(u, entry);
+		if (u->sessions > 0)
+			continue;
+		if (idle < CGROUP_USER_LINGER_USEC)
+			left = CGROUP_USER_LINGER_USEC - idle;
+		else if (user_remove(u))
+			continue;
+		else
+			left = CGROUP_USER_LINGER_USEC; /* busy: again later */
+		if (wait == 0 || left < wait)
+			wait = left;
+	}
+	if (wait > 0) {
+		struct timeval tv = { .tv_sec = wait / 1000000u, .tv_usec = wait % 1000000u };
+
+		evtimer_add(t->ev_linger, &tv);
+	}
+}
+
 /* Remove the session's cgroups if they are empty; 1 when all of them are gone. */
 static int try_remove(struct cgroup_session *cs)
 {
@@ -551,9 +691,8 @@ static int try_remove(struct cgroup_session *cs)
 	if (remove_dir(cs->v1_dir) < 0)
 		return 0;
 	cs->v1_dir = mfree(cs->v1_dir);
-	/* Another session of the uid keeps its uid-U (EBUSY): that one removes it later. */
-	for (size_t i = 0; i < ELEMENTSOF(cs->uid_dirs); i++)
-		(void)remove_dir(cs->uid_dirs[i]);
+	/* Its uid-U stays a while for the user's next session (on_linger removes it). */
+	user_put(cs->tree, TAKE_PTR(cs->user));
 	return 1;
 }
 
@@ -563,8 +702,7 @@ static void session_cgroup_free(struct cgroup_session *cs)
 	safe_close(cs->v1_procs_fd);
 	free(cs->v2_dir);
 	free(cs->v1_dir);
-	for (size_t i = 0; i < ELEMENTSOF(cs->uid_dirs); i++)
-		free(cs->uid_dirs[i]);
+	user_put(cs->tree, TAKE_PTR(cs->user));
 	free(cs);
 }
 
@@ -628,10 +766,18 @@ void cgroup_tree_free(struct cgroup_tree *t)
 		LIST_REMOVE(cs, entry);
 		session_cgroup_free(cs);
 	}
+	while (!LIST_EMPTY(&t->users)) {
+		struct cgroup_user *u = LIST_FIRST(&t->users);
+
+		if (!user_remove(u))
+			user_free(u);
+	}
 	(void)remove_dir(t->v1_pids_base);
 	(void)remove_dir(t->v2_own);
 	if (t->ev_retry)
 		event_free(t->ev_retry);
+	if (t->ev_linger)
+		event_free(t->ev_linger);
 	free(t->v2_base);
 	free(t->v2_own);
 	free(t->v1_pids_base);
@@ -644,7 +790,7 @@ int cgroup_session_new(struct cgroup_tree *t, uid_t uid, uint64_t id, unsigned t
 		       const char *parent_v2, struct cgroup_session **ret)
 {
 	struct cgroup_session *cs;
-	_cleanup_free_ char *v1_uid = NULL, *procs = NULL;
+	_cleanup_free_ char *uid_dir = NULL, *procs = NULL;
 	int r;
 
 	cs = calloc(1, sizeof(*cs));
@@ -653,24 +799,23 @@ int cgroup_session_new(struct cgroup_tree *t, uid_t uid, uint64_t id, unsigned t
 	cs->tree = t;
 	cs->v2_fd = -EBADF;
 	cs->v1_procs_fd = -EBADF;
-	r = cgroup_session_paths(t->v2_base, parent_v2, getpid(), uid, id, &cs->uid_dirs[0],
-				 &cs->v2_dir);
+	r = cgroup_session_paths(t->v2_base, parent_v2, t->pid, uid, id, &uid_dir, &cs->v2_dir);
 	if (r < 0)
 		goto fail;
-	if (cs->uid_dirs[0]) {
-		r = make_dir(cs->uid_dirs[0]);
+	if (!parent_v2) {
+		/* uid-U with its limit: made by the user's first session, then kept a while. */
+		r = user_get(t, uid, &cs->user);
 		if (r < 0)
 			goto fail;
-		if (t->v2_pids) {
-			r = set_pids_max(cs->uid_dirs[0], t->max_tasks_per_uid);
-			if (r == 0)
-				r = write_file_at(cs->uid_dirs[0], "cgroup.subtree_control", "+pids");
-			if (r < 0)
-				goto fail;
-		}
 	}
-	if (mkdir(cs->v2_dir, 0755) < 0) {
-		r = -errno;
+	r = mkdir(cs->v2_dir, 0755) < 0 ? -errno : 0;
+	if (r == -ENOENT && cs->user) {
+		/* uid-U was removed behind nsctld's back: made again, with its limit. */
+		r = user_prepare(t, cs->user);
+		if (r == 0)
+			r = mkdir(cs->v2_dir, 0755) < 0 ? -errno : 0;
+	}
+	if (r < 0) {
 		cs->v2_dir = mfree(cs->v2_dir); /* not ours to remove */
 		goto fail;
 	}
@@ -686,23 +831,23 @@ int cgroup_session_new(struct cgroup_tree *t, uid_t uid, uint64_t id, unsigned t
 	}
 	/* Hybrid: the limits live in the v1 pids hierarchy; a "cgroup" session joins the target's. */
 	if (t->v1_pids_base && !parent_v2) {
-		r = cgroup_session_paths(t->v1_pids_base, NULL, 0, uid, id, &cs->uid_dirs[1],
-					 &cs->v1_dir);
-		if (r < 0)
+		if (asprintf(&cs->v1_dir, "%s/session-%llu", cs->user->dirs[1],
+			     (unsigned long long)id) < 0) {
+			cs->v1_dir = NULL;
+			r = -ENOMEM;
 			goto fail;
-		r = make_dir(cs->uid_dirs[1]);
-		if (r == 0)
-			r = set_pids_max(cs->uid_dirs[1], t->max_tasks_per_uid);
-		if (r < 0)
-			goto fail;
+		}
 		if (mkdir(cs->v1_dir, 0755) < 0 && errno != EEXIST) {
 			r = -errno;
 			cs->v1_dir = mfree(cs->v1_dir);
 			goto fail;
 		}
-		r = set_pids_max(cs->v1_dir, tasks);
-		if (r < 0)
-			goto fail;
+		/* A new pids cgroup starts at "max": only a rule's "tasks" is written. */
+		if (tasks > 0) {
+			r = set_pids_max(cs->v1_dir, tasks);
+			if (r < 0)
+				goto fail;
+		}
 		if (asprintf(&procs, "%s/cgroup.procs", cs->v1_dir) < 0) {
 			procs = NULL;
 			r = -ENOMEM;
@@ -755,6 +900,14 @@ static int signal_procs(const char *dir, int sig)
 	return n;
 }
 
+void cgroup_session_forked(struct cgroup_session *cs)
+{
+	if (!cs)
+		return;
+	cs->v2_fd = safe_close(cs->v2_fd);
+	cs->v1_procs_fd = safe_close(cs->v1_procs_fd);
+}
+
 int cgroup_session_signal(struct cgroup_session *cs, int sig)
 {
 	if (!cs)
@@ -783,6 +936,15 @@ void cgroup_session_release(struct cgroup_session *cs)
 	t = cs->tree;
 	cs->v2_fd = safe_close(cs->v2_fd);
 	cs->v1_procs_fd = safe_close(cs->v1_procs_fd);
+	/*
+	 * rmdir first: it succeeds only on an empty cgroup, which has nothing to kill (the
+	 * session's end has usually written cgroup.kill already). Else kill, and remove once
+	 * empty.
+	 */
+	if (try_remove(cs)) {
+		session_cgroup_free(cs);
+		return;
+	}
 	(void)cgroup_session_kill(cs);
 	if (try_remove(cs)) {
 		session_cgroup_free(cs);

@@ -17,8 +17,26 @@ struct cgroup_settings {
 struct cgroup_session;
 LIST_HEAD(cgroup_session_list, cgroup_session);
 
+/*
+ * A uid's cgroups uid-U (v2, and the v1 mirror), made with its limit by its first session
+ * and kept while it has sessions, then for CGROUP_USER_LINGER_USEC: a user who runs one
+ * command after another pays for them once.
+ */
+struct cgroup_user {
+	uid_t uid;
+	char *dirs[2];               /* the v2 and the v1 uid-U (NULL: none) */
+	unsigned sessions;           /* sessions whose cgroups are (still) below it */
+	uint64_t idle_since_usec;    /* when sessions went to 0 */
+	bool partial;                /* a removal failed half-way: make it again before use */
+	LIST_ENTRY(cgroup_user) entry;
+};
+LIST_HEAD(cgroup_user_list, cgroup_user);
+
+#define CGROUP_USER_LINGER_USEC 10000000u
+
 struct cgroup_tree {
 	struct event_base *base;
+	pid_t pid;                   /* nsctld's, in session cgroup names ("cgroup" option) */
 	char *v2_base;               /* the directory under which uid-U/session-N are made */
 	char *v2_own;                /* nsctld-PID made here (shared mode): removed at the end */
 	char *v1_pids_base;          /* the mirror in a v1 pids hierarchy (hybrid), or NULL */
@@ -27,6 +45,8 @@ struct cgroup_tree {
 	struct cgroup_session_list removing; /* released, waiting until empty to be removed */
 	struct event *ev_retry;
 	unsigned retries;
+	struct cgroup_user_list users;       /* the uid-U made and kept */
+	struct event *ev_linger;             /* removes the users idle for long enough */
 };
 
 struct cgroup_session {
@@ -35,7 +55,7 @@ struct cgroup_session {
 	int v2_fd;                   /* that directory, for clone3(CLONE_INTO_CGROUP) */
 	char *v1_dir;                /* its mirror in the v1 pids hierarchy, or NULL */
 	int v1_procs_fd;             /* its cgroup.procs, which the worker writes itself into */
-	char *uid_dirs[2];           /* the v2 and v1 uid-U, removed once empty */
+	struct cgroup_user *user;    /* its uid-U; NULL for a "cgroup" session */
 	LIST_ENTRY(cgroup_session) entry;
 };
 
@@ -81,6 +101,11 @@ bool cgroup_tree_has_pids(const struct cgroup_tree *t);
  */
 int cgroup_session_new(struct cgroup_tree *t, uid_t uid, uint64_t id, unsigned tasks,
 		       const char *parent_v2, struct cgroup_session **ret);
+/*
+ * The worker is born in its cgroups: the fds that put it there (clone3's v2 directory, the
+ * v1 cgroup.procs it wrote itself into) are closed, two fewer per running session.
+ */
+void cgroup_session_forked(struct cgroup_session *cs);
 /* Signal every process in the session's cgroup (SIGHUP, SIGTERM). Count, or -errno. */
 int cgroup_session_signal(struct cgroup_session *cs, int sig);
 /* SIGKILL every process in the session's cgroup (cgroup.kill). */

@@ -237,6 +237,37 @@ static void schedule_write(struct conn *c)
 }
 
 /*
+ * Write first: send what is queued at once, as far as the socket takes it; only the rest
+ * waits for EV_WRITE (on_write disarms it once flushed). What must follow a complete flush
+ * (freeing a closing connection, telling a terminal session its reply is out) is left to
+ * on_write on the loop's next turn, made active without arming EV_WRITE: a connection is
+ * never freed, nor a session advanced, from inside a reply.
+ */
+static void send_now(struct conn *c)
+{
+	int r;
+
+	if (c->state == CONN_DEAD) {
+		schedule_write(c);
+		return;
+	}
+	/* The queue is in order: what waits for the socket goes before what is added now. */
+	r = proto_writer_flush(&c->writer, c->fd);
+	if (r < 0) {
+		state_dead(c);
+		schedule_write(c);
+		return;
+	}
+	if (r == 0) {
+		event_add(c->ev_write, NULL); /* EAGAIN or a partial write */
+		return;
+	}
+	event_del(c->ev_write); /* flushed: disarmed (no system call unless it was armed) */
+	if (state_is_closing(c->state) || c->session)
+		event_active(c->ev_write, EV_WRITE, 0);
+}
+
+/*
  * Stop reading, send what is queued, then close. The request deadline is armed once more:
  * a peer that does not take its last replies within it is dropped (on_deadline).
  */
@@ -244,7 +275,7 @@ static void close_soon(struct conn *c)
 {
 	state_closing(c);
 	event_del(c->ev_read);
-	schedule_write(c);
+	send_now(c);
 	arm_deadline(c);
 }
 
@@ -263,7 +294,7 @@ static void queue_message(struct conn *c, struct json_object *msg, int *fds, siz
 		/* A client that does not read its replies is dropped, not buffered forever. */
 		state_dead(c);
 	}
-	schedule_write(c);
+	send_now(c);
 }
 
 /* The call in progress has had its final reply. */
@@ -349,6 +380,7 @@ void conn_shut_down(struct conn *c)
 		target_op_cancel(TAKE_PTR(c->pending));
 		conn_error(c, NSCTL_ERROR_SHUTTING_DOWN, NULL);
 		state_closing(c);
+		send_now(c); /* closed once that answer is out */
 	}
 }
 

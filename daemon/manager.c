@@ -23,6 +23,7 @@
 #include "daemon/session.h"
 #include "daemon/targets/target-backend.h"
 #include "daemon/targets/target-resolve.h"
+#include "daemon/user-cache.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 
@@ -81,6 +82,8 @@ int manager_load_policy(struct manager *m, char **ret_error)
 		return r;
 	policy_free(m->policy);
 	m->policy = p;
+	/* A reload is also when an administrator expects changed users to be seen. */
+	user_cache_flush(user_cache_host());
 	/* Grants that containment cannot keep inside their target: said at every load. */
 	for (size_t i = 0; i < p->n_rules; i++) {
 		char warning[1536];
@@ -336,6 +339,7 @@ void manager_free(struct manager *m)
 	if (m->base)
 		event_base_free(m->base);
 	policy_free(m->policy);
+	user_cache_flush(user_cache_host());
 	manager_settings_done(&m->settings);
 	free(m);
 }

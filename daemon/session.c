@@ -677,6 +677,7 @@ int session_start(struct run_call *call_, struct decision *d_, struct target *t_
 	r = fork_worker(s, &spec);
 	if (r < 0)
 		goto fail;
+	cgroup_session_forked(s->cgroup);
 	s->ev_status = event_new(m->base, s->status_fd, EV_READ | EV_PERSIST, on_event, s);
 	s->ev_worker = event_new(m->base, s->worker_pidfd, EV_READ | EV_PERSIST, on_event, s);
 	if (!s->ev_status || !s->ev_worker) {

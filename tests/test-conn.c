@@ -329,6 +329,86 @@ static void test_pipelined_in_order(void **state)
 	peer_close(&p);
 }
 
+/* Write first: a reply goes out in the loop turn that read its call, EV_WRITE unarmed. */
+static void test_reply_written_at_once(void **state)
+{
+	struct fixture *f = *state;
+	struct peer p;
+	struct conn *c;
+
+	c = connect_peer(f, &p);
+	peer_call(&p, CALL_GET_INFO);
+	assert_true(event_base_loop(f->m->base, EVLOOP_ONCE | EVLOOP_NONBLOCK) >= 0);
+	peer_drain(&p);
+	assert_int_equal(peer_n_messages(&p), 1);
+	assert_int_equal(proto_writer_pending(&c->writer), 0);
+	assert_false(event_pending(c->ev_write, EV_WRITE, NULL));
+	peer_close(&p);
+	assert_true(run_until(f, NULL, n_conns_is, 0));
+}
+
+/* A socket that takes nothing (EAGAIN): the replies wait, in order, for EV_WRITE. */
+static void test_reply_waits_for_socket(void **state)
+{
+	static const char calls[] = CALL_GET_INFO "\0{\"method\":\"org.example.Second\"}";
+	struct fixture *f = *state;
+	char filler[512], sink[4096];
+	size_t filled = 0;
+	struct json_object *o;
+	struct peer p;
+	struct conn *c;
+	int small = 4096;
+
+	c = connect_peer(f, &p);
+	assert_int_equal(setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
+	/* Fill the daemon's side until the kernel refuses more. */
+	memset(filler, 'x', sizeof(filler));
+	for (;;) {
+		ssize_t n = send(c->fd, filler, sizeof(filler), MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0) {
+			assert_int_equal(errno, EAGAIN);
+			break;
+		}
+		filled += (size_t)n;
+	}
+	assert_true(filled > 0);
+
+	peer_send(&p, calls, sizeof(calls));
+	run_turns(f, NULL, 10);
+	/* Both replies queued, none sent, EV_WRITE armed. */
+	assert_true(proto_writer_pending(&c->writer) > 0);
+	assert_true(event_pending(c->ev_write, EV_WRITE, NULL));
+	assert_int_equal(f->m->n_conns, 1);
+
+	/* The peer reads the filler: the socket takes the replies, EV_WRITE is disarmed. */
+	while (filled > 0) {
+		ssize_t n = recv(p.fd, sink, filled < sizeof(sink) ? filled : sizeof(sink),
+				 MSG_DONTWAIT);
+
+		if (n > 0)
+			filled -= (size_t)n;
+		else
+			assert_true(n < 0 && errno == EAGAIN);
+	}
+	assert_true(run_until(f, &p, has_messages, 2));
+	o = peer_message(&p, 0);
+	assert_null(msg_error(o));
+	json_object_put(o);
+	o = peer_message(&p, 1);
+	assert_string_equal(msg_error(o), VARLINK_ERROR_INTERFACE_NOT_FOUND);
+	json_object_put(o);
+	assert_int_equal(proto_writer_pending(&c->writer), 0);
+	assert_false(event_pending(c->ev_write, EV_WRITE, NULL));
+	assert_int_equal(c->state, CONN_IDLE);
+
+	/* Half-closed: closed once nothing is left to send. */
+	assert_int_equal(shutdown(p.fd, SHUT_WR), 0);
+	assert_true(run_until(f, &p, peer_saw_eof, 0));
+	assert_true(run_until(f, NULL, n_conns_is, 0));
+	peer_close(&p);
+}
+
 static void test_peer_closes_mid_reply(void **state)
 {
 	struct fixture *f = *state;
@@ -482,6 +562,8 @@ int main(void)
 		ROOT_TEST(test_call_answered),
 		ROOT_TEST(test_oneway_call),
 		ROOT_TEST(test_pipelined_in_order),
+		ROOT_TEST(test_reply_written_at_once),
+		ROOT_TEST(test_reply_waits_for_socket),
 		ROOT_TEST(test_peer_closes_mid_reply),
 		ROOT_TEST(test_malformed_message),
 		ROOT_TEST(test_invalid_call),

@@ -13,7 +13,6 @@
  */
 
 #include <errno.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 
 #include "daemon/policy/environment.h"
 #include "daemon/policy/policy.h"
+#include "daemon/user-cache.h"
 #include "daemon/worker.h"
 #include "protocol/cleanup.h"
 
@@ -142,11 +142,9 @@ int environment_build(const struct policy_grant *grant, uid_t uid, char *const *
 		      char ***ret, char **ret_refused)
 {
 	_cleanup_strv_free_ char **l = NULL;
-	_cleanup_free_ char *buf = NULL;
-	struct passwd pw, *pwp = NULL;
+	const struct user_entry *pw;
 	char uidbuf[16];
 	const char *home = "/", *user = uidbuf, *shell = "/bin/sh";
-	long bufsize = sysconf(_SC_GETPW_R_SIZE_MAX);
 	size_t n = 0;
 	int r;
 
@@ -160,16 +158,14 @@ int environment_build(const struct policy_grant *grant, uid_t uid, char *const *
 	}
 
 	snprintf(uidbuf, sizeof(uidbuf), "%u", (unsigned)uid);
-	if (bufsize <= 0 || bufsize > (1 << 20))
-		bufsize = 16384;
-	buf = malloc((size_t)bufsize);
-	if (!buf)
-		return -ENOMEM;
-	/* The host's user database, read by the daemon: never NSS inside a target. */
-	if (getpwuid_r(uid, &pw, buf, (size_t)bufsize, &pwp) == 0 && pwp) {
-		home = pw.pw_dir && pw.pw_dir[0] == '/' ? pw.pw_dir : "/";
-		user = pw.pw_name;
-		shell = pw.pw_shell && pw.pw_shell[0] == '/' ? pw.pw_shell : "/bin/sh";
+	/* The host's user database, read by the daemon (cached): never NSS inside a target. */
+	r = user_cache_get(user_cache_host(), uid, &pw);
+	if (r == -ENOMEM)
+		return r;
+	if (r == 0 && pw->found) {
+		home = pw->home[0] == '/' ? pw->home : "/";
+		user = pw->name;
+		shell = pw->shell[0] == '/' ? pw->shell : "/bin/sh";
 	}
 	if ((r = put(&l, &n, strdup("PATH=" WORKER_PATH))) < 0 ||
 	    (r = put(&l, &n, concat("HOME=", home))) < 0 ||

@@ -15,7 +15,7 @@ require_binaries "$NSCTLD" "$NSCTL"
 CG2=$(findmnt -t cgroup2 -n -o TARGET 2>/dev/null | head -n 1)
 [ -n "$CG2" ] || tap_skip_all "no cgroup v2 hierarchy is mounted"
 
-tap_plan 48
+tap_plan 49
 setup_tmpdir
 setup_users || exit 1
 netns_create || { diag "cannot create a network namespace"; exit 1; }
@@ -179,6 +179,9 @@ print(" ".join(str(s["session"]) for s in json.load(sys.stdin)["sessions"] if s[
 done
 check "root kills bob's bombs; nothing of bob is left" \
 	wait_until 10 eval "! pgrep -u $BOB_UID -x sleep >/dev/null"
+# uid-U is made once and kept a while: the next session of bob finds its limit in place.
+out=$(nsctl_as "$BOB" run "$NT" --net -- cat "$(pids_dir "uid-$BOB_UID")/pids.max" 2>&1)
+check "bob's next session: its uid-U still has the per-user limit" expect_eq "$out" 30
 
 # -- reasons, ps, kill ------------------------------------------------------------------------
 out=$(nsctl_as "$ALICE" run "$PT" --ipc -- true 2>&1)
