@@ -504,138 +504,129 @@ static int add_env(const char *verb, struct run_args *a, char *arg)
 	return 0;
 }
 
-int client_parse_run_args(int argc, char *argv[], struct run_args *a)
+enum { ARG_SOCKET = 0x100, ARG_NO_TTY, ARG_JSON, ARG_REASON };
+
+/* The options of run and check besides one per namespace type (those come from ns_table). */
+static const struct option run_options_rest[] = {
+	{ "all", no_argument, NULL, 'a' },
+	{ "wd", required_argument, NULL, 'w' },
+	{ "env", required_argument, NULL, 'e' },
+	{ "tty", no_argument, NULL, 't' },
+	{ "no-tty", no_argument, NULL, ARG_NO_TTY },
+	{ "socket", required_argument, NULL, ARG_SOCKET },
+	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, ARG_JSON },
+	{ "reason", required_argument, NULL, ARG_REASON },
+	{},
+};
+#define RUN_SHORT_REST "aw:e:th"
+
+/* getopt's tables: the namespace options first, then the rest. */
+struct run_getopt {
+	struct option options[_NS_COUNT + ELEMENTSOF(run_options_rest)];
+	char short_options[sizeof("+:") - 1 + _NS_COUNT + sizeof(RUN_SHORT_REST)];
+};
+
+static void run_getopt_build(struct run_getopt *g)
 {
-	enum { ARG_SOCKET = 0x100, ARG_NO_TTY, ARG_JSON, ARG_REASON };
-	const char *verb = argv[0];
-	static const struct option options[] = {
-		{ "net", no_argument, NULL, 'n' },
-		{ "mount", no_argument, NULL, 'm' },
-		{ "uts", no_argument, NULL, 'u' },
-		{ "ipc", no_argument, NULL, 'i' },
-		{ "pid", no_argument, NULL, 'p' },
-		{ "user", no_argument, NULL, 'U' },
-		{ "cgroup", no_argument, NULL, 'C' },
-		{ "time", no_argument, NULL, 'T' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "wd", required_argument, NULL, 'w' },
-		{ "env", required_argument, NULL, 'e' },
-		{ "tty", no_argument, NULL, 't' },
-		{ "no-tty", no_argument, NULL, ARG_NO_TTY },
-		{ "socket", required_argument, NULL, ARG_SOCKET },
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, ARG_JSON },
-		{ "reason", required_argument, NULL, ARG_REASON },
-		{},
-	};
-	char option[64], *hint;
-	int r;
+	char *s = g->short_options;
 
 	/*
-	 * '+': stop at the first non-option. The first one is TARGET, taken here before
-	 * parsing goes on; the second starts the command, whose own options are never read
-	 * as ours. optind = 0 makes getopt start afresh after main() used it.
+	 * '+': stop at the first non-option. The first one is TARGET, taken by the caller
+	 * before parsing goes on; the second starts the command, whose own options are
+	 * never read as ours. ':': a missing argument is told apart from an unknown option.
 	 */
-	optind = 0;
-	opterr = 0;
-	for (;;) {
-		int before = optind ? optind : 1;
-		int opt = getopt_long(argc, argv, "+:nmuipUCTaw:e:th", options, NULL);
-
-		if (opt < 0) {
-			/* getopt steps over a "--" it stops at; a plain stop leaves optind. */
-			bool dashdash = optind > before;
-
-			if (optind >= argc || (dashdash && !a->target))
-				break;
-			if (!a->target && !dashdash) {
-				a->target = argv[optind++];
-				continue;
-			}
-			a->command = argv + optind;
-			break;
-		}
-
-		switch (opt) {
-		case 'n':
-			a->mask |= NS_BIT(NS_NET);
-			break;
-		case 'm':
-			a->mask |= NS_BIT(NS_MNT);
-			break;
-		case 'u':
-			a->mask |= NS_BIT(NS_UTS);
-			break;
-		case 'i':
-			a->mask |= NS_BIT(NS_IPC);
-			break;
-		case 'p':
-			a->mask |= NS_BIT(NS_PID);
-			break;
-		case 'U':
-			a->mask |= NS_BIT(NS_USER);
-			break;
-		case 'C':
-			a->mask |= NS_BIT(NS_CGROUP);
-			break;
-		case 'T':
-			a->mask |= NS_BIT(NS_TIME);
-			break;
-		case 'a':
-			a->mask |= NS_MASK_ALL;
-			break;
-		case 'w':
-			a->wd = optarg;
-			break;
-		case 'e':
-			r = add_env(verb, a, optarg);
-			if (r < 0)
-				return r;
-			break;
-		case 't':
-			a->tty = TTY_YES; /* the last of -t and --no-tty wins */
-			break;
-		case ARG_NO_TTY:
-			a->tty = TTY_NO;
-			break;
-		case ARG_SOCKET:
-			a->socket_arg = optarg;
-			break;
-		case ARG_REASON:
-			a->reason = optarg;
-			break;
-		case ARG_JSON:
-			if (!a->json_allowed)
-				goto unknown;
-			a->json = true;
-			break;
-		case 'h':
-			return 1;
-		case ':':
-			client_log_verb(verb, "option '%s' requires an argument",
-					argv[optind - 1]);
-			return -EINVAL;
-		default:
-		unknown:
-			if (optopt)
-				snprintf(option, sizeof(option), "-%c", optopt);
-			else
-				snprintf(option, sizeof(option), "%s", argv[optind - 1]);
-			if (a->target && !a->command &&
-			    client_missing_target_format(verb, a->target, option, &hint) >= 0) {
-				/* A forgotten target: the command's own option is the clue. */
-				client_log_verb(verb, "%s", hint);
-				free(hint);
-			} else if (optopt)
-				client_log_verb(verb, "unknown option '-%c' (try 'nsctl %s "
-						"--help')", optopt, verb);
-			else
-				client_log_verb(verb, "unknown option '%s' (try 'nsctl %s --help')",
-						argv[optind - 1], verb);
-			return -EINVAL;
-		}
+	*s++ = '+';
+	*s++ = ':';
+	for (int t = 0; t < _NS_COUNT; t++) {
+		g->options[t] = (struct option){ ns_table[t].option, no_argument, NULL,
+						 ns_table[t].short_option };
+		*s++ = ns_table[t].short_option;
 	}
+	memcpy(g->options + _NS_COUNT, run_options_rest, sizeof(run_options_rest));
+	memcpy(s, RUN_SHORT_REST, sizeof(RUN_SHORT_REST));
+}
 
+/* The namespace type whose option letter is opt, or -1. */
+static int ns_from_short_option(int opt)
+{
+	for (int t = 0; t < _NS_COUNT; t++)
+		if (ns_table[t].short_option == opt)
+			return t;
+	return -1;
+}
+
+/* An option we do not know; a forgotten target is the likelier mistake when one fits. */
+static int run_option_unknown(const char *verb, const struct run_args *a, char *argv[])
+{
+	char option[64], *hint;
+
+	if (optopt)
+		snprintf(option, sizeof(option), "-%c", optopt);
+	else
+		snprintf(option, sizeof(option), "%s", argv[optind - 1]);
+	if (a->target && !a->command &&
+	    client_missing_target_format(verb, a->target, option, &hint) >= 0) {
+		/* A forgotten target: the command's own option is the clue. */
+		client_log_verb(verb, "%s", hint);
+		free(hint);
+	} else if (optopt)
+		client_log_verb(verb, "unknown option '-%c' (try 'nsctl %s --help')", optopt,
+				verb);
+	else
+		client_log_verb(verb, "unknown option '%s' (try 'nsctl %s --help')",
+				argv[optind - 1], verb);
+	return -EINVAL;
+}
+
+/* One option getopt returned: 0 to go on, 1 for --help, -errno after saying why. */
+static int run_option_apply(const char *verb, struct run_args *a, int opt, char *argv[])
+{
+	int t = ns_from_short_option(opt);
+
+	if (t >= 0) {
+		a->mask |= NS_BIT(t);
+		return 0;
+	}
+	switch (opt) {
+	case 'a':
+		a->mask |= NS_MASK_ALL;
+		return 0;
+	case 'w':
+		a->wd = optarg;
+		return 0;
+	case 'e':
+		return add_env(verb, a, optarg);
+	case 't':
+		a->tty = TTY_YES; /* the last of -t and --no-tty wins */
+		return 0;
+	case ARG_NO_TTY:
+		a->tty = TTY_NO;
+		return 0;
+	case ARG_SOCKET:
+		a->socket_arg = optarg;
+		return 0;
+	case ARG_REASON:
+		a->reason = optarg;
+		return 0;
+	case ARG_JSON:
+		if (!a->json_allowed)
+			return run_option_unknown(verb, a, argv);
+		a->json = true;
+		return 0;
+	case 'h':
+		return 1;
+	case ':':
+		client_log_verb(verb, "option '%s' requires an argument", argv[optind - 1]);
+		return -EINVAL;
+	default:
+		return run_option_unknown(verb, a, argv);
+	}
+}
+
+/* What parsing leaves to check: a target, a namespace, a usable command and --wd. */
+static int run_args_check(const char *verb, struct run_args *a)
+{
 	if (!a->target) {
 		client_log_verb(verb, "no target given (try 'nsctl %s --help')", verb);
 		return -EINVAL;
@@ -660,6 +651,40 @@ int client_parse_run_args(int argc, char *argv[], struct run_args *a)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int client_parse_run_args(int argc, char *argv[], struct run_args *a)
+{
+	const char *verb = argv[0];
+	struct run_getopt g;
+	int r;
+
+	run_getopt_build(&g);
+	/* optind = 0 makes getopt start afresh after main() used it. */
+	optind = 0;
+	opterr = 0;
+	for (;;) {
+		int before = optind ? optind : 1;
+		int opt = getopt_long(argc, argv, g.short_options, g.options, NULL);
+
+		if (opt < 0) {
+			/* getopt steps over a "--" it stops at; a plain stop leaves optind. */
+			bool dashdash = optind > before;
+
+			if (optind >= argc || (dashdash && !a->target))
+				break;
+			if (!a->target && !dashdash) {
+				a->target = argv[optind++]; /* TARGET, then our options again */
+				continue;
+			}
+			a->command = argv + optind;
+			break;
+		}
+		r = run_option_apply(verb, a, opt, argv);
+		if (r != 0)
+			return r;
+	}
+	return run_args_check(verb, a);
 }
 
 /* With a terminal: TERM from our environment, unless --env gave one. */
@@ -757,53 +782,49 @@ static int run_once(struct run *run, struct json_object *call, int *fd, int sigf
 	return run->retry ? RUN_RETRY : r;
 }
 
-int cmd_run(const struct client *c, int argc, char *argv[])
+/* Arguments, terminal, TERM: 0 to go on, 1 for --help, -errno after saying why. */
+static int run_args_prepare(int argc, char *argv[], struct run_args *a, bool *ret_tty)
 {
-	struct run_args a = { .socket_arg = c->socket_arg };
-	_cleanup_json_ struct json_object *params = NULL, *call = NULL;
-	_cleanup_close_ int fd = -EBADF, sigfd = -EBADF;
-	struct run_request req;
-	struct run run = { .relay.master = -EBADF };
-	struct winsize ws;
-	sigset_t mask_signals;
 	int r;
 
-	r = client_parse_run_args(argc, argv, &a);
+	r = client_parse_run_args(argc, argv, a);
 	if (r == 0)
-		r = decide_tty(&a, &run.tty);
-	if (r == 0 && run.tty)
-		r = add_term(&a);
-	if (r != 0) {
-		free(a.env);
-		if (r > 0)
-			help();
-		return r > 0 ? 0 : NSCTL_EXIT_ERROR;
-	}
+		r = decide_tty(a, ret_tty);
+	if (r == 0 && *ret_tty)
+		r = add_term(a);
+	return r;
+}
+
+/* The io.nsctl.Run call for a, into *ret; NSCTL_EXIT_ERROR after saying why. */
+static int run_call_build(const struct run_args *a, bool tty, struct json_object **ret)
+{
+	_cleanup_json_ struct json_object *params = NULL;
+	struct json_object *call;
+	struct run_request req;
+	struct winsize ws;
 
 	req = (struct run_request){
-		.target = (char *)a.target,
-		.ns_mask = a.mask,
-		.argv = a.command,
-		.env = a.env,
-		.cwd = (char *)a.wd,
-		.tty = run.tty,
-		.stdin_fd = run.tty ? -1 : STDIN_FILENO,
-		.stdout_fd = run.tty ? -1 : STDOUT_FILENO,
-		.stderr_fd = run.tty ? -1 : STDERR_FILENO,
-		.reason = (char *)a.reason,
+		.target = (char *)a->target,
+		.ns_mask = a->mask,
+		.argv = a->command,
+		.env = a->env,
+		.cwd = (char *)a->wd,
+		.tty = tty,
+		.stdin_fd = tty ? -1 : STDIN_FILENO,
+		.stdout_fd = tty ? -1 : STDOUT_FILENO,
+		.stderr_fd = tty ? -1 : STDERR_FILENO,
+		.reason = (char *)a->reason,
 	};
 	if (!req.reason && getenv("NSCTL_REASON") && *getenv("NSCTL_REASON"))
 		req.reason = getenv("NSCTL_REASON");
 	if (req.reason && (strlen(req.reason) > RUN_REASON_MAX || !reason_printable(req.reason))) {
 		client_log_verb("run", "--reason: at most %d bytes without control characters",
 				RUN_REASON_MAX);
-		free(a.env);
 		return NSCTL_EXIT_ERROR;
 	}
-	if (run.tty && tty_window_get(&ws) == 0)
+	if (tty && tty_window_get(&ws) == 0)
 		req.window = (struct run_window){ .rows = ws.ws_row, .columns = ws.ws_col };
 	params = run_request_to_json(&req);
-	free(a.env);
 	if (!params) {
 		client_log_verb("run", "%s", strerror(ENOMEM));
 		return NSCTL_EXIT_ERROR;
@@ -813,50 +834,95 @@ int cmd_run(const struct client *c, int argc, char *argv[])
 		client_log_verb("run", "%s", strerror(ENOMEM));
 		return NSCTL_EXIT_ERROR;
 	}
+	*ret = call;
+	return 0;
+}
 
-	run.socket_path = client_socket_path(a.socket_arg);
+/*
+ * From here on a stop signal belongs to the command: block them before the request goes
+ * out, so none is lost between sending and the session's start. Before this point no
+ * session exists and the default action (dying) is right. A resize is ours to pass on to
+ * the terminal. A signalfd for them in *ret_fd; NSCTL_EXIT_ERROR after saying why.
+ */
+static int run_signals_take(bool tty, int *ret_fd)
+{
+	sigset_t mask_signals;
+	int fd;
 
-	/*
-	 * From here on a stop signal belongs to the command: block them before the request
-	 * goes out, so none is lost between sending and the session's start. Before this
-	 * point no session exists and the default action (dying) is right. A resize is ours
-	 * to pass on to the terminal.
-	 */
 	sigemptyset(&mask_signals);
 	for (size_t i = 0; i < ELEMENTSOF(forwarded_signals); i++)
 		sigaddset(&mask_signals, forwarded_signals[i]);
-	if (run.tty)
+	if (tty)
 		sigaddset(&mask_signals, SIGWINCH);
 	if (sigprocmask(SIG_BLOCK, &mask_signals, NULL) < 0) {
 		client_log("sigprocmask: %m");
 		return NSCTL_EXIT_ERROR;
 	}
-	sigfd = signalfd(-1, &mask_signals, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sigfd < 0) {
+	fd = signalfd(-1, &mask_signals, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0) {
 		client_log("signalfd: %m");
 		return NSCTL_EXIT_ERROR;
 	}
+	*ret_fd = fd;
+	return 0;
+}
 
-	sigemptyset(&run.pending);
-	/* At most once per stdio fd: a pipe in place of each one refused for its kind. */
+/*
+ * Run until nsctld takes the stdio it is sent: at most once per stdio fd, a pipe in place
+ * of each one refused for its kind. The command's exit status.
+ */
+static int run_until_accepted(struct run *run, struct json_object *call, int *fd, int sigfd)
+{
+	int r = NSCTL_EXIT_ERROR;
+
+	sigemptyset(&run->pending);
 	for (int attempt = 0; attempt < 4; attempt++) {
-		r = run_once(&run, call, &fd, sigfd);
+		r = run_once(run, call, fd, sigfd);
 		if (r != RUN_RETRY)
 			break;
-		if (!run.pipes) {
-			run.pipes = malloc(sizeof(*run.pipes));
-			if (!run.pipes) {
+		if (!run->pipes) {
+			run->pipes = malloc(sizeof(*run->pipes));
+			if (!run->pipes) {
 				client_log_verb("run", "%s", strerror(ENOMEM));
 				r = NSCTL_EXIT_ERROR;
 				break;
 			}
-			stdio_pipes_init(run.pipes);
+			stdio_pipes_init(run->pipes);
 		}
 	}
-	if (run.pipes) {
-		stdio_pipes_done(run.pipes);
-		free(run.pipes);
+	if (run->pipes) {
+		stdio_pipes_done(run->pipes);
+		free(run->pipes);
+		run->pipes = NULL;
 	}
+	return r;
+}
+
+int cmd_run(const struct client *c, int argc, char *argv[])
+{
+	struct run_args a = { .socket_arg = c->socket_arg };
+	_cleanup_json_ struct json_object *call = NULL;
+	_cleanup_close_ int fd = -EBADF, sigfd = -EBADF;
+	struct run run = { .relay.master = -EBADF };
+	int r;
+
+	r = run_args_prepare(argc, argv, &a, &run.tty);
+	if (r != 0) {
+		free(a.env);
+		if (r > 0)
+			help();
+		return r > 0 ? 0 : NSCTL_EXIT_ERROR;
+	}
+	r = run_call_build(&a, run.tty, &call);
+	free(a.env);
+	if (r != 0)
+		return r;
+
+	run.socket_path = client_socket_path(a.socket_arg);
+	r = run_signals_take(run.tty, &sigfd);
+	if (r != 0)
+		return r;
+	r = run_until_accepted(&run, call, &fd, sigfd);
 	tty_raw_leave();
 	tty_relay_done(&run.relay);
 	return r;

@@ -412,7 +412,7 @@ static void handle_message(struct conn *c, struct proto_message *msg)
 	const char *bad = NULL;
 	int r;
 
-	r = proto_json_parse(msg->data, msg->len, c->m->settings.limits.max_depth, &o);
+	r = proto_reader_parse(&c->reader, msg, &o);
 	if (r < 0) {
 		conn_protocol_error(c, json_error_reason(r));
 		return;

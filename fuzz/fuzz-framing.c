@@ -97,21 +97,27 @@ static void check_run_roundtrip(const struct run_request *req, unsigned max_dept
 }
 
 /* What the daemon does with one complete message, minus the side effects. */
-static void handle_message(struct proto_message *m, const struct proto_limits *limits)
+static void handle_message(struct proto_reader *r, struct proto_message *m,
+			   const struct proto_limits *limits)
 {
-	_cleanup_json_ struct json_object *o = NULL;
+	_cleanup_json_ struct json_object *o = NULL, *fresh = NULL;
 	struct proto_call call = {};
 	struct proto_reply reply = {};
 	const char *bad = NULL;
+	int k;
 
 	/* The reader hands out text without the terminator and without NULs inside. */
 	check(m->data != NULL && strlen(m->data) == m->len);
 	check(m->len <= limits->max_message);
 	check(m->n_fds <= limits->max_fds);
 
-	if (proto_json_parse(m->data, m->len, limits->max_depth, &o) < 0)
+	/* The daemon parses through the reader's tokener, kept from message to message. */
+	k = proto_reader_parse(r, m, &o);
+	check(k == proto_json_parse(m->data, m->len, limits->max_depth, &fresh));
+	if (k < 0)
 		return;
 	check(json_object_is_type(o, json_type_object));
+	check(json_object_equal(o, fresh));
 
 	/* The client's side decodes replies from the same kind of text. */
 	if (proto_reply_decode(o, &reply, &bad) == 0)
@@ -283,7 +289,7 @@ static void run_stream(const uint8_t *data, size_t size, bool split,
 
 		while (proto_reader_next(&r, &m) > 0) {
 			model_check(&m);
-			handle_message(&m, limits);
+			handle_message(&r, &m, limits);
 			proto_message_done(&m);
 		}
 		check(proto_reader_pending(&r) <= limits->max_message);

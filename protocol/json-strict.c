@@ -526,34 +526,18 @@ out:
 	return r;
 }
 
-int proto_json_parse(const char *text, size_t len, unsigned max_depth, struct json_object **ret)
+/* json-c on text the scanner accepted (value_len bytes of it); tok comes back reset. */
+static int json_tokener_take(struct json_tokener *tok, const char *text, size_t value_len,
+			     struct json_object **ret)
 {
 	_cleanup_json_ struct json_object *o = NULL;
-	struct json_tokener *tok;
-	size_t value_len;
-	int r;
+	int r = 0;
 
-	if (!text || !ret)
-		return -EINVAL;
-	if (len > INT_MAX)
-		return -EMSGSIZE; /* json_tokener takes an int length */
-	if (max_depth > PROTO_DEPTH_MAX)
-		max_depth = PROTO_DEPTH_MAX;
-
-	r = json_validate(text, len, max_depth, &value_len);
-	if (r < 0)
-		return r;
-
-	/* json-c counts its depth differently; the scanner already enforced ours. */
-	tok = json_tokener_new_ex(PROTO_DEPTH_MAX + 2);
-	if (!tok)
-		return -ENOMEM;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	o = json_tokener_parse_ex(tok, text, (int)value_len);
 	if (!o || json_tokener_get_error(tok) != json_tokener_success ||
 	    (size_t)json_tokener_get_parse_end(tok) != value_len)
 		r = -EBADMSG;
-	json_tokener_free(tok);
+	json_tokener_reset(tok);
 	if (r < 0)
 		return r;
 	if (!json_object_is_type(o, json_type_object))
@@ -561,4 +545,65 @@ int proto_json_parse(const char *text, size_t len, unsigned max_depth, struct js
 
 	*ret = TAKE_PTR(o);
 	return 0;
+}
+
+/* json-c counts its depth differently; the scanner has enforced ours before it runs. */
+static struct json_tokener *json_tokener_strict_new(unsigned max_depth)
+{
+	struct json_tokener *tok = json_tokener_new_ex((int)max_depth + 2);
+
+	if (tok)
+		json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	return tok;
+}
+
+/* The checks shared by both entry points; *ret_value_len as json_validate. */
+static int json_precheck(const char *text, size_t len, unsigned max_depth,
+			 size_t *ret_value_len)
+{
+	if (len > INT_MAX)
+		return -EMSGSIZE; /* json_tokener takes an int length */
+	return json_validate(text, len, max_depth, ret_value_len);
+}
+
+int proto_json_parse(const char *text, size_t len, unsigned max_depth, struct json_object **ret)
+{
+	struct json_tokener *tok;
+	size_t value_len;
+	int r;
+
+	if (!text || !ret)
+		return -EINVAL;
+	if (max_depth > PROTO_DEPTH_MAX)
+		max_depth = PROTO_DEPTH_MAX;
+
+	r = json_precheck(text, len, max_depth, &value_len);
+	if (r < 0)
+		return r;
+	tok = json_tokener_strict_new(PROTO_DEPTH_MAX);
+	if (!tok)
+		return -ENOMEM;
+	r = json_tokener_take(tok, text, value_len, ret);
+	json_tokener_free(tok);
+	return r;
+}
+
+int proto_reader_parse(struct proto_reader *r, const struct proto_message *m,
+		       struct json_object **ret)
+{
+	size_t value_len;
+	int k;
+
+	if (!r || !m || !m->data || !ret)
+		return -EINVAL;
+
+	k = json_precheck(m->data, m->len, r->limits.max_depth, &value_len);
+	if (k < 0)
+		return k;
+	if (!r->tok) {
+		r->tok = json_tokener_strict_new(r->limits.max_depth);
+		if (!r->tok)
+			return -ENOMEM;
+	}
+	return json_tokener_take(r->tok, m->data, value_len, ret);
 }

@@ -28,14 +28,14 @@
  *    clocks the caller sees, which none of the joins before it should observe.
  */
 const struct ns_info ns_table[_NS_COUNT] = {
-	[NS_USER] = { "user", "user", CLONE_NEWUSER },
-	[NS_CGROUP] = { "cgroup", "cgroup", CLONE_NEWCGROUP },
-	[NS_IPC] = { "ipc", "ipc", CLONE_NEWIPC },
-	[NS_UTS] = { "uts", "uts", CLONE_NEWUTS },
-	[NS_NET] = { "net", "net", CLONE_NEWNET },
-	[NS_PID] = { "pid", "pid", CLONE_NEWPID },
-	[NS_MNT] = { "mnt", "mnt", CLONE_NEWNS },
-	[NS_TIME] = { "time", "time", CLONE_NEWTIME },
+	[NS_USER] = { "user", "user", CLONE_NEWUSER, "user", 'U' },
+	[NS_CGROUP] = { "cgroup", "cgroup", CLONE_NEWCGROUP, "cgroup", 'C' },
+	[NS_IPC] = { "ipc", "ipc", CLONE_NEWIPC, "ipc", 'i' },
+	[NS_UTS] = { "uts", "uts", CLONE_NEWUTS, "uts", 'u' },
+	[NS_NET] = { "net", "net", CLONE_NEWNET, "net", 'n' },
+	[NS_PID] = { "pid", "pid", CLONE_NEWPID, "pid", 'p' },
+	[NS_MNT] = { "mnt", "mnt", CLONE_NEWNS, "mount", 'm' },
+	[NS_TIME] = { "time", "time", CLONE_NEWTIME, "time", 'T' },
 };
 
 int ns_from_name(const char *name)

@@ -79,6 +79,8 @@ struct ns_info {
 	const char *name;      /* wire and policy name: "net" */
 	const char *proc_name; /* entry in /proc/PID/ns */
 	int clone_flag;        /* CLONE_NEWNET */
+	const char *option;    /* nsctl's long option: "--net" without the dashes */
+	char short_option;     /* and its letter: 'n' */
 };
 
 /* Indexed by enum ns_type. */

@@ -65,6 +65,8 @@ void proto_reader_done(struct proto_reader *r)
 	for (size_t i = 0; i < r->n_ready; i++)
 		proto_message_done(&r->ready[r->head_ready + i]);
 	free(r->ready);
+	if (r->tok)
+		json_tokener_free(r->tok);
 	*r = (struct proto_reader){ .limits = limits };
 }
 
@@ -155,6 +157,156 @@ static void buf_shrink(struct proto_reader *r)
 	r->cap = cap;
 }
 
+/* What one read does to the reader, worked out before anything changes. */
+struct feed_plan {
+	const char *tail;       /* the bytes after the last NUL: an incomplete message */
+	size_t tail_len;
+	size_t n_complete;      /* messages this read completes */
+	bool ends_with_nul;     /* the last byte completes a message (and takes the fds) */
+	bool fds_join_open;     /* the fds go to the message that was open before this read */
+};
+
+/*
+ * Framing: split data at its NULs and check the size of every message it completes and
+ * of the one it leaves open (which continues the open message when nothing completes).
+ */
+static int feed_plan_frames(const struct proto_reader *r, const char *d, size_t len,
+			    struct feed_plan *ret)
+{
+	const char *end = d + len;
+	struct feed_plan plan = { .tail = d };
+	size_t cur = r->len;
+
+	for (const char *p = d;;) {
+		const char *nul = memchr(p, 0, (size_t)(end - p));
+		size_t seg = (size_t)((nul ? nul : end) - p);
+
+		if (seg > r->limits.max_message || cur > r->limits.max_message - seg)
+			return -EMSGSIZE;
+		if (!nul)
+			break;
+		plan.n_complete++;
+		cur = 0;
+		p = nul + 1;
+		plan.tail = p;
+	}
+	plan.ends_with_nul = d[len - 1] == '\0';
+	plan.tail_len = (size_t)(end - plan.tail);
+	*ret = plan;
+	return 0;
+}
+
+/*
+ * fd collection: the fds of this read belong to the message holding its last byte. That
+ * message also holds the fds of earlier reads when it is the one that was open before.
+ * Checks the limit and allocates the array they will sit in (*ret_fresh when the message
+ * is a new one); the reader's own array is allocated in place, which changes nothing.
+ */
+static int feed_plan_fds(struct proto_reader *r, struct feed_plan *plan, size_t n_fds,
+			 int **ret_fresh)
+{
+	plan->fds_join_open = plan->n_complete == (plan->ends_with_nul ? 1u : 0u);
+	if ((plan->fds_join_open ? r->n_cur_fds : 0) + n_fds > r->limits.max_fds)
+		return -ETOOMANYREFS;
+	if (n_fds == 0)
+		return 0;
+	if (plan->fds_join_open) {
+		if (!r->cur_fds) {
+			r->cur_fds = malloc(PROTO_FDS_MAX * sizeof(int));
+			if (!r->cur_fds)
+				return -ENOMEM;
+		}
+		return 0;
+	}
+	*ret_fresh = malloc(PROTO_FDS_MAX * sizeof(int));
+	return *ret_fresh ? 0 : -ENOMEM;
+}
+
+/*
+ * Room for the open message and the FIFO slots, and a copy of each completed message
+ * (the open bytes of buf + its segment of d) in ready[base...]. On failure the copies
+ * made so far are freed and the reader's contents are as they were.
+ */
+static int feed_stage_messages(struct proto_reader *r, const char *d, size_t len,
+			       const struct feed_plan *plan, size_t *ret_base)
+{
+	const char *end = d + len, *p = d;
+	size_t cur = r->len, base;
+	int ret;
+
+	if (plan->n_complete > 0)
+		ret = buf_reserve(r, r->len > plan->tail_len ? r->len : plan->tail_len);
+	else
+		ret = buf_reserve(r, r->len + plan->tail_len);
+	if (ret < 0)
+		return ret;
+	ret = ready_reserve(r, plan->n_complete);
+	if (ret < 0)
+		return ret;
+
+	base = r->head_ready + r->n_ready;
+	for (size_t k = 0; k < plan->n_complete; k++) {
+		const char *nul = memchr(p, 0, (size_t)(end - p));
+		size_t seg = (size_t)(nul - p);
+		char *m = malloc(cur + seg + 1);
+
+		if (!m) {
+			while (k > 0) {
+				k--;
+				r->ready[base + k].data = mfree(r->ready[base + k].data);
+			}
+			return -ENOMEM;
+		}
+		if (cur > 0)
+			memcpy(m, r->buf, cur);
+		memcpy(m + cur, p, seg + 1);
+		r->ready[base + k] = (struct proto_message){ .data = m, .len = cur + seg };
+		cur = 0;
+		p = nul + 1;
+	}
+	*ret_base = base;
+	return 0;
+}
+
+/* Commit: hand the staged messages their fds, keep the tail. Nothing fails here. */
+static void feed_commit(struct proto_reader *r, const struct feed_plan *plan, size_t base,
+			const int *owned, size_t n_fds, int *fresh)
+{
+	for (size_t k = 0; k < plan->n_complete; k++) {
+		struct proto_message *m = &r->ready[base + k];
+
+		if (k == 0) {
+			m->fds = TAKE_PTR(r->cur_fds);
+			m->n_fds = r->n_cur_fds;
+			r->n_cur_fds = 0;
+		}
+		if (plan->ends_with_nul && k == plan->n_complete - 1 && n_fds > 0) {
+			if (k > 0)
+				m->fds = TAKE_PTR(fresh);
+			memcpy(m->fds + m->n_fds, owned, n_fds * sizeof(int));
+			m->n_fds += n_fds;
+		}
+		if (m->n_fds == 0)
+			m->fds = mfree(m->fds);
+	}
+	r->n_ready += plan->n_complete;
+
+	if (plan->n_complete > 0)
+		r->len = 0;
+	if (plan->tail_len > 0) {
+		memcpy(r->buf + r->len, plan->tail, plan->tail_len);
+		r->len += plan->tail_len;
+	}
+	if (!plan->ends_with_nul && n_fds > 0) {
+		if (!plan->fds_join_open)
+			r->cur_fds = TAKE_PTR(fresh);
+		memcpy(r->cur_fds + r->n_cur_fds, owned, n_fds * sizeof(int));
+		r->n_cur_fds += n_fds;
+	}
+	free(fresh); /* still here only when no message took it */
+	buf_shrink(r);
+}
+
 /*
  * The frame logic shared by fill and feed. Everything that can fail (limits, memory) is
  * checked before the reader changes, so on error the reader is as it was and the fds of
@@ -164,11 +316,10 @@ static void buf_shrink(struct proto_reader *r)
 int proto_reader_feed(struct proto_reader *r, const void *data, size_t len, const int *fds,
 		      size_t n_fds)
 {
-	const char *d = data, *end = d + len, *tail = d;
-	size_t n_complete = 0, cur = r->len, tail_len, base, k;
-	bool ends_with_nul, target_has_prior;
 	_cleanup_free_ int *fresh = NULL;
+	struct feed_plan plan;
 	int owned[PROTO_FDS_MAX];
+	size_t base;
 	int ret;
 
 	/* From here on the fds are ours. */
@@ -190,115 +341,16 @@ int proto_reader_feed(struct proto_reader *r, const void *data, size_t len, cons
 		goto fail;
 	}
 
-	/* Check the limits of every message this read completes and of the one it leaves open. */
-	for (const char *p = d;;) {
-		const char *nul = memchr(p, 0, (size_t)(end - p));
-		size_t seg = (size_t)((nul ? nul : end) - p);
-
-		if (seg > r->limits.max_message || cur > r->limits.max_message - seg) {
-			ret = -EMSGSIZE;
-			goto fail;
-		}
-		if (!nul)
-			break;
-		n_complete++;
-		cur = 0;
-		p = nul + 1;
-		tail = p;
-	}
-	ends_with_nul = d[len - 1] == '\0';
-	tail_len = (size_t)(end - tail);
-
-	/*
-	 * The fds of this read belong to the message holding its last byte. That message
-	 * also holds the fds of earlier reads when it is the one that was open before.
-	 */
-	target_has_prior = n_complete == (ends_with_nul ? 1u : 0u);
-	if ((target_has_prior ? r->n_cur_fds : 0) + n_fds > r->limits.max_fds) {
-		ret = -ETOOMANYREFS;
-		goto fail;
-	}
-
-	/* Allocate everything up front. */
-	if (n_fds > 0) {
-		if (target_has_prior && !r->cur_fds) {
-			r->cur_fds = malloc(PROTO_FDS_MAX * sizeof(int));
-			if (!r->cur_fds) {
-				ret = -ENOMEM;
-				goto fail;
-			}
-		} else if (!target_has_prior) {
-			fresh = malloc(PROTO_FDS_MAX * sizeof(int));
-			if (!fresh) {
-				ret = -ENOMEM;
-				goto fail;
-			}
-		}
-	}
-	ret = buf_reserve(r, n_complete > 0 ? (r->len > tail_len ? r->len : tail_len)
-					    : r->len + tail_len);
+	ret = feed_plan_frames(r, data, len, &plan);
 	if (ret < 0)
 		goto fail;
-	ret = ready_reserve(r, n_complete);
+	ret = feed_plan_fds(r, &plan, n_fds, &fresh);
 	if (ret < 0)
 		goto fail;
-	base = r->head_ready + r->n_ready;
-	cur = r->len;
-	k = 0;
-	for (const char *p = d; k < n_complete; k++) {
-		const char *nul = memchr(p, 0, (size_t)(end - p));
-		size_t seg = (size_t)(nul - p);
-		char *m = malloc(cur + seg + 1);
-
-		if (!m) {
-			while (k > 0) {
-				k--;
-				r->ready[base + k].data = mfree(r->ready[base + k].data);
-			}
-			ret = -ENOMEM;
-			goto fail;
-		}
-		if (cur > 0)
-			memcpy(m, r->buf, cur);
-		memcpy(m + cur, p, seg + 1);
-		r->ready[base + k] = (struct proto_message){ .data = m, .len = cur + seg };
-		cur = 0;
-		p = nul + 1;
-	}
-
-	/* Commit: nothing fails from here on. */
-	for (k = 0; k < n_complete; k++) {
-		struct proto_message *m = &r->ready[base + k];
-
-		if (k == 0) {
-			m->fds = TAKE_PTR(r->cur_fds);
-			m->n_fds = r->n_cur_fds;
-			r->n_cur_fds = 0;
-		}
-		if (ends_with_nul && k == n_complete - 1 && n_fds > 0) {
-			if (k > 0)
-				m->fds = TAKE_PTR(fresh);
-			memcpy(m->fds + m->n_fds, owned, n_fds * sizeof(int));
-			m->n_fds += n_fds;
-		}
-		if (m->n_fds == 0)
-			m->fds = mfree(m->fds);
-	}
-	r->n_ready += n_complete;
-
-	if (n_complete > 0)
-		r->len = 0;
-	if (tail_len > 0) {
-		memcpy(r->buf + r->len, tail, tail_len);
-		r->len += tail_len;
-	}
-	if (!ends_with_nul && n_fds > 0) {
-		if (!target_has_prior)
-			r->cur_fds = TAKE_PTR(fresh);
-		memcpy(r->cur_fds + r->n_cur_fds, owned, n_fds * sizeof(int));
-		r->n_cur_fds += n_fds;
-	}
-	buf_shrink(r);
+	ret = feed_stage_messages(r, data, len, &plan, &base);
+	if (ret < 0)
+		goto fail;
+	feed_commit(r, &plan, base, owned, n_fds, TAKE_PTR(fresh));
 	return (int)(len > INT_MAX ? INT_MAX : len);
 
 fail:

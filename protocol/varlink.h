@@ -50,6 +50,7 @@ struct proto_reader {
 	struct proto_message *ready; /* completed messages, FIFO: ready[head_ready...] */
 	size_t n_ready, cap_ready;
 	size_t head_ready;           /* index of the oldest, so taking one is O(1) */
+	struct json_tokener *tok;    /* kept from message to message, see proto_reader_parse */
 };
 
 void proto_reader_init(struct proto_reader *r, const struct proto_limits *limits);
@@ -74,6 +75,14 @@ int proto_reader_next(struct proto_reader *r, struct proto_message *ret);
 
 /* Bytes buffered for messages not yet complete. */
 size_t proto_reader_pending(const struct proto_reader *r);
+
+/*
+ * proto_json_parse() of a message with the reader's max_depth, through one json-c
+ * tokener that the reader keeps (reset after each message, freed by proto_reader_done)
+ * instead of allocating one per message. Same returns as proto_json_parse.
+ */
+int proto_reader_parse(struct proto_reader *r, const struct proto_message *m,
+		       struct json_object **ret);
 
 /* Send side: a FIFO of encoded messages; fds go out with the first byte of their message. */
 struct proto_outmsg;

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,45 @@ struct json_case {
 #define BYTES(s) s, sizeof(s) - 1
 
 /*
+ * One reader per max_depth, kept for the whole run: each parses every case of its depth
+ * after the ones before it (errors included) through the tokener it keeps.
+ */
+static struct proto_reader readers[PROTO_DEPTH_MAX + 1];
+static bool readers_used[PROTO_DEPTH_MAX + 1];
+
+static struct proto_reader *reader_for(unsigned max_depth)
+{
+	unsigned i = max_depth > PROTO_DEPTH_MAX ? PROTO_DEPTH_MAX : max_depth;
+
+	if (!readers_used[i]) {
+		struct proto_limits l = proto_limits_default;
+
+		l.max_depth = max_depth;
+		proto_reader_init(&readers[i], &l);
+		readers_used[i] = true;
+	}
+	return &readers[i];
+}
+
+/* What proto_json_parse() said, proto_reader_parse() says too, with the same object. */
+static void check_reader_agrees(char *copy, size_t len, unsigned max_depth, int expect,
+				struct json_object *expect_o)
+{
+	struct json_object *sentinel = (struct json_object *)&sentinel, *o = sentinel;
+	struct proto_message m = { .data = copy, .len = len };
+	int r;
+
+	r = proto_reader_parse(reader_for(max_depth), &m, &o);
+	assert_int_equal(r, expect);
+	if (r < 0) {
+		assert_ptr_equal(o, sentinel);
+		return;
+	}
+	assert_string_equal(json_object_to_json_string(o), json_object_to_json_string(expect_o));
+	json_object_put(o);
+}
+
+/*
  * Parse a copy of exactly len bytes with no terminator after it, so a read past the end
  * shows up under ASan. On failure *ret must be left alone.
  */
@@ -36,6 +76,7 @@ static int parse_exact(const char *text, size_t len, unsigned max_depth, struct 
 	assert_non_null(copy);
 	memcpy(copy, text, len);
 	r = proto_json_parse(copy, len, max_depth, &o);
+	check_reader_agrees(copy, len, max_depth, r, o);
 	free(copy);
 	if (r < 0)
 		assert_ptr_equal(o, sentinel);
@@ -332,6 +373,11 @@ int main(void)
 		cmocka_unit_test(test_duplicates),   cmocka_unit_test(test_duplicates_many_keys),
 		cmocka_unit_test(test_nul_and_utf8), cmocka_unit_test(test_range),
 	};
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/* The readers free their tokeners (ASan and valgrind see a leak otherwise). */
+	for (size_t i = 0; i < ELEMENTSOF(readers); i++)
+		if (readers_used[i])
+			proto_reader_done(&readers[i]);
+	return failed;
 }
