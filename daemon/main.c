@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "daemon/targets/target-backend.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
+#include "protocol/util.h"
 
 #define DEFAULT_POLICY SYSCONFDIR "/nsctl/policy"
 #define sizeof_field(type, member) sizeof(((type *)NULL)->member)
@@ -111,21 +113,6 @@ static int open_mount_ns(const char *path, int *ret_fd)
 	return 0;
 }
 
-static int parse_unsigned(const char *s, unsigned max, unsigned *ret)
-{
-	char *end;
-	unsigned long v;
-
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > max)
-		return -EINVAL;
-	*ret = (unsigned)v;
-	return 0;
-}
-
 /* Received fds must never land on 0..2, and the soft fd limit may be raised to the hard. */
 static void prepare_process(void)
 {
@@ -141,277 +128,337 @@ static void prepare_process(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-int main(int argc, char **argv)
-{
-	enum {
-		ARG_CHECK_POLICY = 0x100, ARG_IDLE, ARG_GRACE, ARG_REQ_TIMEOUT, ARG_MAX_SESS,
-		ARG_MAX_CONN, ARG_MAX_CONN_UID, ARG_LOG, ARG_VERSION, ARG_RELOAD, ARG_BACKENDS,
-		ARG_DOCKER_SOCKET, ARG_PODMAN_SOCKET, ARG_BACKEND_TIMEOUT, ARG_TARGET_CACHE,
-		ARG_MAX_TASKS, ARG_CGROUP_ROOT,
-		ARG_CONTAINERD_STATE, ARG_CRIO_STATE, ARG_HOST_MOUNT_NS,
-		ARG_JSON,
-	};
-	static const struct option options[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "check-policy", no_argument, NULL, ARG_CHECK_POLICY },
-		{ "idle-timeout", required_argument, NULL, ARG_IDLE },
-		{ "kill-grace", required_argument, NULL, ARG_GRACE },
-		{ "request-timeout", required_argument, NULL, ARG_REQ_TIMEOUT },
-		{ "max-sessions-per-user", required_argument, NULL, ARG_MAX_SESS },
-		{ "max-connections", required_argument, NULL, ARG_MAX_CONN },
-		{ "max-connections-per-user", required_argument, NULL, ARG_MAX_CONN_UID },
-		{ "log", required_argument, NULL, ARG_LOG },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, ARG_VERSION },
-		{ "reload", no_argument, NULL, ARG_RELOAD },
-		{ "backends", required_argument, NULL, ARG_BACKENDS },
-		{ "docker-socket", required_argument, NULL, ARG_DOCKER_SOCKET },
-		{ "podman-socket", required_argument, NULL, ARG_PODMAN_SOCKET },
-		{ "backend-timeout", required_argument, NULL, ARG_BACKEND_TIMEOUT },
-		{ "target-cache", required_argument, NULL, ARG_TARGET_CACHE },
-		{ "max-tasks-per-user", required_argument, NULL, ARG_MAX_TASKS },
-		{ "cgroup-root", required_argument, NULL, ARG_CGROUP_ROOT },
-		{ "containerd-state", required_argument, NULL, ARG_CONTAINERD_STATE },
-		{ "crio-state", required_argument, NULL, ARG_CRIO_STATE },
-		{ "host-mount-ns", required_argument, NULL, ARG_HOST_MOUNT_NS },
-		{ "json", no_argument, NULL, ARG_JSON },
-		{ 0 },
-	};
-	struct manager_settings settings;
-	struct manager *m = NULL;
-	_cleanup_free_ char *error = NULL;
-	unsigned *uval, secs;
-	char **spath;
-	bool reload = false, check = false, json = false;
-	int c, r, status;
 
-	manager_settings_init(&settings);
-	while ((c = getopt_long(argc, argv, "l:p:h", options, NULL)) >= 0) {
-		switch (c) {
-		case 'l':
-			free(settings.listen_path);
-			settings.listen_path = strdup(optarg);
-			break;
-		case 'p':
-			free(settings.policy_path);
-			settings.policy_path = strdup(optarg);
-			break;
-		case ARG_CHECK_POLICY:
-			check = true;
-			break;
-		case ARG_JSON:
-			json = true;
-			break;
-		case ARG_IDLE:
-		case ARG_GRACE:
-		case ARG_REQ_TIMEOUT:
-		case ARG_MAX_SESS:
-		case ARG_MAX_CONN:
-		case ARG_MAX_CONN_UID:
-			uval = c == ARG_IDLE ? &settings.idle_timeout_sec
-			     : c == ARG_GRACE ? &settings.kill_grace_sec
-			     : c == ARG_REQ_TIMEOUT ? &settings.request_timeout_sec
-			     : c == ARG_MAX_SESS ? &settings.max_sessions_per_uid
-			     : c == ARG_MAX_CONN ? &settings.max_connections
-			     : &settings.max_connections_per_uid;
-			if (parse_unsigned(optarg, 1000000, uval) < 0) {
-				fprintf(stderr, "nsctld: --%s: not a number from 0 to 1000000: '%s'\n",
-					options[c - ARG_CHECK_POLICY + 2].name, optarg);
-				manager_settings_done(&settings);
-				return 1;
-			}
-			break;
-		case ARG_LOG:
-			r = audit_sink_from_string(optarg);
-			if (r < 0) {
-				fprintf(stderr, "nsctld: --log: expected auto, journal or stderr\n");
-				manager_settings_done(&settings);
-				return 1;
-			}
-			settings.log = (enum audit_sink)r;
-			break;
-		case ARG_BACKENDS:
-			if (target_kinds_from_string(optarg, &settings.backends) < 0) {
-				fprintf(stderr, "nsctld: --backends: expected a comma-separated "
-					"list of pid, netns, docker, podman, machine, unit, "
-					"k8s, containerd, crio: "
-					"'%s'\n", optarg);
-				manager_settings_done(&settings);
-				return 1;
-			}
-			break;
-		case ARG_DOCKER_SOCKET:
-		case ARG_PODMAN_SOCKET:
-			if (optarg[0] != '/' || strlen(optarg) >= sizeof_field(struct sockaddr_un,
-									       sun_path)) {
-				fprintf(stderr, "nsctld: --%s: expected an absolute path of "
-					"at most %zu bytes: '%s'\n",
-					c == ARG_DOCKER_SOCKET ? "docker-socket" : "podman-socket",
-					sizeof_field(struct sockaddr_un, sun_path) - 1, optarg);
-				manager_settings_done(&settings);
-				return 1;
-			}
-			spath = c == ARG_DOCKER_SOCKET ? &settings.docker_socket
-						       : &settings.podman_socket;
-			free(*spath);
-			*spath = strdup(optarg);
-			if (!*spath) {
-				manager_settings_done(&settings);
-				return 1;
-			}
-			break;
-		case ARG_CONTAINERD_STATE:
-		case ARG_CRIO_STATE:
-			if (optarg[0] != '/' || strlen(optarg) >= PATH_MAX) {
-				fprintf(stderr, "nsctld: --%s: expected an absolute path: '%s'\n",
-					c == ARG_CRIO_STATE ? "crio-state" : "containerd-state",
-					optarg);
-				manager_settings_done(&settings);
-				return 1;
-			}
-			spath = c == ARG_CRIO_STATE ? &settings.crio_state
-						    : &settings.containerd_state;
-			free(*spath);
-			*spath = strdup(optarg);
-			if (!*spath) {
-				manager_settings_done(&settings);
-				return 1;
-			}
-			break;
-		case ARG_HOST_MOUNT_NS:
-			settings.host_mntns_fd = safe_close(settings.host_mntns_fd);
-			r = open_mount_ns(optarg, &settings.host_mntns_fd);
-			if (r < 0) {
-				fprintf(stderr, "nsctld: --host-mount-ns: %s: %s\n", optarg,
-					r == -EMEDIUMTYPE ? "not a mount namespace" : strerror(-r));
-				manager_settings_done(&settings);
-				return 1;
-			}
-			break;
-		case ARG_BACKEND_TIMEOUT:
-			if (parse_unsigned(optarg, 3600, &secs) < 0 || secs == 0) {
-				fprintf(stderr, "nsctld: --backend-timeout: not a number from 1 to "
-					"3600: '%s'\n", optarg);
-				manager_settings_done(&settings);
-				return 1;
-			}
-			settings.backend_timeout_ms = secs * 1000;
-			break;
-		case ARG_TARGET_CACHE:
-			if (parse_unsigned(optarg, 3600, &settings.target_cache_sec) < 0) {
-				fprintf(stderr, "nsctld: --target-cache: not a number from 0 to "
-					"3600: '%s'\n", optarg);
-				manager_settings_done(&settings);
-				return 1;
-			}
-			break;
-		case ARG_MAX_TASKS:
-			if (parse_unsigned(optarg, 4194304, &settings.max_tasks_per_uid) < 0) {
-				fprintf(stderr, "nsctld: --max-tasks-per-user: not a number from 0 "
-					"to 4194304: '%s'\n", optarg);
-				manager_settings_done(&settings);
-				return 1;
-			}
-			break;
-		case ARG_CGROUP_ROOT:
-			if (optarg[0] != '/') {
-				fprintf(stderr, "nsctld: --cgroup-root: expected an absolute path: "
-					"'%s'\n", optarg);
-				manager_settings_done(&settings);
-				return 1;
-			}
-			free(settings.cgroup_root);
-			settings.cgroup_root = strdup(optarg);
-			if (!settings.cgroup_root) {
-				manager_settings_done(&settings);
-				return 1;
-			}
-			break;
-		case 'h':
-			help();
-			manager_settings_done(&settings);
+/*
+ * The command line: what nsctld is asked to do, and the settings it does it with. Each
+ * option is one row of options[] below: its name, its parser and what it sets.
+ */
+struct args {
+	struct manager_settings settings;
+	bool check_policy;                 /* --check-policy [FILE] */
+	const char *check_file;            /* its FILE, or NULL */
+	bool json;                         /* --json, with --check-policy */
+	bool reload;                       /* --reload */
+	bool done;                         /* --help or --version said all there is to say */
+};
+
+static void args_done(struct args *a)
+{
+	manager_settings_done(&a->settings);
+}
+
+struct option_spec;
+
+/* Parsers set what their row names from the argument: 0, or -errno after saying why. */
+typedef int (*option_parser)(const struct option_spec *o, const char *arg, struct args *a);
+
+struct option_spec {
+	const char *name;
+	char short_name;                   /* 0: long only */
+	int has_arg;                       /* no_argument, required_argument */
+	option_parser parse;
+	size_t field;                      /* offsetof(struct args, ...): the setting */
+	unsigned min, max;                 /* a number's range; a path's length limit (0: none) */
+};
+
+#define FIELD(a, o, type) ((type *)((char *)(a) + (o)->field))
+
+static int parse_flag(const struct option_spec *o, const char *arg, struct args *a)
+{
+	*FIELD(a, o, bool) = true;
+	return 0;
+}
+
+static int set_string(char **field, const char *arg)
+{
+	char *copy = strdup(arg);
+
+	if (!copy)
+		return -ENOMEM;
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+static int parse_string(const struct option_spec *o, const char *arg, struct args *a)
+{
+	return set_string(FIELD(a, o, char *), arg);
+}
+
+/* Decimal digits only (no sign, no blank), from o->min to o->max. */
+static int parse_number(const struct option_spec *o, const char *arg, unsigned *ret)
+{
+	char *end;
+	unsigned long v;
+
+	if (*arg && *arg != '-' && *arg != '+' && *arg != ' ') {
+		errno = 0;
+		v = strtoul(arg, &end, 10);
+		if (!errno && !*end && v >= o->min && v <= o->max) {
+			*ret = (unsigned)v;
 			return 0;
-		case ARG_VERSION:
-			printf("nsctld %s\n", PACKAGE_VERSION);
-			manager_settings_done(&settings);
-			return 0;
-		case ARG_RELOAD:
-			reload = true;
-			break;
-		default:
-			manager_settings_done(&settings);
-			return 1;
 		}
 	}
-	if (json && !check) {
-		fprintf(stderr, "nsctld: --json goes with --check-policy\n");
-		manager_settings_done(&settings);
-		return 1;
+	fprintf(stderr, "nsctld: --%s: not a number from %u to %u: '%s'\n", o->name, o->min,
+		o->max, arg);
+	return -EINVAL;
+}
+
+static int parse_count(const struct option_spec *o, const char *arg, struct args *a)
+{
+	return parse_number(o, arg, FIELD(a, o, unsigned));
+}
+
+static int parse_seconds_as_ms(const struct option_spec *o, const char *arg, struct args *a)
+{
+	unsigned secs;
+	int r;
+
+	r = parse_number(o, arg, &secs);
+	if (r < 0)
+		return r;
+	*FIELD(a, o, unsigned) = secs * 1000;
+	return 0;
+}
+
+static int parse_log(const struct option_spec *o, const char *arg, struct args *a)
+{
+	int r = audit_sink_from_string(arg);
+
+	if (r < 0) {
+		fprintf(stderr, "nsctld: --log: expected auto, journal or stderr\n");
+		return r;
 	}
-	if (check && optind + 1 >= argc) {
-		/* nsctld --check-policy [--json] [FILE]: FILE, else --policy, else the default. */
-		status = check_policy_run(optind < argc ? argv[optind]
-				 : settings.policy_path ? settings.policy_path : DEFAULT_POLICY, json);
-		manager_settings_done(&settings);
-		return status;
+	a->settings.log = (enum audit_sink)r;
+	return 0;
+}
+
+static int parse_backends(const struct option_spec *o, const char *arg, struct args *a)
+{
+	int r = target_kinds_from_string(arg, &a->settings.backends);
+
+	if (r < 0)
+		fprintf(stderr, "nsctld: --backends: expected a comma-separated list of pid, netns, "
+			"docker, podman, machine, unit, k8s, containerd, crio: '%s'\n", arg);
+	return r;
+}
+
+/* An absolute path that fits a unix socket address. */
+static int parse_socket_path(const struct option_spec *o, const char *arg, struct args *a)
+{
+	const size_t max = sizeof_field(struct sockaddr_un, sun_path) - 1;
+
+	if (arg[0] != '/' || strlen(arg) > max) {
+		fprintf(stderr, "nsctld: --%s: expected an absolute path of at most %zu bytes: "
+			"'%s'\n", o->name, max, arg);
+		return -EINVAL;
+	}
+	return set_string(FIELD(a, o, char *), arg);
+}
+
+/* An absolute path, shorter than o->max bytes unless that is 0. */
+static int parse_absolute_path(const struct option_spec *o, const char *arg, struct args *a)
+{
+	if (arg[0] != '/' || (o->max && strlen(arg) >= o->max)) {
+		fprintf(stderr, "nsctld: --%s: expected an absolute path: '%s'\n", o->name, arg);
+		return -EINVAL;
+	}
+	return set_string(FIELD(a, o, char *), arg);
+}
+
+static int parse_mount_ns(const struct option_spec *o, const char *arg, struct args *a)
+{
+	int r;
+
+	a->settings.host_mntns_fd = safe_close(a->settings.host_mntns_fd);
+	r = open_mount_ns(arg, &a->settings.host_mntns_fd);
+	if (r < 0)
+		fprintf(stderr, "nsctld: --host-mount-ns: %s: %s\n", arg,
+			r == -EMEDIUMTYPE ? "not a mount namespace" : strerror(-r));
+	return r;
+}
+
+static int print_help(const struct option_spec *o, const char *arg, struct args *a)
+{
+	help();
+	a->done = true;
+	return 0;
+}
+
+static int print_version(const struct option_spec *o, const char *arg, struct args *a)
+{
+	printf("nsctld %s\n", PACKAGE_VERSION);
+	a->done = true;
+	return 0;
+}
+
+#define ARG(f) .field = offsetof(struct args, f)
+#define SETTING(f) ARG(settings.f)
+#define OPTION(n, c, has, fn, ...) \
+	{ .name = (n), .short_name = (c), .has_arg = (has), .parse = (fn), __VA_ARGS__ }
+#define FLAG(n, f) OPTION(n, 0, no_argument, parse_flag, ARG(f))
+#define WITH_ARG(n, fn, ...) OPTION(n, 0, required_argument, fn, __VA_ARGS__)
+#define COUNT(n, f, hi) WITH_ARG(n, parse_count, SETTING(f), .max = (hi))
+
+/* In the order of the past: getopt_long() lists ambiguous abbreviations in this order. */
+static const struct option_spec options[] = {
+	OPTION("listen", 'l', required_argument, parse_string, SETTING(listen_path)),
+	OPTION("policy", 'p', required_argument, parse_string, SETTING(policy_path)),
+	FLAG("check-policy", check_policy),
+	COUNT("idle-timeout", idle_timeout_sec, 1000000),
+	COUNT("kill-grace", kill_grace_sec, 1000000),
+	COUNT("request-timeout", request_timeout_sec, 1000000),
+	COUNT("max-sessions-per-user", max_sessions_per_uid, 1000000),
+	COUNT("max-connections", max_connections, 1000000),
+	COUNT("max-connections-per-user", max_connections_per_uid, 1000000),
+	WITH_ARG("log", parse_log),
+	OPTION("help", 'h', no_argument, print_help),
+	OPTION("version", 0, no_argument, print_version),
+	FLAG("reload", reload),
+	WITH_ARG("backends", parse_backends),
+	WITH_ARG("docker-socket", parse_socket_path, SETTING(docker_socket)),
+	WITH_ARG("podman-socket", parse_socket_path, SETTING(podman_socket)),
+	WITH_ARG("backend-timeout", parse_seconds_as_ms, SETTING(backend_timeout_ms), .min = 1,
+		 .max = 3600),
+	COUNT("target-cache", target_cache_sec, 3600),
+	COUNT("max-tasks-per-user", max_tasks_per_uid, 4194304),
+	WITH_ARG("cgroup-root", parse_absolute_path, SETTING(cgroup_root)),
+	WITH_ARG("containerd-state", parse_absolute_path, SETTING(containerd_state),
+		 .max = PATH_MAX),
+	WITH_ARG("crio-state", parse_absolute_path, SETTING(crio_state), .max = PATH_MAX),
+	WITH_ARG("host-mount-ns", parse_mount_ns),
+	FLAG("json", json),
+};
+
+#define LONG_ONLY 0x100 /* getopt_long() returns LONG_ONLY + row for options without a letter */
+
+static const struct option_spec *option_of(int c)
+{
+	if (c >= LONG_ONLY && c < LONG_ONLY + (int)ELEMENTSOF(options))
+		return &options[c - LONG_ONLY];
+	for (size_t i = 0; i < ELEMENTSOF(options); i++)
+		if (options[i].short_name && options[i].short_name == c)
+			return &options[i];
+	return NULL; /* '?': getopt_long() said what is wrong */
+}
+
+/* Fill *a from the command line: 0, or -errno after saying what is wrong. */
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	struct option longopts[ELEMENTSOF(options) + 1] = {};
+	char shortopts[2 * ELEMENTSOF(options) + 1] = "", *s = shortopts;
+	const struct option_spec *o;
+	int c, r;
+
+	for (size_t i = 0; i < ELEMENTSOF(options); i++) {
+		o = &options[i];
+		longopts[i] = (struct option){ o->name, o->has_arg, NULL,
+					       o->short_name ? o->short_name : LONG_ONLY + (int)i };
+		if (o->short_name) {
+			*s++ = o->short_name;
+			if (o->has_arg == required_argument)
+				*s++ = ':';
+		}
+	}
+	while (!a->done && (c = getopt_long(argc, argv, shortopts, longopts, NULL)) >= 0) {
+		o = option_of(c);
+		if (!o)
+			return -EINVAL;
+		r = o->parse(o, optarg, a);
+		if (r < 0)
+			return r;
+	}
+	if (a->done)
+		return 0;
+	if (a->json && !a->check_policy) {
+		fprintf(stderr, "nsctld: --json goes with --check-policy\n");
+		return -EINVAL;
+	}
+	/* nsctld --check-policy [--json] [FILE] */
+	if (a->check_policy && optind + 1 >= argc) {
+		a->check_file = optind < argc ? argv[optind] : NULL;
+		return 0;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "nsctld: unexpected argument '%s'\n", argv[optind]);
-		manager_settings_done(&settings);
-		return 1;
+		return -EINVAL;
 	}
-	if (reload) {
-		status = reload_client(settings.listen_path ? settings.listen_path
-							    : NSCTL_DEFAULT_SOCKET);
-		manager_settings_done(&settings);
-		return status;
-	}
-	if (!settings.policy_path)
-		settings.policy_path = strdup(DEFAULT_POLICY);
-	if (!settings.policy_path) {
-		manager_settings_done(&settings);
-		return 1;
-	}
+	return 0;
+}
 
-	prepare_process();
-	audit_init(settings.log);
-	r = manager_new(&settings, &m);
-	if (r < 0) {
-		fprintf(stderr, "nsctld: %s\n", strerror(-r));
-		manager_settings_done(&settings);
-		return 1;
-	}
+/* Policy, cgroups, listening socket: -errno after saying why nsctld cannot serve. */
+static int start(struct manager *m)
+{
+	_cleanup_free_ char *error = NULL;
+	int r;
+
 	r = manager_load_policy(m, &error);
 	if (r < 0)
 		/* Serve anyway, refusing every call with a reason (daemon/policy/policy-gate.c). */
 		fprintf(stderr, "nsctld: %s; every call is refused with " NSCTL_ERROR_POLICY_INVALID
 			" until a good policy is loaded (fix it, then systemctl reload nsctld)\n",
 			error ? error : strerror(-r));
-	free(error);
-	error = NULL;
+	error = mfree(error);
 	r = manager_setup_cgroups(m, &error);
 	if (r < 0) {
 		fprintf(stderr, "nsctld: cannot set up the session cgroups: %s\n",
 			error ? error : strerror(-r));
-		manager_free(m);
-		return 1;
+		return r;
 	}
 	r = manager_listen(m);
-	if (r == -EBADF) {
-		fprintf(stderr, "nsctld: expected exactly one socket from the service manager, or --listen PATH\n");
-		manager_free(m);
-		return 1;
-	}
-	if (r < 0) {
+	if (r == -EBADF)
+		fprintf(stderr, "nsctld: expected exactly one socket from the service manager, "
+			"or --listen PATH\n");
+	else if (r < 0)
 		fprintf(stderr, "nsctld: cannot listen: %s\n", strerror(-r));
-		manager_free(m);
+	return r;
+}
+
+static void manager_freep(struct manager **m)
+{
+	manager_free(*m);
+}
+
+/* The daemon: takes *settings, serves until stopped; returns the exit status. */
+static int serve(struct manager_settings *settings)
+{
+	_cleanup_(manager_freep) struct manager *m = NULL;
+	int r;
+
+	if (!settings->policy_path && set_string(&settings->policy_path, DEFAULT_POLICY) < 0)
+		return 1;
+	prepare_process();
+	audit_init(settings->log);
+	r = manager_new(settings, &m);
+	if (r < 0) {
+		fprintf(stderr, "nsctld: %s\n", strerror(-r));
 		return 1;
 	}
+	if (start(m) < 0)
+		return 1;
 	r = manager_run(m);
-	status = r < 0 ? 1 : m->exit_status;
-	if (r < 0)
+	if (r < 0) {
 		fprintf(stderr, "nsctld: %s\n", strerror(-r));
-	manager_free(m);
-	return status;
+		return 1;
+	}
+	return m->exit_status;
+}
+
+int main(int argc, char **argv)
+{
+	_cleanup_(args_done) struct args a = {};
+
+	manager_settings_init(&a.settings);
+	if (parse_args(argc, argv, &a) < 0)
+		return 1;
+	if (a.done)
+		return 0;
+	if (a.check_policy)
+		return check_policy_run(a.check_file ? a.check_file
+				 : a.settings.policy_path ? a.settings.policy_path : DEFAULT_POLICY,
+				 a.json);
+	if (a.reload)
+		return reload_client(a.settings.listen_path ? a.settings.listen_path
+							: NSCTL_DEFAULT_SOCKET);
+	return serve(&a.settings);
 }
