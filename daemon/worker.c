@@ -218,7 +218,7 @@ static int install_stdio(const int stdio[3], int *moved)
 }
 
 /* Per-namespace fallback for kernels without setns(pidfd): open all first, then join. */
-static int join_one_by_one(const struct worker_spec *spec, int *ret_ns)
+static int join_one_by_one(const struct worker_spec *spec, int *failed_ns)
 {
 	int fds[_NS_COUNT];
 	char path[64];
@@ -233,14 +233,14 @@ static int join_one_by_one(const struct worker_spec *spec, int *ret_ns)
 		fds[t] = open(path, O_RDONLY | O_CLOEXEC);
 		if (fds[t] < 0) {
 			r = -errno;
-			*ret_ns = t;
+			*failed_ns = t;
 			goto out;
 		}
 	}
 	/* The pidfd pins the process: if it is still alive, those files were its own. */
 	if (syscall(SYS_pidfd_send_signal, spec->target_pidfd, 0, NULL, 0) < 0) {
 		r = -errno;
-		*ret_ns = -1;
+		*failed_ns = -1;
 		goto out;
 	}
 	for (int t = 0; t < _NS_COUNT; t++) {
@@ -248,7 +248,7 @@ static int join_one_by_one(const struct worker_spec *spec, int *ret_ns)
 			continue;
 		if (setns(fds[t], ns_table[t].clone_flag) < 0) {
 			r = -errno;
-			*ret_ns = t;
+			*failed_ns = t;
 			goto out;
 		}
 	}
@@ -258,9 +258,13 @@ out:
 	return r;
 }
 
-static int join_namespaces(const struct worker_spec *spec, int *ret_ns)
+/*
+ * 0 or -errno. failed_ns is the error's detail, not a result: on failure the namespace
+ * (enum ns_type) that could not be joined, -1 when no single one is to blame.
+ */
+static int join_namespaces(const struct worker_spec *spec, int *failed_ns)
 {
-	*ret_ns = -1;
+	*failed_ns = -1;
 	if (spec->target_nsfd >= 0) {
 		if (setns(spec->target_nsfd, spec->clone_flags) < 0)
 			return -errno;
@@ -273,7 +277,7 @@ static int join_namespaces(const struct worker_spec *spec, int *ret_ns)
 	if (errno != EINVAL)
 		return -errno;
 	/* EINVAL: a kernel before 5.8 does not take a pidfd here. */
-	return join_one_by_one(spec, ret_ns);
+	return join_one_by_one(spec, failed_ns);
 }
 
 /*
@@ -545,7 +549,7 @@ static int setup_terminal(const struct worker_spec *spec)
 	return 0;
 }
 
-/* execvp() with a fixed PATH and without the shell fallback. Returns the errno to report. */
+/* execvp() with a fixed PATH and without the shell fallback. Returns -errno to report. */
 static int exec_command(const struct worker_spec *spec)
 {
 	const char *name = spec->argv[0];
@@ -555,7 +559,7 @@ static int exec_command(const struct worker_spec *spec)
 
 	if (strchr(name, '/')) {
 		execve(name, spec->argv, spec->envp);
-		return errno;
+		return -errno;
 	}
 	for (const char *cur = WORKER_PATH; (k = next_candidate(&cur, name, path)) != 0;) {
 		if (k < 0) {
@@ -571,10 +575,10 @@ static int exec_command(const struct worker_spec *spec)
 		case ENOTDIR:
 			break;
 		default:
-			return errno;
+			return -errno;
 		}
 	}
-	return denied ? EACCES : last;
+	return denied ? -EACCES : -last;
 }
 
 /*
@@ -583,7 +587,7 @@ static int exec_command(const struct worker_spec *spec)
  * path, and the same file as a stat() of the rule's path made here, as the run-as user,
  * in the joined mount namespace. Then execute that very fd: no swap can come between the
  * check and the exec. A file that is not the rule's fails at WORKER_STAGE_VERIFY; other
- * failures return the errno to report at WORKER_STAGE_EXEC.
+ * failures return -errno to report at WORKER_STAGE_EXEC.
  */
 static int exec_verified(const struct worker_spec *spec)
 {
@@ -595,11 +599,11 @@ static int exec_verified(const struct worker_spec *spec)
 
 	if (strchr(name, '/')) {
 		if (strlen(name) >= sizeof(path))
-			return ENAMETOOLONG;
+			return -ENAMETOOLONG;
 		strcpy(path, name);
 		fd = open(path, O_PATH | O_CLOEXEC);
 		if (fd < 0)
-			return errno;
+			return -errno;
 	}
 	for (const char *cur = WORKER_PATH; fd < 0 && (k = next_candidate(&cur, name, path));) {
 		if (k < 0) {
@@ -610,21 +614,21 @@ static int exec_verified(const struct worker_spec *spec)
 		if (fd < 0 && errno == EACCES)
 			denied = true;
 		else if (fd < 0 && errno != ENOENT && errno != ENOTDIR)
-			return errno;
+			return -errno;
 	}
 	if (fd < 0)
-		return denied ? EACCES : last;
+		return denied ? -EACCES : -last;
 
 	if (spec->cmd_path && strcmp(path, spec->cmd_path) != 0)
 		fail(spec, WORKER_STAGE_VERIFY, EPERM, -1);
 	if (fstat(fd, &opened) < 0)
-		return errno;
+		return -errno;
 	if (spec->cmd_path && stat(spec->cmd_path, &wanted) < 0)
 		fail(spec, WORKER_STAGE_VERIFY, errno, -1);
 	if (spec->cmd_path && (opened.st_dev != wanted.st_dev || opened.st_ino != wanted.st_ino))
 		fail(spec, WORKER_STAGE_VERIFY, ESTALE, -1);
 	if (!S_ISREG(opened.st_mode))
-		return EACCES;
+		return -EACCES;
 	if (spec->contain) {
 		int r = install_filters(spec, fd);
 
@@ -637,7 +641,7 @@ static int exec_verified(const struct worker_spec *spec)
 	 * the close-on-exec fd it is given as /dev/fd/N, or a missing ELF interpreter. Not
 	 * "command not found": the rule's command is there but cannot run this way.
 	 */
-	return errno == ENOENT ? ENOEXEC : errno;
+	return errno == ENOENT ? -ENOEXEC : -errno;
 }
 
 /*
@@ -766,5 +770,5 @@ _Noreturn void worker_run(const struct worker_spec *spec)
 
 	/* A contained session executes an opened fd too: exactly one exec to let through. */
 	r = spec->cmd_path || spec->contain ? exec_verified(spec) : exec_command(spec);
-	fail(spec, WORKER_STAGE_EXEC, r, -1);
+	fail(spec, WORKER_STAGE_EXEC, -r, -1);
 }
