@@ -220,8 +220,15 @@ static int install_stdio(const int stdio[3], int *moved)
 {
 	/*
 	 * First lift every source above 2 so that no dup2() onto 0..2 can clobber a source
-	 * that is still needed; the daemon keeps 0..2 open, so they normally are already.
+	 * that is still needed; the daemon keeps 0..2 open, so they normally are already, and
+	 * then there is nothing to lift.
 	 */
+	if (stdio[0] > 2 && stdio[1] > 2 && stdio[2] > 2) {
+		for (int i = 0; i < 3; i++)
+			if (dup2(stdio[i], i) < 0)
+				return -errno;
+		return 0;
+	}
 	for (int i = 0; i < 3; i++) {
 		moved[i] = fcntl(stdio[i], F_DUPFD_CLOEXEC, 3);
 		if (moved[i] < 0)
