@@ -566,16 +566,29 @@ static int fork_worker(struct session *s, const struct worker_spec *spec)
 		.exit_signal = SIGCHLD,
 		.cgroup = (uint64_t)s->cgroup->v2_fd,
 	};
+	/*
+	 * Every signal blocked across the clone (the raw call: glibc's own 32 and 33 too), so
+	 * that none of nsctld's handlers can run in the worker: it resets what differs from
+	 * the default and then opens its mask (worker.c). Ours is restored right after.
+	 */
+	unsigned long all[_NSIG / (8 * sizeof(unsigned long))], saved[sizeof(all) / sizeof(long)];
 	long pid;
+	int r = 0;
 
 	/* Containment forks too: the command's pid 1 is the process nsctld watches. */
 	s->join_pid = spec->join_pid || spec->contain;
 	s->contained = spec->contain;
-	pid = syscall(SYS_clone3, &args, sizeof(args));
-	if (pid < 0)
+	memset(all, 0xff, sizeof(all));
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, all, saved, sizeof(all)) < 0)
 		return -errno;
+	pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid == 0)
 		worker_run(spec);
+	if (pid < 0)
+		r = -errno;
+	(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, saved, NULL, sizeof(all));
+	if (r < 0)
+		return r;
 	s->worker_pid = (pid_t)pid;
 	s->worker_pidfd = pidfd;
 	return 0;

@@ -7,10 +7,15 @@
  *  1. Non-dumpable first: until exec, no process (not even root inside the target's user
  *     namespace once we have joined it) may ptrace us or open our /proc/PID/fd.
  *  2. Signal mask and dispositions reset: nothing of the daemon's signal setup (SIGPIPE
- *     ignored, handlers) may reach the command. Likewise the file mode creation mask is
- *     set to 0022 and the soft RLIMIT_NOFILE back to 1024 (nsctld raised its own).
- *  3. The client's fds become 0, 1, 2 and every other fd is closed but the status socket
- *     and the target handles: no host fd can be carried into the target. (With a terminal
+ *     ignored, handlers) may reach the command. nsctld clones us with every signal
+ *     blocked, so none of its handlers can run here; the worker reads its own status
+ *     (/proc/self/status, opened now, from nsctld's /proc, before any join) and sets back
+ *     to SIG_DFL exactly the signals ignored or caught, then empties the mask. Likewise
+ *     the file mode creation mask is set to 0022 and the soft RLIMIT_NOFILE back to 1024
+ *     (nsctld raised its own).
+ *  3. The client's fds become 0, 1, 2 and every other fd is closed but the status socket,
+ *     the status file of step 2 (ours, read-only, closed after step 7a) and the target
+ *     handles: no host fd can be carried into the target. (With a terminal
  *     the daemon passes /dev/null here; the terminal replaces it in step 9.)
  *  4. New session (setsid): the command has no controlling terminal of the daemon's.
  *  5. (With nsctld --host-mount-ns, first the node's mount namespace: see 5a below.)
@@ -32,10 +37,14 @@
  *     child, pid 1 there, detaches every nsfs and procfs mount, mounts /proc afresh, and
  *     forks the command, staying as its init: it forwards signals and reports the
  *     command's status to nsctld on its own socket.
- *  7. Drop: bounding set (but for the capabilities the rule grants), supplementary groups,
- *     gid, uid (all three ids), then set every capability set to exactly the granted ones
- *     (ambient for a uid other than 0, see set_capabilities()), then no_new_privs. After
- *     this no privilege is left to lose but the granted capabilities.
+ *  7. Drop, in two parts. 7a, in the worker after the last join and before step 6's fork
+ *     (the order above is the reading order; 7a runs first): the bounding set (but for
+ *     the capabilities the rule grants) and the ambient set, verified from the status
+ *     file; a fork copies both, and only joining a user namespace could fill them again.
+ *     7b, in the process that executes: supplementary groups, gid, uid (all three ids),
+ *     then every capability set to exactly the granted ones (ambient for a uid other than
+ *     0, see set_capabilities()), then no_new_privs, each verified. After this no
+ *     privilege is left to lose but the granted capabilities.
  *  8. Only now touch paths on the caller's behalf: chdir, the terminal (9), argv[0] lookup
  *     on the fixed PATH, exec. Paths resolve in the target's mount namespace (if joined) as
  *     the run-as user, with no effective capability. When the rule names the command, the
@@ -94,6 +103,7 @@
 #include <grp.h>
 
 #include "daemon/contain.h"
+#include "daemon/proc-status.h"
 #include "daemon/seccomp-filter.h"
 #include "daemon/worker.h"
 #include "protocol/cleanup.h"
@@ -135,24 +145,30 @@ static _Noreturn void fail(const struct worker_spec *spec, int stage, int error,
 							   : NSCTL_EXIT_CANNOT_EXECUTE);
 }
 
-static int reset_signals(void)
+/*
+ * Only what differs from the default needs resetting: execve() sets every caught signal
+ * back to SIG_DFL but keeps SIG_IGN and the mask. The caught ones are reset too, so that
+ * none of nsctld's handlers (its own, libevent's, glibc's) can run in the worker once the
+ * mask opens; until then nsctld's clone left every signal blocked (session.c). st is the
+ * worker's status as read before any change: which signals are ignored or caught.
+ */
+static int reset_signals(const struct proc_status *st)
 {
 	/*
-	 * The raw system call, because glibc refuses to touch the signals it reserves for
+	 * The raw system calls, because glibc refuses to touch the signals it reserves for
 	 * itself (32 and 33), and an ignored one would outlive the exec. All zeroes is SIG_DFL,
 	 * no flags and an empty mask, whatever the architecture's layout of the structure.
 	 */
-	static const unsigned long dfl[8];
-	sigset_t all;
+	static const unsigned long dfl[8], none[8];
+	uint64_t differ = st->sig_ignored | st->sig_caught;
 
-	for (int sig = 1; sig < _NSIG; sig++) {
-		if (sig == SIGKILL || sig == SIGSTOP)
+	for (int sig = 1; sig < _NSIG && sig <= 64; sig++) {
+		if (!(differ & (UINT64_C(1) << (sig - 1))) || sig == SIGKILL || sig == SIGSTOP)
 			continue;
 		if (syscall(SYS_rt_sigaction, sig, dfl, NULL, (_NSIG - 1) / 8) < 0)
 			return -errno;
 	}
-	sigemptyset(&all);
-	if (sigprocmask(SIG_SETMASK, &all, NULL) < 0)
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, none, NULL, (_NSIG - 1) / 8) < 0)
 		return -errno;
 	return 0;
 }
@@ -204,8 +220,15 @@ static int install_stdio(const int stdio[3], int *moved)
 {
 	/*
 	 * First lift every source above 2 so that no dup2() onto 0..2 can clobber a source
-	 * that is still needed; the daemon keeps 0..2 open, so they normally are already.
+	 * that is still needed; the daemon keeps 0..2 open, so they normally are already, and
+	 * then there is nothing to lift.
 	 */
+	if (stdio[0] > 2 && stdio[1] > 2 && stdio[2] > 2) {
+		for (int i = 0; i < 3; i++)
+			if (dup2(stdio[i], i) < 0)
+				return -errno;
+		return 0;
+	}
 	for (int i = 0; i < 3; i++) {
 		moved[i] = fcntl(stdio[i], F_DUPFD_CLOEXEC, 3);
 		if (moved[i] < 0)
@@ -218,7 +241,7 @@ static int install_stdio(const int stdio[3], int *moved)
 }
 
 /* Per-namespace fallback for kernels without setns(pidfd): open all first, then join. */
-static int join_one_by_one(const struct worker_spec *spec, int *ret_ns)
+static int join_one_by_one(const struct worker_spec *spec, int *failed_ns)
 {
 	int fds[_NS_COUNT];
 	char path[64];
@@ -233,14 +256,14 @@ static int join_one_by_one(const struct worker_spec *spec, int *ret_ns)
 		fds[t] = open(path, O_RDONLY | O_CLOEXEC);
 		if (fds[t] < 0) {
 			r = -errno;
-			*ret_ns = t;
+			*failed_ns = t;
 			goto out;
 		}
 	}
 	/* The pidfd pins the process: if it is still alive, those files were its own. */
 	if (syscall(SYS_pidfd_send_signal, spec->target_pidfd, 0, NULL, 0) < 0) {
 		r = -errno;
-		*ret_ns = -1;
+		*failed_ns = -1;
 		goto out;
 	}
 	for (int t = 0; t < _NS_COUNT; t++) {
@@ -248,7 +271,7 @@ static int join_one_by_one(const struct worker_spec *spec, int *ret_ns)
 			continue;
 		if (setns(fds[t], ns_table[t].clone_flag) < 0) {
 			r = -errno;
-			*ret_ns = t;
+			*failed_ns = t;
 			goto out;
 		}
 	}
@@ -258,9 +281,13 @@ out:
 	return r;
 }
 
-static int join_namespaces(const struct worker_spec *spec, int *ret_ns)
+/*
+ * 0 or -errno. failed_ns is the error's detail, not a result: on failure the namespace
+ * (enum ns_type) that could not be joined, -1 when no single one is to blame.
+ */
+static int join_namespaces(const struct worker_spec *spec, int *failed_ns)
 {
-	*ret_ns = -1;
+	*failed_ns = -1;
 	if (spec->target_nsfd >= 0) {
 		if (setns(spec->target_nsfd, spec->clone_flags) < 0)
 			return -errno;
@@ -273,7 +300,7 @@ static int join_namespaces(const struct worker_spec *spec, int *ret_ns)
 	if (errno != EINVAL)
 		return -errno;
 	/* EINVAL: a kernel before 5.8 does not take a pidfd here. */
-	return join_one_by_one(spec, ret_ns);
+	return join_one_by_one(spec, failed_ns);
 }
 
 /*
@@ -332,7 +359,53 @@ static int set_capabilities(const struct worker_spec *spec)
 	return 0;
 }
 
-/* Read every set back: it is the granted one, nothing more, nothing less. */
+/*
+ * Step 7's first part, in the worker after the last join and before any fork: the two
+ * capability sets that can only shrink from here on. The bounding set keeps only the
+ * granted capabilities, the ambient set is emptied, and the status file is read back:
+ * unless both are exactly that, the worker refuses to go on. Every process forked after
+ * this has the same sets (fork copies the credentials, and no user namespace is joined
+ * after this, the one way to a full bounding set again). Each capability still there but
+ * not granted takes one PR_CAPBSET_DROP (the kernel drops them one at a time); those
+ * already absent (a unit's CapabilityBoundingSet=) take none. st: the worker's status as
+ * read before the joins.
+ */
+static int drop_bounding_set(const struct worker_spec *spec, int proc_status_fd,
+			     const struct proc_status *before)
+{
+	struct proc_status st = *before;
+	uint64_t drop;
+	int r;
+
+	/* Joining a user namespace gave us every capability there, the bounding set too. */
+	if (spec->join_userns) {
+		r = proc_status_read(proc_status_fd, &st);
+		if (r < 0)
+			return r;
+	}
+	drop = st.cap_bounding & ~spec->caps;
+	for (int cap = 0; cap < 64; cap++)
+		if ((drop & (UINT64_C(1) << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+			return -errno;
+	if (st.cap_ambient && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+		return -errno;
+
+	/* Trust, but verify: a granted capability missing from the bounding set fails too. */
+	r = proc_status_read(proc_status_fd, &st);
+	if (r < 0)
+		return r;
+	if (st.cap_bounding != spec->caps || st.cap_ambient != 0)
+		return -EPERM;
+	return 0;
+}
+
+/*
+ * Read every set back: it is the granted one, nothing more, nothing less. The bounding set
+ * was verified by drop_bounding_set(). The ambient set needs asking only for the granted
+ * capabilities: the kernel keeps it within permitted and inheritable, which capget() shows
+ * to be exactly the granted ones (capabilities(7): "no capability can ever be ambient if
+ * it is not both permitted and inheritable").
+ */
 static int verify_capabilities(const struct worker_spec *spec)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
@@ -348,33 +421,21 @@ static int verify_capabilities(const struct worker_spec *spec)
 	if (permitted != spec->caps || inheritable != spec->caps || effective != 0)
 		return -EPERM;
 	for (int cap = 0; cap < 64; cap++) {
-		bool granted = spec->caps & (UINT64_C(1) << cap);
-		int in_bset = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
-		int in_ambient = prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0);
-
-		if (in_bset < 0)
-			break; /* past the last capability this kernel knows */
-		if (in_bset != granted || in_ambient != (granted && ambient))
+		if (!(spec->caps & (UINT64_C(1) << cap)))
+			continue;
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) != ambient)
 			return -EPERM;
 	}
 	return 0;
 }
 
+/* Step 7's second part, in the process that executes: groups, ids, capabilities, nnp. */
 static int drop_privileges(const struct worker_spec *spec)
 {
 	uid_t ruid, euid, suid;
 	gid_t rgid, egid, sgid;
 	int r;
 
-	/* Nothing the command execs may ever regain a capability beyond this set. */
-	for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++) {
-		if (cap < 64 && (spec->caps & (UINT64_C(1) << cap)))
-			continue;
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
-			return -errno;
-	}
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
-		return -errno;
 	/* In a user namespace, no groups to set: they were emptied before the join. */
 	if (!(spec->join_userns && spec->n_groups == 0) &&
 	    setgroups(spec->n_groups, spec->groups) < 0)
@@ -545,7 +606,7 @@ static int setup_terminal(const struct worker_spec *spec)
 	return 0;
 }
 
-/* execvp() with a fixed PATH and without the shell fallback. Returns the errno to report. */
+/* execvp() with a fixed PATH and without the shell fallback. Returns -errno to report. */
 static int exec_command(const struct worker_spec *spec)
 {
 	const char *name = spec->argv[0];
@@ -555,7 +616,7 @@ static int exec_command(const struct worker_spec *spec)
 
 	if (strchr(name, '/')) {
 		execve(name, spec->argv, spec->envp);
-		return errno;
+		return -errno;
 	}
 	for (const char *cur = WORKER_PATH; (k = next_candidate(&cur, name, path)) != 0;) {
 		if (k < 0) {
@@ -571,10 +632,10 @@ static int exec_command(const struct worker_spec *spec)
 		case ENOTDIR:
 			break;
 		default:
-			return errno;
+			return -errno;
 		}
 	}
-	return denied ? EACCES : last;
+	return denied ? -EACCES : -last;
 }
 
 /*
@@ -583,7 +644,7 @@ static int exec_command(const struct worker_spec *spec)
  * path, and the same file as a stat() of the rule's path made here, as the run-as user,
  * in the joined mount namespace. Then execute that very fd: no swap can come between the
  * check and the exec. A file that is not the rule's fails at WORKER_STAGE_VERIFY; other
- * failures return the errno to report at WORKER_STAGE_EXEC.
+ * failures return -errno to report at WORKER_STAGE_EXEC.
  */
 static int exec_verified(const struct worker_spec *spec)
 {
@@ -595,11 +656,11 @@ static int exec_verified(const struct worker_spec *spec)
 
 	if (strchr(name, '/')) {
 		if (strlen(name) >= sizeof(path))
-			return ENAMETOOLONG;
+			return -ENAMETOOLONG;
 		strcpy(path, name);
 		fd = open(path, O_PATH | O_CLOEXEC);
 		if (fd < 0)
-			return errno;
+			return -errno;
 	}
 	for (const char *cur = WORKER_PATH; fd < 0 && (k = next_candidate(&cur, name, path));) {
 		if (k < 0) {
@@ -610,21 +671,21 @@ static int exec_verified(const struct worker_spec *spec)
 		if (fd < 0 && errno == EACCES)
 			denied = true;
 		else if (fd < 0 && errno != ENOENT && errno != ENOTDIR)
-			return errno;
+			return -errno;
 	}
 	if (fd < 0)
-		return denied ? EACCES : last;
+		return denied ? -EACCES : -last;
 
 	if (spec->cmd_path && strcmp(path, spec->cmd_path) != 0)
 		fail(spec, WORKER_STAGE_VERIFY, EPERM, -1);
 	if (fstat(fd, &opened) < 0)
-		return errno;
+		return -errno;
 	if (spec->cmd_path && stat(spec->cmd_path, &wanted) < 0)
 		fail(spec, WORKER_STAGE_VERIFY, errno, -1);
 	if (spec->cmd_path && (opened.st_dev != wanted.st_dev || opened.st_ino != wanted.st_ino))
 		fail(spec, WORKER_STAGE_VERIFY, ESTALE, -1);
 	if (!S_ISREG(opened.st_mode))
-		return EACCES;
+		return -EACCES;
 	if (spec->contain) {
 		int r = install_filters(spec, fd);
 
@@ -637,7 +698,7 @@ static int exec_verified(const struct worker_spec *spec)
 	 * the close-on-exec fd it is given as /dev/fd/N, or a missing ELF interpreter. Not
 	 * "command not found": the rule's command is there but cannot run this way.
 	 */
-	return errno == ENOENT ? ENOEXEC : errno;
+	return errno == ENOENT ? -ENOEXEC : -errno;
 }
 
 /*
@@ -666,9 +727,10 @@ static int join_cgroups(const struct worker_spec *spec)
 
 _Noreturn void worker_run(const struct worker_spec *spec)
 {
-	int keep[6], moved[3] = { -1, -1, -1 };
+	int keep[7], moved[3] = { -1, -1, -1 };
+	struct proc_status st;
 	size_t n_keep = 0;
-	int r, ns;
+	int proc_status_fd, r, ns;
 
 	r = join_session_pids(spec);
 	if (r < 0)
@@ -678,7 +740,14 @@ _Noreturn void worker_run(const struct worker_spec *spec)
 	r = join_cgroups(spec);
 	if (r < 0)
 		fail(spec, WORKER_STAGE_CGROUP, -r, -1);
-	r = reset_signals();
+	/* Our own status, from nsctld's /proc: opened before any join, read at each step. */
+	proc_status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (proc_status_fd < 0)
+		fail(spec, WORKER_STAGE_SETUP, errno, -1);
+	r = proc_status_read(proc_status_fd, &st);
+	if (r < 0)
+		fail(spec, WORKER_STAGE_SETUP, -r, -1);
+	r = reset_signals(&st);
 	if (r < 0)
 		fail(spec, WORKER_STAGE_SETUP, -r, -1);
 	r = reset_process_settings();
@@ -688,6 +757,7 @@ _Noreturn void worker_run(const struct worker_spec *spec)
 	if (r < 0)
 		fail(spec, WORKER_STAGE_SETUP, -r, -1);
 	keep[n_keep++] = spec->status_fd;
+	keep[n_keep++] = proc_status_fd;
 	if (spec->target_pidfd >= 0)
 		keep[n_keep++] = spec->target_pidfd;
 	if (spec->target_nsfd >= 0)
@@ -726,6 +796,11 @@ _Noreturn void worker_run(const struct worker_spec *spec)
 		close(spec->target_nsfd);
 	if (spec->join_userns)
 		close(spec->target_usernsfd);
+
+	r = drop_bounding_set(spec, proc_status_fd, &st);
+	if (r < 0)
+		fail(spec, WORKER_STAGE_CREDS, -r, -1);
+	close(proc_status_fd);
 
 	if (spec->contain) {
 		contain_session(spec);
@@ -766,5 +841,5 @@ _Noreturn void worker_run(const struct worker_spec *spec)
 
 	/* A contained session executes an opened fd too: exactly one exec to let through. */
 	r = spec->cmd_path || spec->contain ? exec_verified(spec) : exec_command(spec);
-	fail(spec, WORKER_STAGE_EXEC, r, -1);
+	fail(spec, WORKER_STAGE_EXEC, -r, -1);
 }

@@ -12,7 +12,7 @@ require_tools ip runuser useradd flock systemd-socket-activate timeout unshare
 require_binaries "$NSCTLD" "$NSCTL"
 [ -x "$PYTHON" ] || tap_skip_all "python3 is not installed"
 
-tap_plan 25
+tap_plan 26
 setup_tmpdir
 setup_users || exit 1
 
@@ -96,6 +96,9 @@ check "from outside, nsctl-ops (not mapped) is not among its groups" \
 	expect_no_match "$(grep '^Groups:' <<<"$status")" "[[:space:]]$OPS_GID([[:space:]]|$)"
 check "its user namespace is the target's" \
 	expect_eq "$(stat -L -c %i "/proc/$CMD/ns/user" 2>/dev/null)" "$USERNS1"
+# Joining a user namespace fills the bounding set again: the worker drops it after the join.
+check "no capability in any set, the bounding set too (refilled by the join, dropped again)" \
+	expect_eq "$(awk '/^Cap(Inh|Prm|Eff|Bnd|Amb):/ && $2 != "0000000000000000"' <<<"$status")" ""
 kill "$CMD" 2>/dev/null
 wait "$client" 2>/dev/null
 recs=$(audit_records "$LOG" NSCTL_EVENT=session-start NSCTL_TARGET="pid:$T1")
