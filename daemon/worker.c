@@ -750,9 +750,6 @@ _Noreturn void worker_run(const struct worker_spec *spec)
 	r = reset_signals(&st);
 	if (r < 0)
 		fail(spec, WORKER_STAGE_SETUP, -r, -1);
-	r = reset_process_settings();
-	if (r < 0)
-		fail(spec, WORKER_STAGE_SETUP, -r, -1);
 	r = install_stdio(spec->stdio, moved);
 	if (r < 0)
 		fail(spec, WORKER_STAGE_SETUP, -r, -1);
@@ -767,6 +764,14 @@ _Noreturn void worker_run(const struct worker_spec *spec)
 	if (spec->join_userns)
 		keep[n_keep++] = spec->target_usernsfd;
 	r = close_all_but(keep, n_keep);
+	if (r < 0)
+		fail(spec, WORKER_STAGE_SETUP, -r, -1);
+	/*
+	 * Only now, with nsctld's fds closed: lowered earlier, a daemon holding more than
+	 * FD_SETSIZE fds (a thousand sessions) would leave install_stdio() no fd number below
+	 * the limit (EMFILE).
+	 */
+	r = reset_process_settings();
 	if (r < 0)
 		fail(spec, WORKER_STAGE_SETUP, -r, -1);
 	if (setsid() < 0)
