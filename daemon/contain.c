@@ -42,6 +42,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <sched.h>
+#include <linux/kcmp.h>
 
 #include "daemon/contain.h"
 #include "daemon/worker.h"
@@ -212,7 +213,41 @@ int contain_remount_proc(void)
 	return 0;
 }
 
-/* The command, for the signal handler of pid 1; 0 until it is forked. */
+/*
+ * Stacks for the session's init and for the command until its exec. Both are clones that
+ * share memory instead of copying it (CLONE_VM): a fork copies the page tables of the
+ * worker, a copy of nsctld's, faults in every page written after it, and its exit or exec
+ * tears that copy down again, which costs more than the rest of containment together. Each
+ * worker is its own copy of nsctld (contain_start_init() checks that it does not share
+ * nsctld's memory), so these arrays are the session's own. Their use is shallow: the
+ * deepest path, the command's exec_verified(), needs a few KiB.
+ */
+#define CONTAIN_STACK_SIZE (64 * 1024)
+static char init_stack[CONTAIN_STACK_SIZE] __attribute__((aligned(64)));
+static char command_stack[CONTAIN_STACK_SIZE] __attribute__((aligned(64)));
+
+int contain_start_init(int (*init)(void *), void *arg, int *ret_pidfd)
+{
+	int flags = CLONE_PARENT | CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNS;
+	int pidfd = -EBADF;
+	pid_t pid;
+
+	/*
+	 * Share only memory that is the worker's alone: a worker that shares its parent's (a
+	 * CLONE_VM spawn by nsctld) gives its init a copy. kcmp() says 0 for the same memory
+	 * and fails where it is not built: both keep the copy.
+	 */
+	if (syscall(SYS_kcmp, getpid(), getppid(), KCMP_VM, 0, 0) > 0)
+		flags |= CLONE_VM;
+	/* No exit signal (the low byte of flags): the kernel wants none with CLONE_PARENT. */
+	pid = clone(init, init_stack + sizeof(init_stack), flags, arg, &pidfd);
+	if (pid < 0)
+		return -errno;
+	*ret_pidfd = pidfd;
+	return pid;
+}
+
+/* The command, for the signal handler of pid 1; 0 while there is none. */
 static volatile sig_atomic_t command_pid;
 
 static void forward_signal(int sig)
@@ -227,6 +262,28 @@ static void forward_signal(int sig)
 static bool forwarded(int sig)
 {
 	return sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD;
+}
+
+/*
+ * Kill and reap whatever the command left in the namespace. Every process there descends
+ * from us (an orphan is ours), so when no child is left to wait for, none is left at all,
+ * and the scan of every process on the host that kill(-1) makes is skipped.
+ */
+static void reap_rest(void)
+{
+	pid_t pid;
+
+	while ((pid = waitpid(-1, NULL, __WALL | WNOHANG)) > 0)
+		;
+	if (pid < 0 && errno == ECHILD)
+		return;
+	(void)kill(-1, SIGKILL);
+	for (;;) {
+		pid = waitpid(-1, NULL, __WALL);
+		if (pid > 0 || (pid < 0 && errno == EINTR))
+			continue;
+		return; /* ECHILD */
+	}
 }
 
 static _Noreturn void init_loop(pid_t cmd, int exit_fd)
@@ -248,16 +305,52 @@ static _Noreturn void init_loop(pid_t cmd, int exit_fd)
 		if (pid != cmd)
 			continue; /* an orphan of the session, reaped */
 		rep.wstatus = status;
+		command_pid = 0;
+		/*
+		 * Before the report, what the command left behind is killed and reaped (our exit
+		 * would kill it too, but only after the report): nsctld replies to the client on
+		 * the report, and by then nothing of the session runs but this init, which is
+		 * exiting. kill(-1) from pid 1 reaches every other process of the namespace, and
+		 * one that forks meanwhile has its SIGKILL pending, which makes the fork fail.
+		 */
+		reap_rest();
 		while (send(exit_fd, &rep, sizeof(rep), MSG_NOSIGNAL) < 0 && errno == EINTR)
 			;
 		_exit(0);
 	}
 }
 
-int contain_fork_command(int exit_fd, const int *close_in_init, size_t n)
+struct command_start {
+	int exit_fd;
+	void (*command)(void *arg, int error);
+	void *arg;
+};
+
+/* The command's first steps, on its own stack, while its init waits (CLONE_VFORK). */
+static int command_main(void *userdata)
+{
+	const struct command_start *cs = userdata;
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	int r = 0;
+
+	close(cs->exit_fd);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (forwarded(sig))
+			(void)sigaction(sig, &dfl, NULL);
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+		r = -errno;
+	cs->command(cs->arg, r);
+	_exit(NSCTL_EXIT_ERROR); /* command() does not return */
+}
+
+int contain_run_command(int exit_fd, const int *close_in_init, size_t n,
+			void (*command)(void *arg, int error), void *arg)
 {
 	struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
-	sigset_t all, none;
+	struct command_start cs = { .exit_fd = exit_fd, .command = command, .arg = arg };
+	sigset_t all;
 	pid_t pid;
 
 	/*
@@ -265,7 +358,6 @@ int contain_fork_command(int exit_fd, const int *close_in_init, size_t n)
 	 * one sent to pid 1 without a handler would be dropped when sent, not kept pending.
 	 */
 	sigfillset(&all);
-	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &all, NULL) < 0)
 		return -errno;
 	sigfillset(&sa.sa_mask);
@@ -274,24 +366,24 @@ int contain_fork_command(int exit_fd, const int *close_in_init, size_t n)
 			(void)sigaction(sig, &sa, NULL); /* glibc's own 32 and 33 refuse */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return -errno;
-	pid = fork();
+	/*
+	 * CLONE_VM | CLONE_VFORK, as posix_spawn() does: the command runs in our memory, on
+	 * its own stack, and we are stopped until it has executed (or exited); its exec then
+	 * leaves us the memory, with nothing to copy or tear down. Its own fd table, signal
+	 * handlers (reset in command_main()), credentials and seccomp filters are its own.
+	 */
+	pid = clone(command_main, command_stack + sizeof(command_stack),
+		    CLONE_VM | CLONE_VFORK | SIGCHLD, &cs);
 	if (pid < 0)
 		return -errno;
-	if (pid > 0) {
-		for (size_t i = 0; i < n; i++)
-			safe_close(close_in_init[i]);
-		for (int fd = 0; fd < 3; fd++)
-			close(fd);
-		init_loop(pid, exit_fd);
-	}
-	close(exit_fd);
-	sa.sa_handler = SIG_DFL;
-	sa.sa_flags = 0;
-	sigemptyset(&sa.sa_mask);
-	for (int sig = 1; sig < NSIG; sig++)
-		if (forwarded(sig))
-			(void)sigaction(sig, &sa, NULL);
-	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
-		return -errno;
-	return 0;
+	/*
+	 * The command's change of credentials made the memory we shared dumpable as
+	 * fs.suid_dumpable says: ours again, it is not (worker.c, step 1).
+	 */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	for (size_t i = 0; i < n; i++)
+		safe_close(close_in_init[i]);
+	for (int fd = 0; fd < 3; fd++)
+		close(fd);
+	init_loop(pid, exit_fd);
 }
