@@ -49,7 +49,7 @@
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 
-/* Passes over mountinfo, each detaching one mount, before giving up (fail closed). */
+/* Passes over mountinfo, each detaching at least one mount, before giving up (fail closed). */
 #define DETACH_PASSES_MAX 4096
 
 /* Decode mountinfo's octal escapes (\040 and the like) of a field, in place. */
@@ -96,18 +96,41 @@ static char *handle_mount_point(char *line)
 	return field[4];
 }
 
+/* Mount points found in one pass over mountinfo, packed; static: no allocation here. */
+#define HANDLE_MOUNTS_MAX 256
+static struct {
+	char paths[1 << 16];
+	size_t used;
+	size_t offset[HANDLE_MOUNTS_MAX];
+	size_t n;
+} handle_mounts;
+
+static void handle_mounts_add(const char *path)
+{
+	size_t len = strlen(path) + 1;
+
+	/* What does not fit waits for the next pass, which only detaching makes shorter. */
+	if (handle_mounts.n == HANDLE_MOUNTS_MAX ||
+	    len > sizeof(handle_mounts.paths) - handle_mounts.used)
+		return;
+	memcpy(handle_mounts.paths + handle_mounts.used, path, len);
+	handle_mounts.offset[handle_mounts.n++] = handle_mounts.used;
+	handle_mounts.used += len;
+}
+
 /*
- * Scan mountinfo (read through dirfd, a procfs of ours) and copy the mount point of the
- * last nsfs or procfs mount into path: mounts are listed parents first, so the last one
- * is never below another one still listed. 1 when found, 0 when none is left.
+ * Scan mountinfo (read through procfd, a procfs of ours) and list the mount point of every
+ * nsfs and procfs mount in handle_mounts, in mountinfo's order: parents first.
  */
-static int last_handle_mount(int procfd, char *path, size_t n)
+static int find_handle_mounts(int procfd)
 {
 	static char buf[1 << 16];
 	size_t have = 0;
-	bool found = false, eof = false;
+	bool eof = false;
 	_cleanup_close_ int fd = -EBADF;
 
+	handle_mounts.used = 0;
+	handle_mounts.n = 0;
 	fd = openat(procfd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -140,16 +163,15 @@ static int last_handle_mount(int procfd, char *path, size_t n)
 			char *mp = handle_mount_point(buf);
 
 			if (mp) {
-				if (strlen(mp) >= n)
+				if (strlen(mp) >= PATH_MAX)
 					return -ENAMETOOLONG;
-				strcpy(path, mp);
-				found = true;
+				handle_mounts_add(mp);
 			}
 			memmove(buf, buf + used, have - used);
 			have -= used;
 		}
 	}
-	return found;
+	return 0;
 }
 
 /* A procfs instance of the caller's pid namespace, not attached anywhere yet. */
@@ -173,7 +195,6 @@ static int new_proc_mount(void)
 int contain_mounts(void)
 {
 	_cleanup_close_ int procfd = -EBADF;
-	char path[PATH_MAX];
 	int r;
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -181,16 +202,35 @@ int contain_mounts(void)
 	procfd = new_proc_mount();
 	if (procfd < 0)
 		return procfd;
+	/*
+	 * Each pass detaches every mount one read of mountinfo lists, the last listed first:
+	 * mounts are listed parents first, so what sits on a mount (below it, or over it at
+	 * the same place) goes before it. The next pass reads again: done when it finds none.
+	 * A path that no longer names the mount listed (another mount went over it, taking
+	 * it along, or covering it) is the next pass's business; a pass that detaches
+	 * nothing fails.
+	 */
 	for (int pass = 0;; pass++) {
+		size_t detached = 0;
+
 		if (pass == DETACH_PASSES_MAX)
 			return -ELOOP;
-		r = last_handle_mount(procfd, path, sizeof(path));
+		r = find_handle_mounts(procfd);
 		if (r < 0)
 			return r;
-		if (r == 0)
+		if (handle_mounts.n == 0)
 			break;
-		if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
-			return -errno;
+		r = 0;
+		for (size_t i = handle_mounts.n; i-- > 0;) {
+			const char *path = handle_mounts.paths + handle_mounts.offset[i];
+
+			if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+				detached++;
+			else if (r == 0)
+				r = -errno;
+		}
+		if (detached == 0)
+			return r;
 	}
 	if (move_mount(procfd, "", AT_FDCWD, "/proc", MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return -errno;
