@@ -43,9 +43,9 @@
  *     the run-as user, with no effective capability. When the rule names the command, the
  *     file found is opened, checked against the rule's path, and that very fd is executed
  *     (exec_verified()). A contained session executes an opened fd too, and installs its
- *     seccomp filters right before (install_filters()): the containment one, and unless
- *     the rule says "exec" the exec one, whose listener goes to nsctld, which lets this
- *     one execveat() through and refuses every later exec (daemon/exec-guard.c).
+ *     seccomp filter right before (install_filters()): the containment rules, and unless
+ *     the rule says "exec" a listener for every exec, which goes to nsctld, which lets
+ *     this one execveat() through and refuses every later exec (daemon/exec-guard.c).
  *  9. A terminal is opened after the drop, as the run-as user, not before as root:
  *     - /dev/ptmx is looked up in the target's mount namespace, which whoever controls the
  *       target controls. Opened as root, a device node or FIFO planted there would be
@@ -485,28 +485,20 @@ static _Noreturn void contain_session(const struct worker_spec *spec)
 
 /*
  * The last step before the exec of fd in a contained session: the containment filter,
- * then (unless the rule says "exec") the exec filter, whose listener goes to the daemon
- * with the fd to expect. From here on every execve/execveat waits for nsctld's answer;
- * the first one, ours, is let through.
+ * which unless the rule says "exec" also sends every exec to a listener, which goes to
+ * the daemon with the fd to expect. From here on every execve/execveat waits for
+ * nsctld's answer; the first one, ours, is let through.
  */
 static int install_filters(const struct worker_spec *spec, int fd)
 {
 	struct seccomp_filter_prog prog;
 	int listener, r;
 
-	r = seccomp_filter_build_contain(&prog);
+	r = seccomp_filter_build_contain(&prog, spec->exec_once);
 	if (r < 0)
 		return r;
-	r = seccomp_filter_install(&prog, NULL);
-	if (r < 0)
-		return r;
-	if (!spec->exec_once)
-		return 0;
-	r = seccomp_filter_build_exec(&prog);
-	if (r < 0)
-		return r;
-	r = seccomp_filter_install(&prog, &listener);
-	if (r < 0)
+	r = seccomp_filter_install(&prog, spec->exec_once ? &listener : NULL);
+	if (r < 0 || !spec->exec_once)
 		return r;
 	send_report(spec->status_fd, (struct worker_report){
 		.kind = WORKER_REPORT_LISTENER, .stage = WORKER_STAGE_CONTAIN, .ns = -1,
