@@ -18,12 +18,13 @@
  *    fresh procfs exists, unattached, while the old ones go, and is attached only after;
  *  - the seccomp filter of seccomp-filter.c refuses what would bring a handle in anyway.
  *
- * Pid 1 of a pid namespace ignores every signal it has no handler for, also those sent
- * by nsctld (but SIGKILL and SIGSTOP from an ancestor namespace), and when it exits the
- * kernel kills the rest of the namespace. So the command does not run as pid 1: pid 1 is
- * a small init of nsctld's (this file), the process nsctld watches, signals and reaps.
- * It forwards every signal it can catch to the command, reaps orphans, and reports the
- * command's wait status on its own channel before it exits: Kill, SIGHUP on hang-up and
+ * Pid 1 of a pid namespace ignores every signal it has no handler for and does not
+ * block, also those sent by nsctld (but SIGKILL and SIGSTOP from an ancestor namespace),
+ * and when it exits the kernel kills the rest of the namespace. So the command does not
+ * run as pid 1: pid 1 is a small init of nsctld's (this file), the process nsctld
+ * watches, signals and reaps. It keeps every signal blocked, takes each with
+ * sigwaitinfo() and forwards it to the command, reaps orphans, and reports the command's
+ * wait status on its own channel before it exits: Kill, SIGHUP on hang-up and
  * the exit status work as without containment, and nothing the command started outlives
  * it. Its parent is nsctld (CLONE_PARENT), and PR_SET_PDEATHSIG ties it to nsctld.
  */
@@ -270,7 +271,17 @@ int contain_start_init(int (*init)(void *), void *arg, int *ret_pidfd)
 {
 	int flags = CLONE_PARENT | CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNS;
 	int pidfd = -EBADF;
+	sigset_t all;
 	pid_t pid;
+
+	/*
+	 * The init is born with every signal blocked (it inherits our mask, and we exit):
+	 * pid 1 drops a signal for which it has no handler when it is sent, unless it is
+	 * blocked, which queues it (init_loop() takes it with sigwaitinfo()).
+	 */
+	sigfillset(&all);
+	if (sigprocmask(SIG_SETMASK, &all, NULL) < 0)
+		return -errno;
 
 	/*
 	 * Share only memory that is the worker's alone: a worker that shares its parent's (a
@@ -285,23 +296,6 @@ int contain_start_init(int (*init)(void *), void *arg, int *ret_pidfd)
 		return -errno;
 	*ret_pidfd = pidfd;
 	return pid;
-}
-
-/* The command, for the signal handler of pid 1; 0 while there is none. */
-static volatile sig_atomic_t command_pid;
-
-static void forward_signal(int sig)
-{
-	int saved = errno;
-
-	if (command_pid > 0)
-		(void)kill(command_pid, sig);
-	errno = saved;
-}
-
-static bool forwarded(int sig)
-{
-	return sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD;
 }
 
 /*
@@ -326,38 +320,59 @@ static void reap_rest(void)
 	}
 }
 
+/* Reap every child that has exited; true (and its wait status) once the command has. */
+static bool reaped_command(pid_t cmd, int *ret_status)
+{
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(-1, &status, __WALL | WNOHANG);
+
+		if (pid < 0 && errno == ECHILD)
+			_exit(NSCTL_EXIT_ERROR); /* no command to wait for: cannot happen */
+		if (pid <= 0)
+			return false;
+		if (pid == cmd) {
+			*ret_status = status;
+			return true;
+		}
+		/* an orphan of the session, reaped */
+	}
+}
+
+/*
+ * Every signal is blocked, and taken here: SIGCHLD reaps, every other one that can be
+ * caught goes on to the command (SIGKILL and SIGSTOP cannot be waited for; glibc keeps
+ * its own 32 and 33 unblocked, and pid 1 drops those). A blocked signal stays queued
+ * until taken, also one sent before we wait, and none is forwarded once the command has
+ * been reaped.
+ */
 static _Noreturn void init_loop(pid_t cmd, int exit_fd)
 {
 	struct worker_report rep = { .kind = WORKER_REPORT_EXIT, .ns = -1 };
-	sigset_t none;
-	int status;
+	sigset_t all;
 
-	command_pid = cmd;
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	sigfillset(&all);
 	for (;;) {
-		pid_t pid = waitpid(-1, &status, __WALL);
+		int sig = sigwaitinfo(&all, NULL);
 
-		if (pid < 0 && errno == EINTR)
-			continue;
-		if (pid < 0)
-			_exit(NSCTL_EXIT_ERROR); /* no command to wait for: cannot happen */
-		if (pid != cmd)
-			continue; /* an orphan of the session, reaped */
-		rep.wstatus = status;
-		command_pid = 0;
-		/*
-		 * Before the report, what the command left behind is killed and reaped (our exit
-		 * would kill it too, but only after the report): nsctld replies to the client on
-		 * the report, and by then nothing of the session runs but this init, which is
-		 * exiting. kill(-1) from pid 1 reaches every other process of the namespace, and
-		 * one that forks meanwhile has its SIGKILL pending, which makes the fork fail.
-		 */
-		reap_rest();
-		while (send(exit_fd, &rep, sizeof(rep), MSG_NOSIGNAL) < 0 && errno == EINTR)
-			;
-		_exit(0);
+		if (sig < 0)
+			continue; /* EINTR */
+		if (sig != SIGCHLD)
+			(void)kill(cmd, sig);
+		else if (reaped_command(cmd, &rep.wstatus))
+			break;
 	}
+	/*
+	 * Before the report, what the command left behind is killed and reaped (our exit
+	 * would kill it too, but only after the report): nsctld replies to the client on the
+	 * report, and by then nothing of the session runs but this init, which is exiting.
+	 * kill(-1) from pid 1 reaches every other process of the namespace, and one that
+	 * forks meanwhile has its SIGKILL pending, which makes the fork fail.
+	 */
+	reap_rest();
+	while (send(exit_fd, &rep, sizeof(rep), MSG_NOSIGNAL) < 0 && errno == EINTR)
+		;
+	_exit(0);
 }
 
 struct command_start {
@@ -366,18 +381,17 @@ struct command_start {
 	void *arg;
 };
 
-/* The command's first steps, on its own stack, while its init waits (CLONE_VFORK). */
+/*
+ * The command's first steps, on its own stack, while its init waits (CLONE_VFORK). Its
+ * signal handlers are the default ones the worker set; only the mask is the init's.
+ */
 static int command_main(void *userdata)
 {
 	const struct command_start *cs = userdata;
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t none;
 	int r = 0;
 
 	close(cs->exit_fd);
-	for (int sig = 1; sig < NSIG; sig++)
-		if (forwarded(sig))
-			(void)sigaction(sig, &dfl, NULL);
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
 		r = -errno;
@@ -388,29 +402,16 @@ static int command_main(void *userdata)
 int contain_run_command(int exit_fd, const int *close_in_init, size_t n,
 			void (*command)(void *arg, int error), void *arg)
 {
-	struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
 	struct command_start cs = { .exit_fd = exit_fd, .command = command, .arg = arg };
-	sigset_t all;
 	pid_t pid;
 
-	/*
-	 * The handlers are in place before the command exists, with every signal blocked:
-	 * one sent to pid 1 without a handler would be dropped when sent, not kept pending.
-	 */
-	sigfillset(&all);
-	if (sigprocmask(SIG_SETMASK, &all, NULL) < 0)
-		return -errno;
-	sigfillset(&sa.sa_mask);
-	for (int sig = 1; sig < NSIG; sig++)
-		if (forwarded(sig))
-			(void)sigaction(sig, &sa, NULL); /* glibc's own 32 and 33 refuse */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return -errno;
 	/*
 	 * CLONE_VM | CLONE_VFORK, as posix_spawn() does: the command runs in our memory, on
 	 * its own stack, and we are stopped until it has executed (or exited); its exec then
 	 * leaves us the memory, with nothing to copy or tear down. Its own fd table, signal
-	 * handlers (reset in command_main()), credentials and seccomp filters are its own.
+	 * handlers and mask, credentials and seccomp filters are its own.
 	 */
 	pid = clone(command_main, command_stack + sizeof(command_stack),
 		    CLONE_VM | CLONE_VFORK | SIGCHLD, &cs);
