@@ -255,19 +255,19 @@ int contain_remount_proc(void)
 }
 
 /*
- * Stacks for the session's init and for the command until its exec. Both are clones that
- * share memory instead of copying it (CLONE_VM): a fork copies the page tables of the
- * worker, a copy of nsctld's, faults in every page written after it, and its exit or exec
- * tears that copy down again, which costs more than the rest of containment together. Each
- * worker is its own copy of nsctld (contain_start_init() checks that it does not share
- * nsctld's memory), so these arrays are the session's own. Their use is shallow: the
- * deepest path, the command's exec_verified(), needs a few KiB.
+ * The session's init and the command until its exec are clones that share memory instead
+ * of copying it (CLONE_VM): a fork copies the page tables of the worker, a copy of
+ * nsctld's, faults in every page written after it, and its exit or exec tears that copy
+ * down again, which costs more than the rest of containment together. Each worker is its
+ * own copy of nsctld (contain_start_init() checks that it does not share nsctld's memory),
+ * so that memory is the session's own. Each clone runs on a stack of its own, an array in
+ * a frame of its parent's stack that the parent does not leave meanwhile (on the main
+ * stack, as AddressSanitizer wants it): the init's in the worker's, which exits there;
+ * the command's in the init's, which waits for the exec (CLONE_VFORK).
  */
-#define CONTAIN_STACK_SIZE (64 * 1024)
-static char init_stack[CONTAIN_STACK_SIZE] __attribute__((aligned(64)));
-static char command_stack[CONTAIN_STACK_SIZE] __attribute__((aligned(64)));
+#define COMMAND_STACK_SIZE (64 * 1024)
 
-int contain_start_init(int (*init)(void *), void *arg, int *ret_pidfd)
+int contain_start_init(int (*init)(void *), void *arg, char *stack, size_t size, int *ret_pidfd)
 {
 	int flags = CLONE_PARENT | CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNS;
 	int pidfd = -EBADF;
@@ -291,7 +291,7 @@ int contain_start_init(int (*init)(void *), void *arg, int *ret_pidfd)
 	if (syscall(SYS_kcmp, getpid(), getppid(), KCMP_VM, 0, 0) > 0)
 		flags |= CLONE_VM;
 	/* No exit signal (the low byte of flags): the kernel wants none with CLONE_PARENT. */
-	pid = clone(init, init_stack + sizeof(init_stack), flags, arg, &pidfd);
+	pid = clone(init, stack + size, flags, arg, &pidfd);
 	if (pid < 0)
 		return -errno;
 	*ret_pidfd = pidfd;
@@ -403,6 +403,7 @@ int contain_run_command(int exit_fd, const int *close_in_init, size_t n,
 			void (*command)(void *arg, int error), void *arg)
 {
 	struct command_start cs = { .exit_fd = exit_fd, .command = command, .arg = arg };
+	char stack[COMMAND_STACK_SIZE] __attribute__((aligned(16)));
 	pid_t pid;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
@@ -413,8 +414,7 @@ int contain_run_command(int exit_fd, const int *close_in_init, size_t n,
 	 * leaves us the memory, with nothing to copy or tear down. Its own fd table, signal
 	 * handlers and mask, credentials and seccomp filters are its own.
 	 */
-	pid = clone(command_main, command_stack + sizeof(command_stack),
-		    CLONE_VM | CLONE_VFORK | SIGCHLD, &cs);
+	pid = clone(command_main, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &cs);
 	if (pid < 0)
 		return -errno;
 	/*

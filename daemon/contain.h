@@ -22,10 +22,13 @@ int contain_remount_proc(void);
  * From the worker, after its joins: start init(arg) as pid 1 of new pid and mount
  * namespaces (the pid one the child of the joined pid namespace, if any), as nsctld's
  * child (CLONE_PARENT), sharing the worker's memory when that is the worker's own. Its
- * pid, or -errno; *ret_pidfd is its pidfd. init runs on a stack of its own and must not
- * return.
+ * pid, or -errno; *ret_pidfd is its pidfd. init must not return; it runs on stack (size
+ * bytes, at least CONTAIN_INIT_STACK_SIZE), which must stay the init's: an array in a
+ * frame the worker does not leave before it exits.
  */
-int contain_start_init(int (*init)(void *arg), void *arg, int *ret_pidfd);
+#define CONTAIN_INIT_STACK_SIZE (256 * 1024)
+int contain_start_init(int (*init)(void *arg), void *arg, char *stack, size_t size,
+		       int *ret_pidfd);
 
 /*
  * Called as pid 1 of the session's pid namespace: start the command, command(arg, error)

@@ -467,6 +467,8 @@ static int contained_init(void *arg)
  */
 static _Noreturn void contain_session(const struct worker_spec *spec)
 {
+	/* The init's stack, in this frame: we leave it only by exiting. */
+	char init_stack[CONTAIN_INIT_STACK_SIZE] __attribute__((aligned(16)));
 	int pair[2], pidfd = -EBADF;
 	pid_t pid;
 
@@ -475,7 +477,7 @@ static _Noreturn void contain_session(const struct worker_spec *spec)
 	contained.spec = spec;
 	contained.exit_fd = pair[1];
 	contained.nsctld_fd = pair[0];
-	pid = contain_start_init(contained_init, NULL, &pidfd);
+	pid = contain_start_init(contained_init, NULL, init_stack, sizeof(init_stack), &pidfd);
 	if (pid < 0)
 		fail(spec, WORKER_STAGE_FORK, -pid, -1);
 	report(spec->status_fd, WORKER_REPORT_CHILD, WORKER_STAGE_FORK, 0, -1, pid, pidfd);
