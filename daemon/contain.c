@@ -418,8 +418,8 @@ int contain_run_command(int exit_fd, const int *close_in_init, size_t n,
 	if (pid < 0)
 		return -errno;
 	/*
-	 * The command's change of credentials made the memory we shared dumpable as
-	 * fs.suid_dumpable says: ours again, it is not (worker.c, step 1).
+	 * The memory is ours alone again. The command set it non-dumpable after its change of
+	 * credentials (worker.c); so do we, whatever happened in between.
 	 */
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	for (size_t i = 0; i < n; i++)

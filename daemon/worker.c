@@ -784,6 +784,13 @@ static _Noreturn void run_command(const struct worker_spec *spec)
 	if (r < 0)
 		fail(spec, WORKER_STAGE_CREDS, -r, -1);
 	/*
+	 * A contained command shares its init's memory until the exec, and the change of
+	 * uid made that memory as dumpable as fs.suid_dumpable says: not dumpable, as in
+	 * step 1, so that no process of the run-as user can reach the init through it.
+	 */
+	if (spec->contain && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		fail(spec, WORKER_STAGE_SETUP, errno, -1);
+	/*
 	 * If nsctld dies, its sessions die with it rather than run on unaccounted. Set after
 	 * the drop, since changing credentials clears it; our parent is nsctld (CLONE_PARENT),
 	 * or a contained session's init, which dies with nsctld. A daemon that died during
