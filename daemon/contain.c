@@ -18,12 +18,13 @@
  *    fresh procfs exists, unattached, while the old ones go, and is attached only after;
  *  - the seccomp filter of seccomp-filter.c refuses what would bring a handle in anyway.
  *
- * Pid 1 of a pid namespace ignores every signal it has no handler for, also those sent
- * by nsctld (but SIGKILL and SIGSTOP from an ancestor namespace), and when it exits the
- * kernel kills the rest of the namespace. So the command does not run as pid 1: pid 1 is
- * a small init of nsctld's (this file), the process nsctld watches, signals and reaps.
- * It forwards every signal it can catch to the command, reaps orphans, and reports the
- * command's wait status on its own channel before it exits: Kill, SIGHUP on hang-up and
+ * Pid 1 of a pid namespace ignores every signal it has no handler for and does not
+ * block, also those sent by nsctld (but SIGKILL and SIGSTOP from an ancestor namespace),
+ * and when it exits the kernel kills the rest of the namespace. So the command does not
+ * run as pid 1: pid 1 is a small init of nsctld's (this file), the process nsctld
+ * watches, signals and reaps. It keeps every signal blocked, takes each with
+ * sigwaitinfo() and forwards it to the command, reaps orphans, and reports the command's
+ * wait status on its own channel before it exits: Kill, SIGHUP on hang-up and
  * the exit status work as without containment, and nothing the command started outlives
  * it. Its parent is nsctld (CLONE_PARENT), and PR_SET_PDEATHSIG ties it to nsctld.
  */
@@ -42,13 +43,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <sched.h>
+#include <linux/kcmp.h>
 
 #include "daemon/contain.h"
 #include "daemon/worker.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
 
-/* Passes over mountinfo, each detaching one mount, before giving up (fail closed). */
+/* Passes over mountinfo, each detaching at least one mount, before giving up (fail closed). */
 #define DETACH_PASSES_MAX 4096
 
 /* Decode mountinfo's octal escapes (\040 and the like) of a field, in place. */
@@ -95,18 +97,41 @@ static char *handle_mount_point(char *line)
 	return field[4];
 }
 
+/* Mount points found in one pass over mountinfo, packed; static: no allocation here. */
+#define HANDLE_MOUNTS_MAX 256
+static struct {
+	char paths[1 << 16];
+	size_t used;
+	size_t offset[HANDLE_MOUNTS_MAX];
+	size_t n;
+} handle_mounts;
+
+static void handle_mounts_add(const char *path)
+{
+	size_t len = strlen(path) + 1;
+
+	/* What does not fit waits for the next pass, which only detaching makes shorter. */
+	if (handle_mounts.n == HANDLE_MOUNTS_MAX ||
+	    len > sizeof(handle_mounts.paths) - handle_mounts.used)
+		return;
+	memcpy(handle_mounts.paths + handle_mounts.used, path, len);
+	handle_mounts.offset[handle_mounts.n++] = handle_mounts.used;
+	handle_mounts.used += len;
+}
+
 /*
- * Scan mountinfo (read through dirfd, a procfs of ours) and copy the mount point of the
- * last nsfs or procfs mount into path: mounts are listed parents first, so the last one
- * is never below another one still listed. 1 when found, 0 when none is left.
+ * Scan mountinfo (read through procfd, a procfs of ours) and list the mount point of every
+ * nsfs and procfs mount in handle_mounts, in mountinfo's order: parents first.
  */
-static int last_handle_mount(int procfd, char *path, size_t n)
+static int find_handle_mounts(int procfd)
 {
 	static char buf[1 << 16];
 	size_t have = 0;
-	bool found = false, eof = false;
+	bool eof = false;
 	_cleanup_close_ int fd = -EBADF;
 
+	handle_mounts.used = 0;
+	handle_mounts.n = 0;
 	fd = openat(procfd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -139,16 +164,15 @@ static int last_handle_mount(int procfd, char *path, size_t n)
 			char *mp = handle_mount_point(buf);
 
 			if (mp) {
-				if (strlen(mp) >= n)
+				if (strlen(mp) >= PATH_MAX)
 					return -ENAMETOOLONG;
-				strcpy(path, mp);
-				found = true;
+				handle_mounts_add(mp);
 			}
 			memmove(buf, buf + used, have - used);
 			have -= used;
 		}
 	}
-	return found;
+	return 0;
 }
 
 /* A procfs instance of the caller's pid namespace, not attached anywhere yet. */
@@ -172,7 +196,6 @@ static int new_proc_mount(void)
 int contain_mounts(void)
 {
 	_cleanup_close_ int procfd = -EBADF;
-	char path[PATH_MAX];
 	int r;
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -180,16 +203,35 @@ int contain_mounts(void)
 	procfd = new_proc_mount();
 	if (procfd < 0)
 		return procfd;
+	/*
+	 * Each pass detaches every mount one read of mountinfo lists, the last listed first:
+	 * mounts are listed parents first, so what sits on a mount (below it, or over it at
+	 * the same place) goes before it. The next pass reads again: done when it finds none.
+	 * A path that no longer names the mount listed (another mount went over it, taking
+	 * it along, or covering it) is the next pass's business; a pass that detaches
+	 * nothing fails.
+	 */
 	for (int pass = 0;; pass++) {
+		size_t detached = 0;
+
 		if (pass == DETACH_PASSES_MAX)
 			return -ELOOP;
-		r = last_handle_mount(procfd, path, sizeof(path));
+		r = find_handle_mounts(procfd);
 		if (r < 0)
 			return r;
-		if (r == 0)
+		if (handle_mounts.n == 0)
 			break;
-		if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
-			return -errno;
+		r = 0;
+		for (size_t i = handle_mounts.n; i-- > 0;) {
+			const char *path = handle_mounts.paths + handle_mounts.offset[i];
+
+			if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+				detached++;
+			else if (r == 0)
+				r = -errno;
+		}
+		if (detached == 0)
+			return r;
 	}
 	if (move_mount(procfd, "", AT_FDCWD, "/proc", MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return -errno;
@@ -212,86 +254,177 @@ int contain_remount_proc(void)
 	return 0;
 }
 
-/* The command, for the signal handler of pid 1; 0 until it is forked. */
-static volatile sig_atomic_t command_pid;
+/*
+ * The session's init and the command until its exec are clones that share memory instead
+ * of copying it (CLONE_VM): a fork copies the page tables of the worker, a copy of
+ * nsctld's, faults in every page written after it, and its exit or exec tears that copy
+ * down again, which costs more than the rest of containment together. Each worker is its
+ * own copy of nsctld (contain_start_init() checks that it does not share nsctld's memory),
+ * so that memory is the session's own. Each clone runs on a stack of its own, an array in
+ * a frame of its parent's stack that the parent does not leave meanwhile (on the main
+ * stack, as AddressSanitizer wants it): the init's in the worker's, which exits there;
+ * the command's in the init's, which waits for the exec (CLONE_VFORK).
+ */
+#define COMMAND_STACK_SIZE (64 * 1024)
 
-static void forward_signal(int sig)
+int contain_start_init(int (*init)(void *), void *arg, char *stack, size_t size, int *ret_pidfd)
 {
-	int saved = errno;
-
-	if (command_pid > 0)
-		(void)kill(command_pid, sig);
-	errno = saved;
-}
-
-static bool forwarded(int sig)
-{
-	return sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD;
-}
-
-static _Noreturn void init_loop(pid_t cmd, int exit_fd)
-{
-	struct worker_report rep = { .kind = WORKER_REPORT_EXIT, .ns = -1 };
-	sigset_t none;
-	int status;
-
-	command_pid = cmd;
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	for (;;) {
-		pid_t pid = waitpid(-1, &status, __WALL);
-
-		if (pid < 0 && errno == EINTR)
-			continue;
-		if (pid < 0)
-			_exit(NSCTL_EXIT_ERROR); /* no command to wait for: cannot happen */
-		if (pid != cmd)
-			continue; /* an orphan of the session, reaped */
-		rep.wstatus = status;
-		while (send(exit_fd, &rep, sizeof(rep), MSG_NOSIGNAL) < 0 && errno == EINTR)
-			;
-		_exit(0);
-	}
-}
-
-int contain_fork_command(int exit_fd, const int *close_in_init, size_t n)
-{
-	struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
-	sigset_t all, none;
+	int flags = CLONE_PARENT | CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNS;
+	int pidfd = -EBADF;
+	sigset_t all;
 	pid_t pid;
 
 	/*
-	 * The handlers are in place before the command exists, with every signal blocked:
-	 * one sent to pid 1 without a handler would be dropped when sent, not kept pending.
+	 * The init is born with every signal blocked (it inherits our mask, and we exit):
+	 * pid 1 drops a signal for which it has no handler when it is sent, unless it is
+	 * blocked, which queues it (init_loop() takes it with sigwaitinfo()).
 	 */
 	sigfillset(&all);
-	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &all, NULL) < 0)
 		return -errno;
-	sigfillset(&sa.sa_mask);
-	for (int sig = 1; sig < NSIG; sig++)
-		if (forwarded(sig))
-			(void)sigaction(sig, &sa, NULL); /* glibc's own 32 and 33 refuse */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		return -errno;
-	pid = fork();
+
+	/*
+	 * Share only memory that is the worker's alone: a worker that shares its parent's (a
+	 * CLONE_VM spawn by nsctld) gives its init a copy. kcmp() says 0 for the same memory
+	 * and fails where it is not built: both keep the copy.
+	 */
+	if (syscall(SYS_kcmp, getpid(), getppid(), KCMP_VM, 0, 0) > 0)
+		flags |= CLONE_VM;
+	/* No exit signal (the low byte of flags): the kernel wants none with CLONE_PARENT. */
+	pid = clone(init, stack + size, flags, arg, &pidfd);
 	if (pid < 0)
 		return -errno;
-	if (pid > 0) {
-		for (size_t i = 0; i < n; i++)
-			safe_close(close_in_init[i]);
-		for (int fd = 0; fd < 3; fd++)
-			close(fd);
-		init_loop(pid, exit_fd);
+	*ret_pidfd = pidfd;
+	return pid;
+}
+
+/*
+ * Kill and reap whatever the command left in the namespace. Every process there descends
+ * from us (an orphan is ours), so when no child is left to wait for, none is left at all,
+ * and the scan of every process on the host that kill(-1) makes is skipped.
+ */
+static void reap_rest(void)
+{
+	pid_t pid;
+
+	while ((pid = waitpid(-1, NULL, __WALL | WNOHANG)) > 0)
+		;
+	if (pid < 0 && errno == ECHILD)
+		return;
+	(void)kill(-1, SIGKILL);
+	for (;;) {
+		pid = waitpid(-1, NULL, __WALL);
+		if (pid > 0 || (pid < 0 && errno == EINTR))
+			continue;
+		return; /* ECHILD */
 	}
-	close(exit_fd);
-	sa.sa_handler = SIG_DFL;
-	sa.sa_flags = 0;
-	sigemptyset(&sa.sa_mask);
-	for (int sig = 1; sig < NSIG; sig++)
-		if (forwarded(sig))
-			(void)sigaction(sig, &sa, NULL);
+}
+
+/* Reap every child that has exited; true (and its wait status) once the command has. */
+static bool reaped_command(pid_t cmd, int *ret_status)
+{
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(-1, &status, __WALL | WNOHANG);
+
+		if (pid < 0 && errno == ECHILD)
+			_exit(NSCTL_EXIT_ERROR); /* no command to wait for: cannot happen */
+		if (pid <= 0)
+			return false;
+		if (pid == cmd) {
+			*ret_status = status;
+			return true;
+		}
+		/* an orphan of the session, reaped */
+	}
+}
+
+/*
+ * Every signal is blocked, and taken here: SIGCHLD reaps, every other one that can be
+ * caught goes on to the command (SIGKILL and SIGSTOP cannot be waited for; glibc keeps
+ * its own 32 and 33 unblocked, and pid 1 drops those). A blocked signal stays queued
+ * until taken, also one sent before we wait, and none is forwarded once the command has
+ * been reaped.
+ */
+static _Noreturn void init_loop(pid_t cmd, int exit_fd)
+{
+	struct worker_report rep = { .kind = WORKER_REPORT_EXIT, .ns = -1 };
+	sigset_t all;
+
+	sigfillset(&all);
+	for (;;) {
+		int sig = sigwaitinfo(&all, NULL);
+
+		if (sig < 0)
+			continue; /* EINTR */
+		if (sig != SIGCHLD)
+			(void)kill(cmd, sig);
+		else if (reaped_command(cmd, &rep.wstatus))
+			break;
+	}
+	/*
+	 * Before the report, what the command left behind is killed and reaped (our exit
+	 * would kill it too, but only after the report): nsctld replies to the client on the
+	 * report, and by then nothing of the session runs but this init, which is exiting.
+	 * kill(-1) from pid 1 reaches every other process of the namespace, and one that
+	 * forks meanwhile has its SIGKILL pending, which makes the fork fail.
+	 */
+	reap_rest();
+	while (send(exit_fd, &rep, sizeof(rep), MSG_NOSIGNAL) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+struct command_start {
+	int exit_fd;
+	void (*command)(void *arg, int error);
+	void *arg;
+};
+
+/*
+ * The command's first steps, on its own stack, while its init waits (CLONE_VFORK). Its
+ * signal handlers are the default ones the worker set; only the mask is the init's.
+ */
+static int command_main(void *userdata)
+{
+	const struct command_start *cs = userdata;
+	sigset_t none;
+	int r = 0;
+
+	close(cs->exit_fd);
+	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+		r = -errno;
+	cs->command(cs->arg, r);
+	_exit(NSCTL_EXIT_ERROR); /* command() does not return */
+}
+
+int contain_run_command(int exit_fd, const int *close_in_init, size_t n,
+			void (*command)(void *arg, int error), void *arg)
+{
+	struct command_start cs = { .exit_fd = exit_fd, .command = command, .arg = arg };
+	char stack[COMMAND_STACK_SIZE] __attribute__((aligned(16)));
+	pid_t pid;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return -errno;
-	return 0;
+	/*
+	 * CLONE_VM | CLONE_VFORK, as posix_spawn() does: the command runs in our memory, on
+	 * its own stack, and we are stopped until it has executed (or exited); its exec then
+	 * leaves us the memory, with nothing to copy or tear down. Its own fd table, signal
+	 * handlers and mask, credentials and seccomp filters are its own.
+	 */
+	pid = clone(command_main, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &cs);
+	if (pid < 0)
+		return -errno;
+	/*
+	 * The memory is ours alone again. The command set it non-dumpable after its change of
+	 * credentials (worker.c); so do we, whatever happened in between.
+	 */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	for (size_t i = 0; i < n; i++)
+		safe_close(close_in_init[i]);
+	for (int fd = 0; fd < 3; fd++)
+		close(fd);
+	init_loop(pid, exit_fd);
 }

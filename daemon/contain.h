@@ -19,12 +19,27 @@ int contain_mounts(void);
 int contain_remount_proc(void);
 
 /*
- * Called as pid 1 of the session's pid namespace: fork the command. Returns 0 in the
- * command (signals back to default, mask empty). The parent never returns: it stays pid 1
- * (init semantics: a signal without a handler is ignored), forwards every signal it can
- * catch to the command, reaps orphans, and when the command ends sends its wait status
- * on exit_fd (a WORKER_REPORT_EXIT) and exits, which kills what is left in the
- * namespace. close_in_init (n of them) and fds 0, 1, 2 are closed in pid 1 and kept in the
- * command; exit_fd the other way round. -errno when the fork fails.
+ * From the worker, after its joins: start init(arg) as pid 1 of new pid and mount
+ * namespaces (the pid one the child of the joined pid namespace, if any), as nsctld's
+ * child (CLONE_PARENT), sharing the worker's memory when that is the worker's own. Its
+ * pid, or -errno; *ret_pidfd is its pidfd. init must not return; it runs on stack (size
+ * bytes, at least CONTAIN_INIT_STACK_SIZE), which must stay the init's: an array in a
+ * frame the worker does not leave before it exits.
  */
-int contain_fork_command(int exit_fd, const int *close_in_init, size_t n);
+#define CONTAIN_INIT_STACK_SIZE (256 * 1024)
+int contain_start_init(int (*init)(void *arg), void *arg, char *stack, size_t size,
+		       int *ret_pidfd);
+
+/*
+ * Called as pid 1 of the session's pid namespace: start the command, command(arg, error)
+ * in a child (error: 0, or -errno of its signal reset), which must exec or _exit. The child
+ * shares our memory until then, on a stack of its own; its signals are back to default
+ * and its mask is empty. We never return but on failure: we stay pid 1 (init semantics: a
+ * signal without a handler is ignored), forward every signal we can catch to the command,
+ * reap orphans, and when the command ends kill and reap what is left in the namespace,
+ * send the command's wait status on exit_fd (a WORKER_REPORT_EXIT) and exit.
+ * close_in_init (n of them) and fds 0, 1, 2 are closed in pid 1 and kept in the command;
+ * exit_fd the other way round. -errno when the command cannot be started.
+ */
+int contain_run_command(int exit_fd, const int *close_in_init, size_t n,
+			void (*command)(void *arg, int error), void *arg);

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The seccomp filters of a session with granted capabilities, built as plain BPF. */
+/* The seccomp filter of a session with granted capabilities, built as plain BPF. */
 
 /*
- * Plain BPF rather than libseccomp: two short deny lists, built into a fixed array with
- * no allocation (the worker runs them between fork and exec), and every instruction is
- * here to read. Each program starts by checking the architecture: system call numbers
+ * Plain BPF rather than libseccomp: a short deny list (and, unless the rule says "exec",
+ * execve and execveat for nsctld to decide), built into a fixed array with no allocation
+ * (the worker runs it between fork and exec), and every instruction is here to read. One
+ * program, not one per purpose: each filter installed costs a JIT compilation, and the
+ * kernel's verdict for two stacked filters (the most restrictive one) is what the single
+ * program returns, since none of the calls it refuses is an exec. Each program starts by checking the architecture: system call numbers
  * mean something else on another one (a 32-bit process on x86-64 enters through int 0x80
  * with AUDIT_ARCH_I386, and there socket() hides inside socketcall(), whose family an
  * argument check cannot see), so a foreign architecture kills the process.
@@ -113,7 +116,7 @@ static int finish(struct seccomp_filter_prog *p)
 	return p->len > SECCOMP_FILTER_MAX_INSNS ? -E2BIG : 0;
 }
 
-int seccomp_filter_build_contain(struct seccomp_filter_prog *p)
+int seccomp_filter_build_contain(struct seccomp_filter_prog *p, bool exec_notify)
 {
 	static const uint32_t refused[] = {
 		__NR_pidfd_getfd,    __NR_open_by_handle_at, __NR_name_to_handle_at, __NR_setns,
@@ -122,6 +125,10 @@ int seccomp_filter_build_contain(struct seccomp_filter_prog *p)
 
 	p->len = 0;
 	emit_arch_check(p);
+	if (exec_notify) {
+		emit_return_on(p, __NR_execve, SECCOMP_RET_USER_NOTIF);
+		emit_return_on(p, __NR_execveat, SECCOMP_RET_USER_NOTIF);
+	}
 	emit_arg0_check(p, __NR_socket, AF_UNIX, false);
 	emit_arg0_check(p, __NR_socketpair, AF_UNIX, false);
 	emit_arg0_check(p, __NR_unshare, CLONE_NEW_ANY, true);
@@ -132,23 +139,10 @@ int seccomp_filter_build_contain(struct seccomp_filter_prog *p)
 	return finish(p);
 }
 
-int seccomp_filter_build_exec(struct seccomp_filter_prog *p)
-{
-	p->len = 0;
-	emit_arch_check(p);
-	emit_return_on(p, __NR_execve, SECCOMP_RET_USER_NOTIF);
-	emit_return_on(p, __NR_execveat, SECCOMP_RET_USER_NOTIF);
-	return finish(p);
-}
 #else
-int seccomp_filter_build_contain(struct seccomp_filter_prog *p)
+int seccomp_filter_build_contain(struct seccomp_filter_prog *p, bool exec_notify)
 {
-	p->len = 0;
-	return -EOPNOTSUPP;
-}
-
-int seccomp_filter_build_exec(struct seccomp_filter_prog *p)
-{
+	(void)exec_notify;
 	p->len = 0;
 	return -EOPNOTSUPP;
 }

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The seccomp filters of a session with granted capabilities, built as plain BPF. */
+/* The seccomp filter of a session with granted capabilities, built as plain BPF. */
 #pragma once
 
 #include <linux/filter.h>
+#include <stdbool.h>
 #include <stddef.h>
 
-/* Room for either filter; the builders fail with -E2BIG rather than overflow. */
+/* Room for the filter; the builders fail with -E2BIG rather than overflow. */
 #define SECCOMP_FILTER_MAX_INSNS 96
 
 struct seccomp_filter_prog {
@@ -19,17 +20,12 @@ struct seccomp_filter_prog {
  * name_to_handle_at, setns, io_uring_*, namespace flags of unshare and clone; clone3 gets
  * ENOSYS, since its flags cannot be inspected, and libc falls back to clone). A foreign
  * architecture (i386 via int 0x80, where socketcall hides the family) kills the process;
- * x32 system call numbers get ENOSYS. Returns 0, or -EOPNOTSUPP on an architecture this
- * file has no numbers for, -E2BIG if the program does not fit.
+ * x32 system call numbers get ENOSYS. With exec_notify, execve and execveat go to the
+ * user-notification listener too (install it with one; nsctld decides), and with the
+ * listener closed the kernel fails them with ENOSYS. Returns 0, or -EOPNOTSUPP on an
+ * architecture this file has no numbers for, -E2BIG if the program does not fit.
  */
-int seccomp_filter_build_contain(struct seccomp_filter_prog *prog);
-
-/*
- * The exec filter: execve and execveat go to the user-notification listener (nsctld
- * decides), everything else is allowed. With the listener closed the kernel fails them
- * with ENOSYS.
- */
-int seccomp_filter_build_exec(struct seccomp_filter_prog *prog);
+int seccomp_filter_build_contain(struct seccomp_filter_prog *prog, bool exec_notify);
 
 /*
  * Install prog on the calling thread (no_new_privs or CAP_SYS_ADMIN needed). With

@@ -62,6 +62,8 @@ static bool command_is_worker(const struct session *s)
 
 static bool command_done(const struct session *s)
 {
+	if (s->exit_reported)
+		return true; /* a contained session's init said so (read_exit_report()) */
 	return command_is_worker(s) ? s->worker_reaped : s->cmd_reaped;
 }
 
@@ -242,6 +244,13 @@ static void drain_status(struct session *s)
 		} else if (rep.kind == WORKER_REPORT_EXIT_CHANNEL && passed >= 0 && s->contained &&
 			   s->exit_fd < 0) {
 			s->exit_fd = TAKE_FD(passed);
+			/* Unwatched, the report is still read once the init is reaped. */
+			s->ev_exit = event_new(s->m->base, s->exit_fd, EV_READ | EV_PERSIST, on_event,
+					       s);
+			if (s->ev_exit && event_add(s->ev_exit, NULL) < 0) {
+				event_free(s->ev_exit);
+				s->ev_exit = NULL;
+			}
 		} else if (rep.kind == WORKER_REPORT_LISTENER && passed >= 0 && s->contained &&
 			   !s->exec_guard) {
 			/* On failure the listener is closed: the exec fails (ENOSYS), closed. */
@@ -261,10 +270,14 @@ static void drain_status(struct session *s)
 }
 
 /*
- * A contained session's pid 1 has exited: how the command itself ended, if its init
- * reported it before exiting (it always does, unless it was killed itself).
+ * A contained session's init reports how the command ended, once it has killed and reaped
+ * whatever the command left in its namespace, and then exits. The session ends on that
+ * report: the init's exit, in which the kernel tears its namespaces down, is not waited
+ * for (the init is still reaped, and only then is the session freed and its cgroup
+ * removed). The report is final whenever there is one, also when read after the init was
+ * reaped; EOF without one (the init was killed) leaves the init's own wait status.
  */
-static void reap_contained(struct session *s)
+static void read_exit_report(struct session *s)
 {
 	struct worker_report rep;
 	ssize_t n;
@@ -272,13 +285,16 @@ static void reap_contained(struct session *s)
 	if (s->exit_fd < 0)
 		return;
 	n = recv(s->exit_fd, &rep, sizeof(rep), MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
 	if (n == (ssize_t)sizeof(rep) && rep.kind == WORKER_REPORT_EXIT) {
 		s->exit_code = WIFEXITED(rep.wstatus) ? WEXITSTATUS(rep.wstatus) : 0;
 		s->signal = WIFSIGNALED(rep.wstatus) ? WTERMSIG(rep.wstatus) : 0;
+		s->exit_reported = true;
 	}
+	if (s->ev_exit)
+		event_free(TAKE_PTR(s->ev_exit));
 	s->exit_fd = safe_close(s->exit_fd);
-	s->execs_refused = exec_guard_refused(s->exec_guard);
-	exec_guard_free(TAKE_PTR(s->exec_guard));
 }
 
 /*
@@ -307,9 +323,14 @@ static void reap(struct session *s)
 		    si.si_pid != 0) {
 			s->cmd_reaped = true;
 			event_del(s->ev_cmd);
-			s->exit_code = si.si_code == CLD_EXITED ? si.si_status : 0;
-			s->signal = si.si_code == CLD_EXITED ? 0 : si.si_status;
-			reap_contained(s);
+			if (!s->exit_reported) {
+				s->exit_code = si.si_code == CLD_EXITED ? si.si_status : 0;
+				s->signal = si.si_code == CLD_EXITED ? 0 : si.si_status;
+				read_exit_report(s);
+			}
+			/* A contained session's init is gone: no exec can come any more. */
+			s->execs_refused = exec_guard_refused(s->exec_guard);
+			exec_guard_free(TAKE_PTR(s->exec_guard));
 		}
 	}
 }
@@ -361,10 +382,13 @@ static void on_grace(evutil_socket_t fd, short what, void *userdata)
 		(void)pidfd_send_signal(s->cmd_pidfd, SIGKILL, NULL, 0);
 }
 
-static void finish(struct session *s)
+/* The session-end record of a session that ran, written as it ends. */
+static void audit_end(struct session *s)
 {
 	char message[128];
 
+	if (s->exec_guard)
+		s->execs_refused = exec_guard_refused(s->exec_guard);
 	if (s->execs_refused > 0)
 		snprintf(message, sizeof(message), "%s; %u later exec%s refused (no second program)",
 			 s->signal ? "session ended by signal" : "session ended", s->execs_refused,
@@ -373,7 +397,6 @@ static void finish(struct session *s)
 		snprintf(message, sizeof(message), "%s",
 			 s->signal ? "session ended by signal" : "session ended");
 	audit_session(s, "session-end", NULL, message);
-	session_free(s);
 }
 
 /*
@@ -487,15 +510,13 @@ static void advance(struct session *s)
 		s->state = SESSION_ENDING;
 		/* The command is gone: nothing it left behind outlives it. */
 		(void)cgroup_session_kill(s->cgroup);
+		/* Recorded before the client hears of it. */
+		audit_end(s);
 		if (s->conn)
 			conn_reply(s->conn, ended_params(s), false, NULL, 0);
 	}
-	if (s->state == SESSION_ENDING && all_reaped(s)) {
-		if (s->failed)
-			session_free(s);
-		else
-			finish(s);
-	}
+	if (s->state == SESSION_ENDING && all_reaped(s))
+		session_free(s);
 }
 
 static void on_event(evutil_socket_t fd, short what, void *userdata)
@@ -503,6 +524,7 @@ static void on_event(evutil_socket_t fd, short what, void *userdata)
 	struct session *s = userdata;
 
 	drain_status(s);
+	read_exit_report(s);
 	reap(s);
 	advance(s);
 }
@@ -821,6 +843,8 @@ void session_free(struct session *s)
 		event_free(s->ev_worker);
 	if (s->ev_cmd)
 		event_free(s->ev_cmd);
+	if (s->ev_exit)
+		event_free(s->ev_exit);
 	if (s->ev_grace)
 		event_free(s->ev_grace);
 	if (s->ev_timeout)

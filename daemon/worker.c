@@ -32,11 +32,13 @@
  *     command is nsctld's own child and is reaped through its pidfd like any other. Without
  *     the target's mount namespace, that child mounts a /proc of the joined pid namespace
  *     in a private mount namespace of its own (contain_remount_proc()), so that ps works.
- *     A grant with capabilities is contained instead (daemon/contain.c): the fork makes
+ *     A grant with capabilities is contained instead (daemon/contain.c): a clone makes
  *     new pid and mount namespaces (the pid one the child of the target's, if joined); the
  *     child, pid 1 there, detaches every nsfs and procfs mount, mounts /proc afresh, and
- *     forks the command, staying as its init: it forwards signals and reports the
- *     command's status to nsctld on its own socket.
+ *     starts the command, staying as its init: it forwards signals and reports the
+ *     command's status to nsctld on its own socket. Both clones share memory rather than
+ *     copy it (CLONE_VM; the command with CLONE_VFORK until its exec), which is what makes
+ *     containment cheap; neither shares anything else.
  *  7. Drop, in two parts. 7a, in the worker after the last join and before step 6's fork
  *     (the order above is the reading order; 7a runs first): the bounding set (but for
  *     the capabilities the rule grants) and the ambient set, verified from the status
@@ -50,9 +52,9 @@
  *     the run-as user, with no effective capability. When the rule names the command, the
  *     file found is opened, checked against the rule's path, and that very fd is executed
  *     (exec_verified()). A contained session executes an opened fd too, and installs its
- *     seccomp filters right before (install_filters()): the containment one, and unless
- *     the rule says "exec" the exec one, whose listener goes to nsctld, which lets this
- *     one execveat() through and refuses every later exec (daemon/exec-guard.c).
+ *     seccomp filter right before (install_filters()): the containment rules, and unless
+ *     the rule says "exec" a listener for every exec, which goes to nsctld, which lets
+ *     this one execveat() through and refuses every later exec (daemon/exec-guard.c).
  *  9. A terminal is opened after the drop, as the run-as user, not before as root:
  *     - /dev/ptmx is looked up in the target's mount namespace, which whoever controls the
  *       target controls. Opened as root, a device node or FIFO planted there would be
@@ -303,17 +305,12 @@ static int join_namespaces(const struct worker_spec *spec, int *failed_ns)
 	return join_one_by_one(spec, failed_ns);
 }
 
-/*
- * Fork into the joined pid namespace (or, with extra_flags CLONE_NEWPID | CLONE_NEWNS,
- * into new ones for containment); the child returns, the worker reports and exits. An
- * exit_channel >= 0 goes to the daemon too (WORKER_REPORT_EXIT_CHANNEL).
- */
-static void fork_into_pid_namespace(const struct worker_spec *spec, uint64_t extra_flags,
-				    int exit_channel)
+/* Fork into the joined pid namespace; the child returns, the worker reports and exits. */
+static void fork_into_pid_namespace(const struct worker_spec *spec)
 {
 	int pidfd = -1;
 	struct clone_args args = {
-		.flags = CLONE_PARENT | CLONE_PIDFD | extra_flags,
+		.flags = CLONE_PARENT | CLONE_PIDFD,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
 		/* The kernel wants no exit signal with CLONE_PARENT; nsctld watches pidfds. */
 		.exit_signal = 0,
@@ -325,9 +322,6 @@ static void fork_into_pid_namespace(const struct worker_spec *spec, uint64_t ext
 	if (pid == 0)
 		return;
 	report(spec->status_fd, WORKER_REPORT_CHILD, WORKER_STAGE_FORK, 0, -1, (pid_t)pid, pidfd);
-	if (exit_channel >= 0)
-		report(spec->status_fd, WORKER_REPORT_EXIT_CHANNEL, WORKER_STAGE_FORK, 0, -1, 0,
-		       exit_channel);
 	_exit(0);
 }
 
@@ -485,52 +479,89 @@ static int next_candidate(const char **cursor, const char *name, char *path)
 	return 1;
 }
 
-/*
- * Containment (daemon/contain.c): new pid and mount namespaces, the child of the
- * target's where its pid namespace was joined. The first process there mounts /proc
- * afresh, detaches every nsfs and procfs mount, and stays as pid 1; this returns in the
- * command, its child.
- */
-static void contain_session(const struct worker_spec *spec)
-{
-	int pair[2], r;
+static _Noreturn void run_command(const struct worker_spec *spec);
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
-		fail(spec, WORKER_STAGE_CONTAIN, errno, -1);
-	fork_into_pid_namespace(spec, CLONE_NEWPID | CLONE_NEWNS, pair[0]);
-	close(pair[0]);
+/*
+ * What the session's init starts from. Static, not on the worker's stack: the init shares
+ * the worker's memory (contain.c) and outlives it.
+ */
+static struct {
+	const struct worker_spec *spec;
+	int exit_fd;   /* the init's end of the exit channel */
+	int nsctld_fd; /* nsctld's end, which goes to nsctld in a report */
+} contained;
+
+/* The command, the session's init's child, sharing its memory until the exec. */
+static void contained_command(void *arg, int error)
+{
+	const struct worker_spec *spec = arg;
+
+	if (error < 0)
+		fail(spec, WORKER_STAGE_CONTAIN, -error, -1);
+	/* The command's own session, now that it is a new process. */
+	if (setsid() < 0)
+		fail(spec, WORKER_STAGE_SETUP, errno, -1);
+	run_command(spec);
+}
+
+/* Pid 1 of the session's namespaces: its mounts, then the command, then init's loop. */
+static int contained_init(void *arg)
+{
+	const struct worker_spec *spec = contained.spec;
+	int r;
+
+	(void)arg;
+	close(contained.nsctld_fd);
 	r = contain_mounts();
 	if (r < 0)
 		fail(spec, WORKER_STAGE_CONTAIN, -r, -1);
-	r = contain_fork_command(pair[1], &spec->status_fd, 1);
-	if (r < 0)
-		fail(spec, WORKER_STAGE_CONTAIN, -r, -1);
+	r = contain_run_command(contained.exit_fd, &spec->status_fd, 1, contained_command,
+				(void *)spec);
+	fail(spec, WORKER_STAGE_CONTAIN, -r, -1);
+}
+
+/*
+ * Containment (daemon/contain.c): new pid and mount namespaces, the child of the
+ * target's where its pid namespace was joined. Their first process, the init, detaches
+ * every nsfs and procfs mount, mounts /proc afresh, and starts the command as its child;
+ * the worker reports the init and the exit channel, and exits.
+ */
+static _Noreturn void contain_session(const struct worker_spec *spec)
+{
+	/* The init's stack, in this frame: we leave it only by exiting. */
+	char init_stack[CONTAIN_INIT_STACK_SIZE] __attribute__((aligned(16)));
+	int pair[2], pidfd = -EBADF;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+		fail(spec, WORKER_STAGE_CONTAIN, errno, -1);
+	contained.spec = spec;
+	contained.exit_fd = pair[1];
+	contained.nsctld_fd = pair[0];
+	pid = contain_start_init(contained_init, NULL, init_stack, sizeof(init_stack), &pidfd);
+	if (pid < 0)
+		fail(spec, WORKER_STAGE_FORK, -pid, -1);
+	report(spec->status_fd, WORKER_REPORT_CHILD, WORKER_STAGE_FORK, 0, -1, pid, pidfd);
+	report(spec->status_fd, WORKER_REPORT_EXIT_CHANNEL, WORKER_STAGE_FORK, 0, -1, 0, pair[0]);
+	_exit(0);
 }
 
 /*
  * The last step before the exec of fd in a contained session: the containment filter,
- * then (unless the rule says "exec") the exec filter, whose listener goes to the daemon
- * with the fd to expect. From here on every execve/execveat waits for nsctld's answer;
- * the first one, ours, is let through.
+ * which unless the rule says "exec" also sends every exec to a listener, which goes to
+ * the daemon with the fd to expect. From here on every execve/execveat waits for
+ * nsctld's answer; the first one, ours, is let through.
  */
 static int install_filters(const struct worker_spec *spec, int fd)
 {
 	struct seccomp_filter_prog prog;
 	int listener, r;
 
-	r = seccomp_filter_build_contain(&prog);
+	r = seccomp_filter_build_contain(&prog, spec->exec_once);
 	if (r < 0)
 		return r;
-	r = seccomp_filter_install(&prog, NULL);
-	if (r < 0)
-		return r;
-	if (!spec->exec_once)
-		return 0;
-	r = seccomp_filter_build_exec(&prog);
-	if (r < 0)
-		return r;
-	r = seccomp_filter_install(&prog, &listener);
-	if (r < 0)
+	r = seccomp_filter_install(&prog, spec->exec_once ? &listener : NULL);
+	if (r < 0 || !spec->exec_once)
 		return r;
 	send_report(spec->status_fd, (struct worker_report){
 		.kind = WORKER_REPORT_LISTENER, .stage = WORKER_STAGE_CONTAIN, .ns = -1,
@@ -807,12 +838,10 @@ _Noreturn void worker_run(const struct worker_spec *spec)
 		fail(spec, WORKER_STAGE_CREDS, -r, -1);
 	close(proc_status_fd);
 
-	if (spec->contain) {
+	if (spec->contain)
 		contain_session(spec);
-		if (setsid() < 0)
-			fail(spec, WORKER_STAGE_SETUP, errno, -1);
-	} else if (spec->join_pid) {
-		fork_into_pid_namespace(spec, 0, -1);
+	if (spec->join_pid) {
+		fork_into_pid_namespace(spec);
 		/* The target's /proc, when its mount namespace is not joined (contain.c). */
 		if (!(spec->clone_flags & CLONE_NEWNS)) {
 			r = contain_remount_proc();
@@ -823,14 +852,29 @@ _Noreturn void worker_run(const struct worker_spec *spec)
 		if (setsid() < 0)
 			fail(spec, WORKER_STAGE_SETUP, errno, -1);
 	}
+	run_command(spec);
+}
+
+/* Steps 7 to 10: drop, then everything done as the run-as user, then exec. */
+static _Noreturn void run_command(const struct worker_spec *spec)
+{
+	int r;
 
 	r = drop_privileges(spec);
 	if (r < 0)
 		fail(spec, WORKER_STAGE_CREDS, -r, -1);
 	/*
+	 * A contained command shares its init's memory until the exec, and the change of
+	 * uid made that memory as dumpable as fs.suid_dumpable says: not dumpable, as in
+	 * step 1, so that no process of the run-as user can reach the init through it.
+	 */
+	if (spec->contain && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		fail(spec, WORKER_STAGE_SETUP, errno, -1);
+	/*
 	 * If nsctld dies, its sessions die with it rather than run on unaccounted. Set after
-	 * the drop, since changing credentials clears it; our parent is nsctld in both cases
-	 * (CLONE_PARENT). A daemon that died during setup never reads our status: harmless.
+	 * the drop, since changing credentials clears it; our parent is nsctld (CLONE_PARENT),
+	 * or a contained session's init, which dies with nsctld. A daemon that died during
+	 * setup never reads our status: harmless.
 	 */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		fail(spec, WORKER_STAGE_SETUP, errno, -1);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Tests of daemon/seccomp-filter.c and the decision of daemon/exec-guard.c: each filter is
- * installed in a forked child, which then tries what the filter must refuse and what it
+ * Tests of daemon/seccomp-filter.c and the decision of daemon/exec-guard.c: the filter, with
+ * and without its exec listener, is installed in a forked child, which then tries what the filter must refuse and what it
  * must leave alone, and reports the errno of each try.
  */
 
@@ -83,8 +83,11 @@ static int try(int what)
 	return r >= 0 ? 0 : errno;
 }
 
-/* Run every try in a child under the contain filter; results[i] = errno of try i. */
-static void run_contained(int results[_T_MAX])
+/*
+ * Run every try in a child under the contain filter (with exec_notify, also sending
+ * execs to a listener, which nothing here reads); results[i] = errno of try i.
+ */
+static void run_contained(int results[_T_MAX], bool exec_notify)
 {
 	int p[2], status;
 	pid_t pid;
@@ -96,10 +99,12 @@ static void run_contained(int results[_T_MAX])
 		struct seccomp_filter_prog prog;
 		int out[_T_MAX];
 
+		int listener;
+
 		close(p[0]);
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-		    seccomp_filter_build_contain(&prog) < 0 ||
-		    seccomp_filter_install(&prog, NULL) < 0)
+		    seccomp_filter_build_contain(&prog, exec_notify) < 0 ||
+		    seccomp_filter_install(&prog, exec_notify ? &listener : NULL) < 0)
 			_exit(1);
 		for (int i = 0; i < _T_MAX; i++)
 			out[i] = try(i);
@@ -112,11 +117,11 @@ static void run_contained(int results[_T_MAX])
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
-static void test_contain_filter(void **state)
+static void check_contained(bool exec_notify)
 {
 	int r[_T_MAX];
 
-	run_contained(r);
+	run_contained(r, exec_notify);
 	assert_int_equal(r[T_UNIX], EPERM);
 	assert_int_equal(r[T_UNIX_PAIR], EPERM);
 	assert_int_equal(r[T_SETNS], EPERM);
@@ -132,24 +137,37 @@ static void test_contain_filter(void **state)
 	assert_int_equal(r[T_GETPID], 0);
 }
 
+static void test_contain_filter(void **state)
+{
+	check_contained(false);
+}
+
+/* With the exec listener in the same program, everything else is refused all the same. */
+static void test_contain_filter_with_exec(void **state)
+{
+	check_contained(true);
+}
+
 static void test_program_shape(void **state)
 {
 	struct seccomp_filter_prog prog;
 
-	assert_int_equal(seccomp_filter_build_contain(&prog), 0);
+	assert_int_equal(seccomp_filter_build_contain(&prog, false), 0);
 	assert_true(prog.len > 4 && prog.len <= SECCOMP_FILTER_MAX_INSNS);
 	/* Ends by allowing, starts by loading the architecture. */
 	assert_int_equal(prog.insns[prog.len - 1].code, BPF_RET | BPF_K);
 	assert_int_equal(prog.insns[prog.len - 1].k, SECCOMP_RET_ALLOW);
 	assert_int_equal(prog.insns[0].k, offsetof(struct seccomp_data, arch));
-	assert_int_equal(seccomp_filter_build_exec(&prog), 0);
+	assert_int_equal(seccomp_filter_build_contain(&prog, true), 0);
+	assert_true(prog.len > 4 && prog.len <= SECCOMP_FILTER_MAX_INSNS);
+	assert_int_equal(prog.insns[0].k, offsetof(struct seccomp_data, arch));
 	assert_int_equal(prog.insns[prog.len - 1].k, SECCOMP_RET_ALLOW);
 	prog.len = 0;
 	assert_int_equal(seccomp_filter_install(&prog, NULL), -EINVAL);
 }
 
 /*
- * The exec filter with its listener: an exec in the child waits for our answer. Answered
+ * The filter with its exec listener: an exec in the child waits for our answer. Answered
  * EACCES, the child sees EACCES; with the listener closed, ENOSYS (fail closed).
  */
 static void test_exec_filter(void **state)
@@ -176,7 +194,7 @@ static void test_exec_filter(void **state)
 
 		close(sv[0]);
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-		    seccomp_filter_build_exec(&prog) < 0 ||
+		    seccomp_filter_build_contain(&prog, true) < 0 ||
 		    seccomp_filter_install(&prog, &listener) < 0)
 			_exit(1);
 		cm->cmsg_level = SOL_SOCKET;
@@ -266,6 +284,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_program_shape),
 		cmocka_unit_test(test_contain_filter),
+		cmocka_unit_test(test_contain_filter_with_exec),
 		cmocka_unit_test(test_exec_filter),
 		cmocka_unit_test(test_guard_decision),
 	};

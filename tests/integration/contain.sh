@@ -12,7 +12,7 @@ require_tools ip unshare runuser useradd flock systemd-socket-activate timeout p
 require_binaries "$NSCTLD" "$NSCTL"
 [ -x "$PYTHON" ] || tap_skip_all "python3 is not installed"
 
-tap_plan 54
+tap_plan 55
 setup_tmpdir
 setup_users || exit 1
 netns_create || { diag "cannot create a network namespace"; exit 1; }
@@ -202,6 +202,11 @@ kill -TERM "$CLIENT_NSCTL"
 wait_status "$CLIENT" 10
 check "SIGTERM to nsctl reaches the command through its init (143)" expect_eq "$WAIT_STATUS" 143
 check "... and the command is gone" wait_until 5 pid_gone "$SESSION_SLEEP"
+# The final reply comes on the init's report, before its exit has torn the namespace
+# down: by then the init has killed and reaped what the command left running.
+nsctl_as "$BOB" run "$NT" --net -- sh -c 'sleep 37 & sleep 38 & exit 0'
+check "a background child of the command is gone when nsctl returns" \
+	expect_eq "$(pgrep -u "$BOB" -f 'sleep 3[78]')" ""
 
 # -- 3. files as stdout --------------------------------------------------------------------
 nsctl_as "$ALICE" run "$NT" --net -- ip -br link >"$TESTDIR/out.txt"
