@@ -384,6 +384,12 @@ void conn_shut_down(struct conn *c)
 	}
 }
 
+void conn_session_begin(struct conn *c, struct session *s)
+{
+	assert(!c->session);
+	c->session = s;
+}
+
 void conn_session_done(struct conn *c)
 {
 	c->session = NULL;

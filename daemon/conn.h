@@ -90,6 +90,8 @@ void conn_error_invalid(struct conn *c, const char *parameter);
 /* A reply to a broken message: ProtocolError, then the connection is closed. */
 void conn_protocol_error(struct conn *c, const char *reason);
 
+/* The call's session started: the connection is its client until conn_session_done(). */
+void conn_session_begin(struct conn *c, struct session *s);
 /* The session attached to this connection ended and replied finally. */
 void conn_session_done(struct conn *c);
 

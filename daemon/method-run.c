@@ -515,7 +515,7 @@ static void run_start(struct conn *c, struct run_call *rc_, struct target *t_)
 		method_error_system(c, failed, r);
 		return;
 	}
-	c->session = s;
+	conn_session_begin(c, s);
 }
 
 static void on_resolved(struct target_result *res, void *userdata)
