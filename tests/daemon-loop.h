@@ -13,7 +13,7 @@ struct conn;
 /* The test's end of one connection: what it received, split into messages at the NULs. */
 struct peer {
 	int fd;
-	char buf[1 << 16];
+	char buf[1 << 17];
 	size_t len;
 	bool eof;
 };
@@ -61,3 +61,14 @@ bool loop_exited(struct manager *m, struct peer *p, size_t arg);
 
 /* Write text as a root-owned 0644 file (a policy). */
 void write_file(const char *path, const char *text);
+
+/*
+ * The cases that need a manager (it loads a policy, which must be root's) run only as root;
+ * as another user (CI also runs `make check` as nobody) they are skipped. setup and
+ * teardown are the test file's own.
+ */
+void skip_not_root(void **state);
+#define ROOT_TEST(fn)                                                                   \
+	(geteuid() == 0 ? (struct CMUnitTest)cmocka_unit_test_setup_teardown(fn, setup,  \
+									      teardown) \
+			: (struct CMUnitTest){ #fn, skip_not_root, NULL, NULL, NULL })

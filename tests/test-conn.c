@@ -23,17 +23,7 @@
 #include "daemon/targets/target.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
-
-/* The loop runs until a condition holds, one non-blocking turn at a time, never forever. */
-#define MAX_TURNS 10000
-
-/* The test's end of one connection: what it received, split into messages. */
-struct peer {
-	int fd;
-	char buf[1 << 17];
-	size_t len;
-	bool eof;
-};
+#include "tests/daemon-loop.h"
 
 struct fixture {
 	struct manager *m;
@@ -98,137 +88,31 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* A connection from root, as the listener would adopt it; the test holds the other end. */
-static struct conn *connect_peer(struct fixture *f, struct peer *p)
-{
-	struct ucred cred = { .pid = getpid(), .uid = 0, .gid = 0 };
-	struct conn *c = NULL;
-	int sv[2];
-
-	assert_int_equal(
-		socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv), 0);
-	memset(p, 0, sizeof(*p));
-	p->fd = sv[0];
-	assert_int_equal(conn_new(f->m, sv[1], &cred, &c), 0);
-	assert_non_null(c);
-	return c;
-}
-
-static void peer_close(struct peer *p)
-{
-	p->fd = safe_close(p->fd);
-}
-
 static void peer_send(struct peer *p, const char *data, size_t len)
 {
 	assert_int_equal(send(p->fd, data, len, MSG_NOSIGNAL), (ssize_t)len);
 }
 
-/* One Varlink call, NUL-terminated as on the wire. */
-static void peer_call(struct peer *p, const char *json)
+/* Turn the loop (and read the peer's end) until cond holds; false if it did not in 5 s. */
+static bool run_until(struct fixture *f, struct peer *p, loop_cond_fn cond, size_t arg)
 {
-	peer_send(p, json, strlen(json) + 1);
+	return loop_until(f->m, p, cond, arg, 5000);
 }
 
-static void peer_drain(struct peer *p)
+/* The docker engine (fd passed as arg) was connected to: the call waits on it. */
+static bool engine_asked(struct manager *m, struct peer *p, size_t engine_fd)
 {
-	while (!p->eof && p->len < sizeof(p->buf)) {
-		ssize_t n = recv(p->fd, p->buf + p->len, sizeof(p->buf) - p->len, MSG_DONTWAIT);
+	struct pollfd pfd = { .fd = (int)engine_fd, .events = POLLIN };
 
-		if (n > 0)
-			p->len += (size_t)n;
-		else if (n == 0 || (errno != EAGAIN && errno != EINTR))
-			p->eof = true;
-		else
-			break;
-	}
-}
-
-static size_t peer_n_messages(const struct peer *p)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < p->len; i++)
-		if (p->buf[i] == '\0')
-			n++;
-	return n;
-}
-
-/* The idx-th message received (parsed; put it), or NULL. */
-static struct json_object *peer_message(const struct peer *p, size_t idx)
-{
-	const char *s = p->buf;
-
-	for (size_t i = 0; i < idx; i++) {
-		s = memchr(s, '\0', (size_t)(p->buf + p->len - s));
-		if (!s)
-			return NULL;
-		s++;
-	}
-	if (!memchr(s, '\0', (size_t)(p->buf + p->len - s)))
-		return NULL;
-	return json_tokener_parse(s);
-}
-
-static const char *msg_error(struct json_object *o)
-{
-	struct json_object *e;
-
-	return json_object_object_get_ex(o, "error", &e) ? json_object_get_string(e) : NULL;
-}
-
-static struct json_object *msg_parameters(struct json_object *o)
-{
-	struct json_object *p;
-
-	return json_object_object_get_ex(o, "parameters", &p) ? p : NULL;
-}
-
-typedef bool (*cond_fn)(struct fixture *f, struct peer *p, size_t arg);
-
-/* Turn the loop (and read the peer's end) until cond holds; false if it never did. */
-static bool run_until(struct fixture *f, struct peer *p, cond_fn cond, size_t arg)
-{
-	for (unsigned i = 0; i < MAX_TURNS; i++) {
-		if (p && p->fd >= 0)
-			peer_drain(p);
-		if (cond(f, p, arg))
-			return true;
-		assert_true(event_base_loop(f->m->base, EVLOOP_ONCE | EVLOOP_NONBLOCK) >= 0);
-	}
-	return false;
-}
-
-static bool has_messages(struct fixture *f, struct peer *p, size_t n)
-{
-	return peer_n_messages(p) >= n;
-}
-
-static bool peer_saw_eof(struct fixture *f, struct peer *p, size_t arg)
-{
-	return p->eof;
-}
-
-static bool n_conns_is(struct fixture *f, struct peer *p, size_t n)
-{
-	return f->m->n_conns == n;
-}
-
-static bool engine_asked(struct fixture *f, struct peer *p, size_t arg)
-{
-	struct pollfd pfd = { .fd = f->engine_fd, .events = POLLIN };
-
+	(void)m;
+	(void)p;
 	return poll(&pfd, 1, 0) == 1;
 }
 
-/* A fixed number of turns: to show that something does not happen. */
-static void run_turns(struct fixture *f, struct peer *p, unsigned n)
+/* A while of turns: to show that something does not happen. */
+static void run_turns(struct fixture *f, struct peer *p)
 {
-	for (unsigned i = 0; i < n; i++) {
-		assert_true(event_base_loop(f->m->base, EVLOOP_ONCE | EVLOOP_NONBLOCK) >= 0);
-		if (p && p->fd >= 0)
-			peer_drain(p);
-	}
+	loop_for(f->m, p, 50);
 }
 
 #define CALL_GET_INFO "{\"method\":\"" VARLINK_METHOD_GET_INFO "\"}"
@@ -241,7 +125,7 @@ static void test_call_answered(void **state)
 	struct json_object *params, *v;
 	struct conn *c;
 
-	c = connect_peer(f, &p);
+	c = peer_connect(f->m, &p);
 	assert_int_equal(f->m->n_conns, 1);
 	assert_string_equal(conn_state_to_string(c->state), "idle");
 	peer_call(&p, CALL_GET_INFO);
@@ -254,7 +138,7 @@ static void test_call_answered(void **state)
 	assert_true(json_object_object_get_ex(params, "vendor", &v) ||
 		    json_object_object_get_ex(params, "product", &v));
 	/* Answered, the connection stays open for the next call. */
-	run_turns(f, &p, 10);
+	run_turns(f, &p);
 	assert_false(p.eof);
 	assert_int_equal(f->m->n_conns, 1);
 	assert_int_equal(peer_n_messages(&p), 1);
@@ -271,12 +155,12 @@ static void test_oneway_call(void **state)
 	struct peer p;
 	_cleanup_json_ struct json_object *o = NULL;
 
-	connect_peer(f, &p);
+	peer_connect(f->m, &p);
 	peer_call(&p, "{\"method\":\"" VARLINK_METHOD_GET_INFO "\",\"oneway\":true}");
 	/* No reply to a oneway call; the next call is answered, and is the first reply. */
 	peer_call(&p, "{\"method\":\"org.example.Nothing\"}");
 	assert_true(run_until(f, &p, has_messages, 1));
-	run_turns(f, &p, 10);
+	run_turns(f, &p);
 	assert_int_equal(peer_n_messages(&p), 1);
 	o = peer_message(&p, 0);
 	assert_non_null(o);
@@ -297,7 +181,7 @@ static void test_pipelined_in_order(void **state)
 	struct peer p;
 	struct json_object *o, *v;
 
-	connect_peer(f, &p);
+	peer_connect(f->m, &p);
 	/* All four in one write: they arrive together and are answered one after another. */
 	peer_send(&p, calls, sizeof(calls));
 	assert_true(run_until(f, &p, has_messages, 4));
@@ -336,7 +220,7 @@ static void test_reply_written_at_once(void **state)
 	struct peer p;
 	struct conn *c;
 
-	c = connect_peer(f, &p);
+	c = peer_connect(f->m, &p);
 	peer_call(&p, CALL_GET_INFO);
 	assert_true(event_base_loop(f->m->base, EVLOOP_ONCE | EVLOOP_NONBLOCK) >= 0);
 	peer_drain(&p);
@@ -359,7 +243,7 @@ static void test_reply_waits_for_socket(void **state)
 	struct conn *c;
 	int small = 4096;
 
-	c = connect_peer(f, &p);
+	c = peer_connect(f->m, &p);
 	assert_int_equal(setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
 	/* Fill the daemon's side until the kernel refuses more. */
 	memset(filler, 'x', sizeof(filler));
@@ -375,7 +259,7 @@ static void test_reply_waits_for_socket(void **state)
 	assert_true(filled > 0);
 
 	peer_send(&p, calls, sizeof(calls));
-	run_turns(f, NULL, 10);
+	run_turns(f, NULL);
 	/* Both replies queued, none sent, EV_WRITE armed. */
 	assert_true(proto_writer_pending(&c->writer) > 0);
 	assert_true(event_pending(c->ev_write, EV_WRITE, NULL));
@@ -416,7 +300,7 @@ static void test_peer_closes_mid_reply(void **state)
 	struct conn *c;
 	int small = 4096;
 
-	c = connect_peer(f, &p);
+	c = peer_connect(f->m, &p);
 	/* A reply larger than both socket buffers cannot be written in one go. */
 	assert_int_equal(setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
 	assert_int_equal(setsockopt(p.fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
@@ -440,7 +324,7 @@ static void test_malformed_message(void **state)
 	_cleanup_json_ struct json_object *o = NULL;
 	struct json_object *v;
 
-	connect_peer(f, &p);
+	peer_connect(f->m, &p);
 	/* Garbage, then a good call that must not be answered: the connection is closing. */
 	peer_send(&p, "{\"method\":\0" CALL_GET_INFO, sizeof("{\"method\":\0" CALL_GET_INFO));
 	assert_true(run_until(f, &p, peer_saw_eof, 0));
@@ -461,7 +345,7 @@ static void test_invalid_call(void **state)
 	_cleanup_json_ struct json_object *o = NULL;
 	struct json_object *v;
 
-	connect_peer(f, &p);
+	peer_connect(f->m, &p);
 	/* Valid JSON, not a call: ProtocolError naming the field, then closed. */
 	peer_call(&p, "{\"method\":42}");
 	assert_true(run_until(f, &p, peer_saw_eof, 0));
@@ -481,13 +365,13 @@ static void test_shutdown_with_operation_pending(void **state)
 	_cleanup_json_ struct json_object *o = NULL;
 	struct conn *c;
 
-	connect_peer(f, &idle);
-	c = connect_peer(f, &busy);
+	peer_connect(f->m, &idle);
+	c = peer_connect(f->m, &busy);
 	assert_int_equal(f->m->n_conns, 2);
 	/* ListTargets asks the engine, which never answers: the call waits on the listing. */
 	peer_call(&busy, "{\"method\":\"" NSCTL_METHOD_LIST_TARGETS "\",\"more\":true}");
-	assert_true(run_until(f, &busy, engine_asked, 0));
-	run_turns(f, &busy, 10);
+	assert_true(run_until(f, &busy, engine_asked, (size_t)f->engine_fd));
+	run_turns(f, &busy);
 	assert_int_equal(peer_n_messages(&busy), 0);
 	assert_int_equal(c->state, CONN_CALL);
 	assert_non_null(c->pending);
@@ -518,9 +402,9 @@ static void test_protocol_error_while_waiting(void **state)
 	struct conn *c;
 
 	f->m->settings.max_pipelined = 2;
-	c = connect_peer(f, &p);
+	c = peer_connect(f->m, &p);
 	peer_call(&p, "{\"method\":\"" NSCTL_METHOD_LIST_TARGETS "\",\"more\":true}");
-	assert_true(run_until(f, &p, engine_asked, 0));
+	assert_true(run_until(f, &p, engine_asked, (size_t)f->engine_fd));
 	assert_int_equal(c->state, CONN_CALL);
 	/* Three more calls queue behind the waiting one: one too many. */
 	for (int i = 0; i < 3; i++)
@@ -543,18 +427,6 @@ static void test_state_names(void **state)
 	assert_string_equal(conn_state_to_string(CONN_CLOSING_CALL), "closing-call");
 	assert_null(conn_state_to_string(_CONN_STATE_MAX));
 }
-
-/* The manager loads a policy, which must be root's: as another user those cases are skipped. */
-static void skip_not_root(void **state)
-{
-	(void)state;
-	skip();
-}
-
-#define ROOT_TEST(fn)                                                                   \
-	(geteuid() == 0 ? (struct CMUnitTest)cmocka_unit_test_setup_teardown(fn, setup,  \
-									      teardown) \
-			: (struct CMUnitTest){ #fn, skip_not_root, NULL, NULL, NULL })
 
 int main(void)
 {

@@ -406,17 +406,7 @@ static void test_connections_in_total(void **state)
 	check_connection_limit(f, 3, "connections");
 }
 
-static void skip_not_root(void **state)
-{
-	(void)state;
-	skip();
-}
-
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-#define ROOT_TEST(fn)                                                                   \
-	(geteuid() == 0 ? (struct CMUnitTest)TEST(fn)                                    \
-			: (struct CMUnitTest){ #fn, skip_not_root, NULL, NULL, NULL })
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

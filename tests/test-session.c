@@ -413,17 +413,6 @@ static void test_session_free_kills(void **state)
 	peer_close(&p);
 }
 
-static void skip_not_root(void **state)
-{
-	(void)state;
-	skip();
-}
-
-#define ROOT_TEST(fn)                                                                   \
-	(geteuid() == 0 ? (struct CMUnitTest)cmocka_unit_test_setup_teardown(fn, setup,  \
-									      teardown) \
-			: (struct CMUnitTest){ #fn, skip_not_root, NULL, NULL, NULL })
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
