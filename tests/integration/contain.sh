@@ -12,7 +12,7 @@ require_tools ip unshare runuser useradd flock systemd-socket-activate timeout p
 require_binaries "$NSCTLD" "$NSCTL"
 [ -x "$PYTHON" ] || tap_skip_all "python3 is not installed"
 
-tap_plan 71
+tap_plan 72
 setup_tmpdir
 setup_users || exit 1
 netns_create || { diag "cannot create a network namespace"; exit 1; }
@@ -327,6 +327,10 @@ check "... its parent is that namespace's pid 1, nsctld's child" \
 	expect_eq "$(field NSpid "$INIT42" | awk '{ print $NF }') $(field PPid "$INIT42")" "1 $D"
 check "... whose pid namespace is the child of the target's" \
 	expect_eq "$("$PYTHON" "$TESTDIR/pidns-parent.py" "$S42" "$PIDNET_TARGET" 2>&1)" True
+pid=$(nsctl_as "$ALICE" ps --json | "$PYTHON" -c '
+import json, sys
+print(*[s["pid"] for s in json.load(sys.stdin)["sessions"] if s["argv"] == ["sleep", "42"]])')
+check "... nsctl ps shows its init's pid as the host sees it" expect_eq "$pid" "$INIT42"
 # in_target_pidns: the processes whose pid namespace is the target's.
 in_target_pidns()
 {
