@@ -32,10 +32,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -267,9 +269,82 @@ int contain_remount_proc(void)
  */
 #define COMMAND_STACK_SIZE (64 * 1024)
 
-int contain_start_init(int (*init)(void *), void *arg, char *stack, size_t size, int *ret_pidfd)
+/*
+ * A joined pid namespace (the target's) is the worker's pid_for_children, not its own: the
+ * kernel refuses CLONE_NEWPID then (copy_pid_ns() wants the caller's active pid namespace
+ * to be the one its children go to). So a helper is born there first, and makes the init,
+ * whose pid namespace is then the child of the target's. The helper:
+ *  - is nsctld's child (CLONE_PARENT), so that the init it makes with CLONE_PARENT is
+ *    too; the worker reports it to nsctld, which reaps it;
+ *  - shares the worker's memory, when the init would (CLONE_VM), else a shared page holds
+ *    what it hands back, and its fd table (CLONE_FILES), so the init's pidfd is the
+ *    worker's at once: killed at any moment, the helper leaves either no init or one
+ *    whose pidfd the worker holds;
+ *  - runs nsctld's code only, with every signal blocked, non-dumpable (the memory's
+ *    flag, copied or shared), and exits right after its clone(): for the target's
+ *    processes it is a process they can at most see, kill or stop, as they can the
+ *    worker's child in a pid join without containment (docs/security.md);
+ *  - is waited for through its pidfd, so nothing of it is left when the worker goes on.
+ * Static: the init reads it (init_main()) after the worker has moved on.
+ */
+static struct init_start {
+	int (*init)(void *arg);
+	void *arg;
+	char *stack_top;
+	int flags;
+	int helper_pidfd; /* in the fd table the worker shares with the helper */
+	int pidfd;        /* the init's, written by the kernel in the helper's clone() */
+	int error;        /* -errno of that clone(); -ECHILD while it has not returned */
+} init_start;
+
+/* The init made by the helper: the helper's pidfd came along in the fd table; it goes. */
+static int init_main(void *userdata)
+{
+	const struct init_start *is = userdata;
+
+	close(is->helper_pidfd);
+	return is->init(is->arg);
+}
+
+static int helper_main(void *userdata)
+{
+	struct init_start *is = userdata;
+
+	if (clone(init_main, is->stack_top, is->flags, is, &is->pidfd) < 0)
+		is->error = -errno;
+	else
+		is->error = 0;
+	_exit(0);
+}
+
+static int start_init_by_helper(struct init_start *is, const struct contain_helper *helper,
+				int *ret_pidfd)
+{
+	int flags = CLONE_PARENT | CLONE_PIDFD | CLONE_FILES | (is->flags & CLONE_VM);
+	struct pollfd pfd = { .events = POLLIN };
+
+	is->helper_pidfd = -EBADF;
+	is->pidfd = -EBADF;
+	is->error = -ECHILD;
+	if (clone(helper_main, helper->stack + helper->size, flags, is, &is->helper_pidfd) < 0)
+		return -errno;
+	helper->report(is->helper_pidfd);
+	pfd.fd = is->helper_pidfd;
+	while (poll(&pfd, 1, -1) < 0)
+		if (errno != EINTR)
+			return -errno;
+	close(is->helper_pidfd);
+	if (is->pidfd < 0)
+		return is->error < 0 ? is->error : -ECHILD;
+	*ret_pidfd = is->pidfd;
+	return 0;
+}
+
+int contain_start_init(int (*init)(void *), void *arg, char *stack, size_t size,
+		       const struct contain_helper *helper, int *ret_pidfd)
 {
 	int flags = CLONE_PARENT | CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNS;
+	struct init_start *is = &init_start;
 	int pidfd = -EBADF;
 	sigset_t all;
 	pid_t pid;
@@ -290,6 +365,19 @@ int contain_start_init(int (*init)(void *), void *arg, char *stack, size_t size,
 	 */
 	if (syscall(SYS_kcmp, getpid(), getppid(), KCMP_VM, 0, 0) > 0)
 		flags |= CLONE_VM;
+	if (helper) {
+		/* Without CLONE_VM, what the helper hands back travels on a page shared with it. */
+		if (!(flags & CLONE_VM)) {
+			is = mmap(NULL, sizeof(*is), PROT_READ | PROT_WRITE,
+				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+			if (is == MAP_FAILED)
+				return -errno;
+		}
+		*is = (struct init_start){
+			.init = init, .arg = arg, .stack_top = stack + size, .flags = flags,
+		};
+		return start_init_by_helper(is, helper, ret_pidfd);
+	}
 	/* No exit signal (the low byte of flags): the kernel wants none with CLONE_PARENT. */
 	pid = clone(init, stack + size, flags, arg, &pidfd);
 	if (pid < 0)

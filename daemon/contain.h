@@ -19,16 +19,32 @@ int contain_mounts(void);
 int contain_remount_proc(void);
 
 /*
+ * With a pid namespace joined, the init is made by a helper born in that namespace (the
+ * kernel makes a new pid namespace only from a process that is itself in the one its
+ * children go to). It runs on stack (size bytes, at least CONTAIN_HELPER_STACK_SIZE), kept
+ * like the init's; report(pidfd) is called with its pidfd as soon as it exists, before the
+ * worker waits for its exit: it is nsctld's child, for nsctld to reap.
+ */
+#define CONTAIN_HELPER_STACK_SIZE (64 * 1024)
+struct contain_helper {
+	char *stack;
+	size_t size;
+	void (*report)(int pidfd);
+};
+
+/*
  * From the worker, after its joins: start init(arg) as pid 1 of new pid and mount
- * namespaces (the pid one the child of the joined pid namespace, if any), as nsctld's
- * child (CLONE_PARENT), sharing the worker's memory when that is the worker's own. Its
- * pid, or -errno; *ret_pidfd is its pidfd. init must not return; it runs on stack (size
- * bytes, at least CONTAIN_INIT_STACK_SIZE), which must stay the init's: an array in a
- * frame the worker does not leave before it exits.
+ * namespaces (the pid one the child of the joined pid namespace, if any: then through
+ * helper, else NULL), as nsctld's child (CLONE_PARENT), sharing the worker's memory when
+ * that is the worker's own. Its pid (0 when the helper made it: the worker does not see
+ * it from nsctld's pid namespace, nsctld reads it from the pidfd), or -errno; *ret_pidfd
+ * is its pidfd. init must not return; it runs on stack (size bytes, at least
+ * CONTAIN_INIT_STACK_SIZE), which must stay the init's: an array in a frame the worker does
+ * not leave before it exits.
  */
 #define CONTAIN_INIT_STACK_SIZE (256 * 1024)
 int contain_start_init(int (*init)(void *arg), void *arg, char *stack, size_t size,
-		       int *ret_pidfd);
+		       const struct contain_helper *helper, int *ret_pidfd);
 
 /*
  * Called as pid 1 of the session's pid namespace: start the command, command(arg, error)

@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,6 +194,37 @@ static void reply_start_error(struct session *s, const struct worker_report *rep
 	method_error_reply(s->conn, error, p, r);
 }
 
+/*
+ * The pid, as nsctld sees it, of the process a pidfd refers to: the "Pid:" line of the
+ * pidfd's fdinfo, which procfs shows in the pid namespace of nsctld's /proc. 0 when it
+ * cannot be read. For the init of a contained session that joined a pid namespace: the
+ * helper that made it there, and so the worker, sees only its pid in that namespace.
+ */
+static pid_t pidfd_pid(int pidfd)
+{
+	_cleanup_close_ int fd = -EBADF;
+	char path[64], buf[512];
+	const char *line;
+	ssize_t n;
+	long pid;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	line = strstr(buf, "\nPid:\t");
+	if (!line)
+		return 0;
+	pid = strtol(line + 6, NULL, 10);
+	return pid > 0 && pid <= INT_MAX ? (pid_t)pid : 0;
+}
+
 /* Read every report that is there; notes EOF. */
 static void drain_status(struct session *s)
 {
@@ -229,7 +261,7 @@ static void drain_status(struct session *s)
 		}
 		if (rep.kind == WORKER_REPORT_CHILD && passed >= 0 && s->cmd_pidfd < 0) {
 			s->cmd_pidfd = TAKE_FD(passed);
-			s->cmd_pid = rep.pid;
+			s->cmd_pid = rep.pid > 0 ? rep.pid : pidfd_pid(s->cmd_pidfd);
 			s->ev_cmd = event_new(s->m->base, s->cmd_pidfd, EV_READ | EV_PERSIST,
 					      on_event, s);
 			if (!s->ev_cmd || event_add(s->ev_cmd, NULL) < 0) {
@@ -251,6 +283,10 @@ static void drain_status(struct session *s)
 				event_free(s->ev_exit);
 				s->ev_exit = NULL;
 			}
+		} else if (rep.kind == WORKER_REPORT_HELPER && passed >= 0 && s->contained &&
+			   s->helper_pidfd < 0) {
+			/* Reaped in reap() once it has exited, which the worker waits for. */
+			s->helper_pidfd = TAKE_FD(passed);
 		} else if (rep.kind == WORKER_REPORT_LISTENER && passed >= 0 && s->contained &&
 			   !s->exec_guard) {
 			/* On failure the listener is closed: the exec fails (ENOSYS), closed. */
@@ -317,6 +353,16 @@ static void reap(struct session *s)
 			}
 		}
 	}
+	/*
+	 * The helper of a contained session in a joined pid namespace exits as soon as it has
+	 * made the init, before the worker goes on: by the worker's exit it is there to reap.
+	 */
+	if (s->helper_pidfd >= 0 && !s->helper_reaped) {
+		memset(&si, 0, sizeof(si));
+		if (waitid((idtype_t)P_PIDFD, (id_t)s->helper_pidfd, &si, WEXITED | WNOHANG | __WALL) == 0 &&
+		    si.si_pid != 0)
+			s->helper_reaped = true;
+	}
 	if (s->cmd_pidfd >= 0 && !s->cmd_reaped) {
 		memset(&si, 0, sizeof(si));
 		if (waitid((idtype_t)P_PIDFD, (id_t)s->cmd_pidfd, &si, WEXITED | WNOHANG | __WALL) == 0 &&
@@ -380,6 +426,8 @@ static void on_grace(evutil_socket_t fd, short what, void *userdata)
 		(void)pidfd_send_signal(s->worker_pidfd, SIGKILL, NULL, 0);
 	if (s->cmd_pidfd >= 0 && !s->cmd_reaped)
 		(void)pidfd_send_signal(s->cmd_pidfd, SIGKILL, NULL, 0);
+	if (s->helper_pidfd >= 0 && !s->helper_reaped)
+		(void)pidfd_send_signal(s->helper_pidfd, SIGKILL, NULL, 0);
 }
 
 /* The session-end record of a session that ran, written as it ends. */
@@ -636,6 +684,7 @@ static struct session *session_new(struct run_call *call, struct decision *d,
 	s->tty = call->req.tty;
 	s->tty_master = -EBADF;
 	s->exit_fd = -EBADF;
+	s->helper_pidfd = -EBADF;
 	s->state = SESSION_STARTING;
 	s->start_usec = now_usec();
 	s->target = strdup(t->canonical);
@@ -837,6 +886,7 @@ void session_free(struct session *s)
 		return;
 	kill_and_reap(s->worker_pidfd, &s->worker_reaped);
 	kill_and_reap(s->cmd_pidfd, &s->cmd_reaped);
+	kill_and_reap(s->helper_pidfd, &s->helper_reaped);
 	if (s->ev_status)
 		event_free(s->ev_status);
 	if (s->ev_worker)
@@ -856,6 +906,7 @@ void session_free(struct session *s)
 	safe_close(s->worker_pidfd);
 	safe_close(s->cmd_pidfd);
 	safe_close(s->exit_fd);
+	safe_close(s->helper_pidfd);
 	exec_guard_free(s->exec_guard);
 	LIST_REMOVE(s, entry);
 	s->m->n_sessions--;

@@ -61,6 +61,9 @@ struct session {
 	/* Containment of a grant with capabilities (daemon/contain.c, exec-guard.c). */
 	bool contained;              /* the command's pid 1 is nsctld's init (cmd_pidfd) */
 	int exit_fd;                 /* that init reports the command's wait status here */
+	int helper_pidfd;            /* with a pid namespace joined: the process that made the
+				      * init there, nsctld's child; reaped once it has exited */
+	bool helper_reaped;
 	struct event *ev_exit;       /* on exit_fd */
 	bool exit_reported;          /* it did: the session ends without waiting for its exit */
 	struct exec_guard *exec_guard; /* the exec listener: later execs refused */

@@ -33,7 +33,8 @@
  *     the target's mount namespace, that child mounts a /proc of the joined pid namespace
  *     in a private mount namespace of its own (contain_remount_proc()), so that ps works.
  *     A grant with capabilities is contained instead (daemon/contain.c): a clone makes
- *     new pid and mount namespaces (the pid one the child of the target's, if joined); the
+ *     new pid and mount namespaces (the pid one the child of the target's, if joined, made
+ *     by a helper born there, which the kernel wants, and which exits at once); the
  *     child, pid 1 there, detaches every nsfs and procfs mount, mounts /proc afresh, and
  *     starts the command, staying as its init: it forwards signals and reports the
  *     command's status to nsctld on its own socket. Both clones share memory rather than
@@ -520,16 +521,27 @@ static int contained_init(void *arg)
 	fail(spec, WORKER_STAGE_CONTAIN, -r, -1);
 }
 
+/* The helper that makes the init in a joined pid namespace goes to nsctld to be reaped. */
+static void report_helper(int pidfd)
+{
+	report(contained.spec->status_fd, WORKER_REPORT_HELPER, WORKER_STAGE_FORK, 0, -1, 0, pidfd);
+}
+
 /*
  * Containment (daemon/contain.c): new pid and mount namespaces, the child of the
- * target's where its pid namespace was joined. Their first process, the init, detaches
- * every nsfs and procfs mount, mounts /proc afresh, and starts the command as its child;
- * the worker reports the init and the exit channel, and exits.
+ * target's where its pid namespace was joined (made there by a helper). Their first
+ * process, the init, detaches every nsfs and procfs mount, mounts /proc afresh, and
+ * starts the command as its child; the worker reports the init and the exit channel, and
+ * exits.
  */
 static _Noreturn void contain_session(const struct worker_spec *spec)
 {
-	/* The init's stack, in this frame: we leave it only by exiting. */
+	/* The init's and the helper's stacks, in this frame: we leave it only by exiting. */
 	char init_stack[CONTAIN_INIT_STACK_SIZE] __attribute__((aligned(16)));
+	char helper_stack[CONTAIN_HELPER_STACK_SIZE] __attribute__((aligned(16)));
+	const struct contain_helper helper = {
+		.stack = helper_stack, .size = sizeof(helper_stack), .report = report_helper,
+	};
 	int pair[2], pidfd = -EBADF;
 	pid_t pid;
 
@@ -538,7 +550,8 @@ static _Noreturn void contain_session(const struct worker_spec *spec)
 	contained.spec = spec;
 	contained.exit_fd = pair[1];
 	contained.nsctld_fd = pair[0];
-	pid = contain_start_init(contained_init, NULL, init_stack, sizeof(init_stack), &pidfd);
+	pid = contain_start_init(contained_init, NULL, init_stack, sizeof(init_stack),
+				 spec->join_pid ? &helper : NULL, &pidfd);
 	if (pid < 0)
 		fail(spec, WORKER_STAGE_FORK, -pid, -1);
 	report(spec->status_fd, WORKER_REPORT_CHILD, WORKER_STAGE_FORK, 0, -1, pid, pidfd);

@@ -24,7 +24,8 @@ enum worker_stage {
 
 enum worker_report_kind {
 	WORKER_REPORT_ERROR,    /* stage + errno: the command will not run */
-	WORKER_REPORT_CHILD,    /* the command's pid; its pidfd rides as SCM_RIGHTS */
+	WORKER_REPORT_CHILD,    /* the command's pid (0: nsctld reads it from the pidfd);
+				 * its pidfd rides as SCM_RIGHTS */
 	WORKER_REPORT_TTY,      /* the terminal's master rides as SCM_RIGHTS; the worker then
 				 * waits for one byte back before it goes on to exec */
 	/* Containment (daemon/contain.c): */
@@ -33,6 +34,8 @@ enum worker_report_kind {
 	WORKER_REPORT_EXIT,     /* wstatus: how the command ended (sent by pid 1) */
 	WORKER_REPORT_LISTENER, /* the seccomp listener of the exec filter rides along;
 				 * exec_fd: the fd the worker will execveat() */
+	WORKER_REPORT_HELPER,   /* the pidfd of the helper that makes pid 1 in a joined pid
+				 * namespace rides along: nsctld's child, to be reaped */
 };
 
 /* One datagram on the status socket (SOCK_SEQPACKET). */

@@ -12,7 +12,7 @@ require_tools ip unshare runuser useradd flock systemd-socket-activate timeout p
 require_binaries "$NSCTLD" "$NSCTL"
 [ -x "$PYTHON" ] || tap_skip_all "python3 is not installed"
 
-tap_plan 55
+tap_plan 72
 setup_tmpdir
 setup_users || exit 1
 netns_create || { diag "cannot create a network namespace"; exit 1; }
@@ -35,6 +35,15 @@ PIDNS_TARGET=$(find_descendant "$PIDNS_PARENT" sleep)
 defer kill -KILL "$PIDNS_TARGET"
 # A process with its own uts, net and ipc namespaces.
 target_start || exit 1
+# A target with its own pid, net, mount, uts and ipc namespaces, for contained sessions that
+# join its pid namespace too. (Its sleep is pid 1 there, and dies with unshare.)
+unshare --pid --net --mount --uts --ipc --fork --kill-child --mount-proc sleep 1000 \
+	>/dev/null 2>&1 &
+PIDNET_PARENT=$!
+defer kill_wait "$PIDNET_PARENT"
+wait_until 10 find_descendant "$PIDNET_PARENT" sleep >/dev/null || exit 1
+PIDNET_TARGET=$(find_descendant "$PIDNET_PARENT" sleep)
+defer kill -KILL "$PIDNET_TARGET"
 
 write_policy "$POLICY" \
 	"permit $ALICE on $NT ns net caps net_admin" \
@@ -43,7 +52,9 @@ write_policy "$POLICY" \
 	"permit exec $BOB on $NT ns net caps net_admin" \
 	"permit exec $BOB on $NT ns net caps net_admin,dac_override cmd /usr/bin/seq" \
 	"permit $ALICE on pid:$PIDNS_TARGET ns pid" \
-	"permit $ALICE on pid:$TARGET_PID ns uts,net caps net_admin"
+	"permit $ALICE on pid:$TARGET_PID ns uts,net caps net_admin" \
+	"permit $ALICE on pid:$PIDNET_TARGET ns pid,net caps net_admin" \
+	"permit exec $BOB on pid:$PIDNET_TARGET ns all caps net_admin"
 daemon_start "$SOCK" "$LOG" --policy "$POLICY" --idle-timeout 0 ||
 	diag "nsctld does not start; the checks below will fail"
 D=$DAEMON_PID
@@ -110,6 +121,8 @@ PY
 chmod 0644 "$TESTDIR"/*.py
 
 host_has() { ip link show "$1" >/dev/null 2>&1; }
+# gone_pid PID: PID was found, and has gone.
+gone_pid() { [ -n "$1" ] && wait_until 5 pid_gone "$1"; }
 target_has() { ip -n "$NETNS" link show "$1" >/dev/null 2>&1; }
 
 # -- the legitimate use ------------------------------------------------------------------
@@ -273,6 +286,75 @@ out=$(nsctl_as "$ALICE" run "pid:$PIDNS_TARGET" --pid -- ps -e -o comm= 2>&1)
 check "--pid without --mount: ps shows the target's processes" expect_match "$out" '^sleep$'
 check "... and none of the host's" expect_no_match "$out" 'nsctld|systemd'
 
+# -- 5. a contained session that joins the target's pid namespace ------------------------
+# The kernel makes a new pid namespace only from a process in the one its children go to:
+# a helper born in the target's makes the session's init, and exits (contain.c).
+PT=pid:$PIDNET_TARGET
+cat >"$TESTDIR/pidns-parent.py" <<'PY'
+# Is the pid namespace of process argv[1] the child of that of process argv[2]? (NS_GET_PARENT)
+import fcntl, os, sys
+fd = os.open("/proc/%s/ns/pid" % sys.argv[1], os.O_RDONLY)
+parent = fcntl.ioctl(fd, 0xb702)
+print(os.fstat(parent).st_ino == os.stat("/proc/%s/ns/pid" % sys.argv[2]).st_ino)
+PY
+out=$(nsctl_as "$ALICE" run "$PT" --net --pid -- ps -e -o pid=,comm= 2>&1)
+check "caps and --pid: the session runs and sees its own processes only (init and ps)" \
+	expect_eq "$(awk '{print $1}' <<<"$out" | tr '\n' ' ')" "1 2 "
+check "... none of the target's" expect_no_match "$out" 'sleep'
+nsctl_as "$ALICE" run "$PT" --net --pid -- sh -c 'exit 7'
+check "... its exit status comes back (7)" expect_eq "$?" 7
+nsctl_as "$ALICE" run "$PT" --net --pid -- ip link add e0 type veth peer name e1 netns 1
+check "... 'peer netns 1' is the session's init, in the target (exit 0)" expect_eq "$?" 0
+check "... e1 is the target's, not the host's" \
+	eval '! host_has e1 && nsenter -t "$PIDNET_TARGET" -n ip link show e1 >/dev/null'
+out=$(nsctl_as "$ALICE" run "$PT" --net --pid -- ip link add f0 type veth peer name f1 \
+	netns "$HOSTPID" 2>&1)
+check "... 'peer netns PID' of the caller's host process fails" expect_match "$out" 'No such process'
+out=$(nsctl_as "$ALICE" run "$PT" --net --pid -- ip link add g0 type veth peer name g1 \
+	netns "$PIDNET_TARGET" 2>&1)
+check "... so does the target's pid 1 by its host pid" expect_match "$out" 'No such process'
+nsctl_as "$ALICE" run "$PT" --net --pid -- sleep 42 >/dev/null 2>&1 &
+CLIENT=$!
+wait_until 10 pgrep -u "$ALICE" -f '^sleep 42$' >/dev/null
+S42=$(pgrep -u "$ALICE" -f '^sleep 42$')
+# field NAME PID: a field of /proc/PID/status, the name and its colon left out.
+field() { awk -v f="$1:" '$1 == f { $1 = ""; print substr($0, 2) }' "/proc/$2/status" 2>/dev/null; }
+INIT42=$(field PPid "$S42")
+levels=$(field NSpid "$PIDNET_TARGET" | wc -w)
+check "... the command is pid 2, one pid namespace below the target's processes" \
+	expect_eq "$(field NSpid "$S42" | awk '{ print NF, $NF }')" "$((levels + 1)) 2"
+check "... its parent is that namespace's pid 1, nsctld's child" \
+	expect_eq "$(field NSpid "$INIT42" | awk '{ print $NF }') $(field PPid "$INIT42")" "1 $D"
+check "... whose pid namespace is the child of the target's" \
+	expect_eq "$("$PYTHON" "$TESTDIR/pidns-parent.py" "$S42" "$PIDNET_TARGET" 2>&1)" True
+pid=$(nsctl_as "$ALICE" ps --json | "$PYTHON" -c '
+import json, sys
+print(*[s["pid"] for s in json.load(sys.stdin)["sessions"] if s["argv"] == ["sleep", "42"]])')
+check "... nsctl ps shows its init's pid as the host sees it" expect_eq "$pid" "$INIT42"
+# in_target_pidns: the processes whose pid namespace is the target's.
+in_target_pidns()
+{
+	local ns p
+	ns=$(readlink "/proc/$PIDNET_TARGET/ns/pid")
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] && echo "${p#/proc/}"
+	done
+}
+check "... the helper that made the init is gone: the target's pid namespace holds its own" \
+	expect_eq "$(in_target_pidns | tr '\n' ' ')" "$PIDNET_TARGET "
+CLIENT_NSCTL=$(pgrep -u "$ALICE" -f "nsctl --socket $SOCK run $PT --net --pid -- sleep 42")
+kill -TERM "$CLIENT_NSCTL"
+wait_status "$CLIENT" 10
+check "... SIGTERM to nsctl reaches the command through its init (143)" expect_eq "$WAIT_STATUS" 143
+check "... and the command and its init are gone" eval 'gone_pid "$S42" && gone_pid "$INIT42"'
+out=$(nsctl_as "$BOB" run "$PT" --all -- sh -c 'ps -e -o pid=; exit 5' 2>&1)
+check "caps and --all: the session runs, its exit status comes back (5)" expect_eq "$?" 5
+check "... it sees its own processes only (init, sh, ps)" \
+	expect_eq "$(awk '{print $1}' <<<"$out" | tr '\n' ' ')" "1 2 3 "
+out=$(nsctl_as "$BOB" run "$PT" --all -- findmnt -n -o TARGET,FSTYPE -t nsfs,proc 2>&1)
+check "... no nsfs mount is left in the target's mount namespace, and one procfs" \
+	expect_eq "$out" "/proc  proc"
+
 # -- the policy says what cannot be scoped --------------------------------------------------
 out=$("$NSCTLD" --check-policy "$POLICY" 2>&1)
 check "--check-policy warns that dac_override is host-wide" \
@@ -293,8 +375,6 @@ wait_until 10 pgrep -u "$ALICE" -f '^sleep 33$' >/dev/null
 S33=$(pgrep -u "$ALICE" -f '^sleep 33$')
 kill -KILL "$DAEMON_PID"
 wait "$DAEMON_PID" 2>/dev/null
-# gone_pid PID: PID was found, and has gone.
-gone_pid() { [ -n "$1" ] && wait_until 5 pid_gone "$1"; }
 check "nsctld SIGKILLed: the contained command dies with it (its init's PDEATHSIG)" \
 	gone_pid "$S33"
 wait_status "$CLIENT" 10
