@@ -40,9 +40,11 @@
 #include <linux/magic.h>
 
 #include "daemon/cgroup.h"
+#include "daemon/text-file.h"
 #include "protocol/cleanup.h"
 #include "protocol/util.h"
 
+#define CGROUP_FILE_MAX (16u << 20) /* bytes of a /proc or cgroupfs file we are willing to read */
 #define RETRY_FAST_USEC 20000u     /* the first retries of a removal */
 #define RETRY_SLOW_USEC 1000000u   /* after RETRY_FAST_COUNT of them */
 #define RETRY_FAST_COUNT 50u
@@ -197,42 +199,6 @@ __attribute__((format(printf, 2, 3))) static void set_error(char **ret, const ch
 	va_end(ap);
 }
 
-static int read_file(const char *path, char **ret)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0;
-
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n;
-
-		if (cap - len < 4096) {
-			char *b;
-
-			if (cap >= (16u << 20))
-				return -EFBIG;
-			cap = cap ? cap * 2 : 8192;
-			b = realloc(buf, cap);
-			if (!b)
-				return -ENOMEM;
-			buf = b;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	return 0;
-}
-
 static int write_file_at(const char *dir, const char *name, const char *value)
 {
 	_cleanup_free_ char *path = NULL;
@@ -256,7 +222,7 @@ static bool has_controller(const char *dir, const char *controller)
 
 	if (asprintf(&path, "%s/cgroup.controllers", dir) < 0)
 		return false;
-	if (read_file(path, &text) < 0)
+	if (read_text_file(path, CGROUP_FILE_MAX, &text) < 0)
 		return false;
 	text[strcspn(text, "\n")] = '\0';
 	for (char *save = NULL, *w = strtok_r(text, " ", &save); w; w = strtok_r(NULL, " ", &save))
@@ -314,11 +280,11 @@ int cgroup_v2_dir_of_pid(pid_t pid, char **ret)
 	int r;
 
 	snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)pid);
-	r = read_file(file, &proc);
+	r = read_text_file(file, CGROUP_FILE_MAX, &proc);
 	if (r == -ENOENT)
 		return -ESRCH;
 	if (r == 0)
-		r = read_file("/proc/self/mountinfo", &mountinfo);
+		r = read_text_file("/proc/self/mountinfo", CGROUP_FILE_MAX, &mountinfo);
 	if (r == 0)
 		r = cgroup_path_from_proc(proc, NULL, &path);
 	if (r == 0)
@@ -512,9 +478,9 @@ int cgroup_tree_new(struct event_base *base, const struct cgroup_settings *setti
 		r = -ENOMEM;
 		goto fail;
 	}
-	r = read_file("/proc/self/cgroup", &proc);
+	r = read_text_file("/proc/self/cgroup", CGROUP_FILE_MAX, &proc);
 	if (r == 0)
-		r = read_file("/proc/self/mountinfo", &mountinfo);
+		r = read_text_file("/proc/self/mountinfo", CGROUP_FILE_MAX, &mountinfo);
 	if (r < 0) {
 		set_error(ret_error, "cannot read /proc/self: %s", strerror(-r));
 		goto fail;
@@ -881,7 +847,7 @@ static int signal_procs(const char *dir, int sig)
 		return 0;
 	if (asprintf(&path, "%s/cgroup.procs", dir) < 0)
 		return -ENOMEM;
-	r = read_file(path, &text);
+	r = read_text_file(path, CGROUP_FILE_MAX, &text);
 	if (r < 0)
 		return r;
 	for (char *save = NULL, *w = strtok_r(text, "\n", &save); w; w = strtok_r(NULL, "\n", &save)) {

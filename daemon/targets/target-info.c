@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "daemon/targets/target-info.h"
+#include "daemon/text-file.h"
 #include "daemon/targets/target.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
@@ -35,44 +36,6 @@ int target_ns_inodes(const struct target *t, uint32_t mask, uint64_t *inodes)
 	if (t->nsfd >= 0)
 		return 0;
 	return confirm_alive(t);
-}
-
-/* All of a /proc file, NUL-terminated. */
-static int read_proc(const char *path, char **ret)
-{
-	_cleanup_close_ int fd = -EBADF;
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n;
-
-		if (cap - len < 4096) {
-			char *b;
-
-			if (cap >= PROC_FILE_MAX)
-				return -EFBIG;
-			cap = cap ? cap * 2 : 16384;
-			b = realloc(buf, cap + 1);
-			if (!b)
-				return -ENOMEM;
-			buf = b;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	return 0;
 }
 
 /* Undo mountinfo's octal escapes (\040 for a space) in place. */
@@ -177,7 +140,7 @@ static int open_procs(char *line, int *ret_fd)
 	v2 = strcmp(line, "0") == 0 && c1[1] == '\0';
 	if (!v2 && c1[1] == '\0')
 		return 0; /* a v1 hierarchy without a name or controller: cannot be found */
-	r = read_proc("/proc/self/mountinfo", &mountinfo);
+	r = read_text_file("/proc/self/mountinfo", PROC_FILE_MAX, &mountinfo);
 	if (r < 0)
 		return r;
 	r = cgroup_dir(mountinfo, v2, c1 + 1, c2 + 1, &dir);
@@ -204,7 +167,7 @@ int target_cgroup_open(const struct target *t, int *fds, size_t max, size_t *ret
 	if (t->pidfd < 0)
 		return -ENOENT;
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)t->pid);
-	r = read_proc(path, &cgroups);
+	r = read_text_file(path, PROC_FILE_MAX, &cgroups);
 	if (r < 0)
 		return r;
 	for (char *line = cgroups, *next; line && *line; line = next) {
