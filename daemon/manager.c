@@ -21,6 +21,7 @@
 #include "daemon/policy/policy.h"
 #include "daemon/targets/runtime-state.h"
 #include "daemon/session.h"
+#include "daemon/spawn.h"
 #include "daemon/targets/target-backend.h"
 #include "daemon/targets/target-resolve.h"
 #include "daemon/user-cache.h"
@@ -189,6 +190,8 @@ int manager_new(struct manager_settings *settings, struct manager **ret)
 	m->ev_idle = evtimer_new(m->base, on_idle, m);
 	if (!m->ev_sigterm || !m->ev_sigint || !m->ev_sighup || !m->ev_idle)
 		goto nomem;
+	if (spawner_supported() && spawner_new(&m->spawner) < 0)
+		goto nomem;
 	event_add(m->ev_sigterm, NULL);
 	event_add(m->ev_sigint, NULL);
 	event_add(m->ev_sighup, NULL);
@@ -337,6 +340,8 @@ void manager_free(struct manager *m)
 	}
 	while ((s = LIST_FIRST(&m->sessions)))
 		session_free(s);
+	/* After the sessions: no worker is left waiting on a spawner thread. */
+	spawner_free(m->spawner);
 	/* After the sessions: their cgroups are killed and removed here at the latest. */
 	cgroup_tree_free(m->cgroups);
 	/* After the connections: their resolutions in flight are cancelled by then. */

@@ -54,6 +54,7 @@ struct manager {
 	struct policy *policy;
 	struct target_context *targets;    /* what the target backends get (daemon/targets/) */
 	struct cgroup_tree *cgroups;       /* the sessions' cgroups (daemon/cgroup.c) */
+	struct spawner *spawner;           /* makes workers (daemon/spawn.c); NULL: fork */
 
 	int listen_fd;
 	bool socket_activated;

@@ -47,6 +47,8 @@
 #include "daemon/policy/decision.h"
 #include "daemon/run-call.h"
 #include "daemon/session.h"
+#include "daemon/spawn.h"
+#include "daemon/text-file.h"
 #include "daemon/targets/target.h"
 #include "daemon/worker.h"
 #include "protocol/cleanup.h"
@@ -623,6 +625,46 @@ static void worker_spec_build(const struct session *s, const struct run_call *ca
 	};
 }
 
+/*
+ * Whether a change of uid leaves our memory non-dumpable: fs.suid_dumpable is 0 or 2,
+ * not 1 ("debug"), which would let the run-as user ptrace a spawned worker, and so
+ * nsctld, between its change of uid and the prctl() that follows it (worker.c).
+ */
+static bool uid_change_keeps_memory_private(void)
+{
+	_cleanup_free_ char *text = NULL;
+
+	if (read_text_file("/proc/sys/fs/suid_dumpable", 16, &text) < 0)
+		return false;
+	return text[0] == '0' || text[0] == '2';
+}
+
+static void worker_spec_free(void *spec)
+{
+	free(spec);
+}
+
+/*
+ * Spawn the worker (daemon/spawn.c): it shares our memory until its exec, on a copy of
+ * spec. A contained session forks: its init outlives the worker and must not run in
+ * nsctld's memory, so it would be a copy of it anyway (contain.c). -EBUSY or -ENOSYS: no
+ * spawn here, fork.
+ */
+static long spawn_worker(struct session *s, const struct worker_spec *spec,
+			 const struct clone_args *args, int *ret_pidfd)
+{
+	struct worker_spec *copy;
+	int r;
+
+	if (!s->m->spawner || spec->contain || !uid_change_keeps_memory_private())
+		return -ENOSYS;
+	r = worker_spec_copy(spec, &copy);
+	if (r < 0)
+		return r;
+	return spawner_spawn(s->m->spawner, args, worker_main, copy, worker_spec_free,
+			     ret_pidfd);
+}
+
 static int fork_worker(struct session *s, const struct worker_spec *spec)
 {
 	int pidfd = -EBADF;
@@ -648,6 +690,11 @@ static int fork_worker(struct session *s, const struct worker_spec *spec)
 	/* Containment forks too: the command's pid 1 is the process nsctld watches. */
 	s->join_pid = spec->join_pid || spec->contain;
 	s->contained = spec->contain;
+	pid = spawn_worker(s, spec, &args, &pidfd);
+	if (pid > 0)
+		goto done;
+	if (pid != -ENOSYS && pid != -EBUSY)
+		return (int)pid;
 	memset(all, 0xff, sizeof(all));
 	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, all, saved, sizeof(all)) < 0)
 		return -errno;
@@ -659,6 +706,7 @@ static int fork_worker(struct session *s, const struct worker_spec *spec)
 	(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, saved, NULL, sizeof(all));
 	if (r < 0)
 		return r;
+done:
 	s->worker_pid = (pid_t)pid;
 	s->worker_pidfd = pidfd;
 	return 0;

@@ -79,6 +79,12 @@
  *
  * No allocation happens here: the daemon prepared argv, envp and the groups before fork.
  *
+ * The worker is made one of two ways (daemon/session.c): forked, a copy of nsctld; or
+ * spawned (daemon/spawn.c), sharing nsctld's memory until its exec, which is cheaper. A
+ * spawned worker reads its own copy of the spec (worker_spec_copy()), writes only its
+ * stack, sets its ids with raw system calls, and its memory is non-dumpable throughout
+ * (step 1 is then already true, and after step 7b's change of uid it is made so again).
+ *
  * Before all of this, with the rule's "cgroup" option, the worker moves itself into the
  * target's v1 cgroups (the files were opened by the daemon; in v2 it was created in a
  * child of the target's cgroup, see daemon/cgroup.c); its children, the command among
@@ -95,6 +101,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -424,6 +431,36 @@ static int verify_capabilities(const struct worker_spec *spec)
 	return 0;
 }
 
+/*
+ * The ids are set with the raw system calls, which change the caller's alone. glibc's
+ * set*id() in a process with threads change every thread's (they signal each one), and a
+ * spawned worker (daemon/spawn.c) shares nsctld's memory, its list of threads included.
+ * Where the old calls take 16-bit ids, the ...32 ones are the real ones.
+ */
+#ifdef SYS_setresuid32
+#define NR_setgroups SYS_setgroups32
+#define NR_setresgid SYS_setresgid32
+#define NR_setresuid SYS_setresuid32
+#else
+#define NR_setgroups SYS_setgroups
+#define NR_setresgid SYS_setresgid
+#define NR_setresuid SYS_setresuid
+#endif
+
+static int set_groups(size_t n, const gid_t *groups)
+{
+	return syscall(NR_setgroups, n, groups) < 0 ? -errno : 0;
+}
+
+static int set_ids(uid_t uid, gid_t gid)
+{
+	if (syscall(NR_setresgid, gid, gid, gid) < 0)
+		return -errno;
+	if (syscall(NR_setresuid, uid, uid, uid) < 0)
+		return -errno;
+	return 0;
+}
+
 /* Step 7's second part, in the process that executes: groups, ids, capabilities, nnp. */
 static int drop_privileges(const struct worker_spec *spec)
 {
@@ -432,16 +469,17 @@ static int drop_privileges(const struct worker_spec *spec)
 	int r;
 
 	/* In a user namespace, no groups to set: they were emptied before the join. */
-	if (!(spec->join_userns && spec->n_groups == 0) &&
-	    setgroups(spec->n_groups, spec->groups) < 0)
-		return -errno;
-	if (setresgid(spec->gid, spec->gid, spec->gid) < 0)
-		return -errno;
+	if (!(spec->join_userns && spec->n_groups == 0)) {
+		r = set_groups(spec->n_groups, spec->groups);
+		if (r < 0)
+			return r;
+	}
 	/* Granted capabilities must survive the uid change to be raised as ambient. */
 	if (spec->caps && spec->uid != 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		return -errno;
-	if (setresuid(spec->uid, spec->uid, spec->uid) < 0)
-		return -errno;
+	r = set_ids(spec->uid, spec->gid);
+	if (r < 0)
+		return r;
 	r = set_capabilities(spec);
 	if (r < 0)
 		return r;
@@ -832,8 +870,11 @@ _Noreturn void worker_run(const struct worker_spec *spec)
 			fail(spec, WORKER_STAGE_JOIN, errno, NS_MNT);
 		close(spec->host_mntns_fd);
 	}
-	if (spec->join_userns && setgroups(0, NULL) < 0)
-		fail(spec, WORKER_STAGE_CREDS, errno, -1);
+	if (spec->join_userns) {
+		r = set_groups(0, NULL);
+		if (r < 0)
+			fail(spec, WORKER_STAGE_CREDS, -r, -1);
+	}
 	r = join_namespaces(spec, &ns);
 	if (r < 0)
 		fail(spec, WORKER_STAGE_JOIN, -r, ns);
@@ -877,11 +918,12 @@ static _Noreturn void run_command(const struct worker_spec *spec)
 	if (r < 0)
 		fail(spec, WORKER_STAGE_CREDS, -r, -1);
 	/*
-	 * A contained command shares its init's memory until the exec, and the change of
-	 * uid made that memory as dumpable as fs.suid_dumpable says: not dumpable, as in
-	 * step 1, so that no process of the run-as user can reach the init through it.
+	 * The change of uid made our memory as dumpable as fs.suid_dumpable says: not
+	 * dumpable again, as in step 1. A contained command shares its init's memory until
+	 * the exec, a spawned worker nsctld's (daemon/spawn.c): no process of the run-as user
+	 * may reach either through it.
 	 */
-	if (spec->contain && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		fail(spec, WORKER_STAGE_SETUP, errno, -1);
 	/*
 	 * If nsctld dies, its sessions die with it rather than run on unaccounted. Set after
@@ -904,4 +946,87 @@ static _Noreturn void run_command(const struct worker_spec *spec)
 	/* A contained session executes an opened fd too: exactly one exec to let through. */
 	r = spec->cmd_path || spec->contain ? exec_verified(spec) : exec_command(spec);
 	fail(spec, WORKER_STAGE_EXEC, -r, -1);
+}
+
+/* The bytes a string vector takes, pointers and NULL included; counts its entries. */
+static size_t strv_bytes(char *const *v, size_t *ret_n)
+{
+	size_t bytes = sizeof(char *), n = 0;
+
+	for (; v && v[n]; n++)
+		bytes += sizeof(char *) + strlen(v[n]) + 1;
+	*ret_n = n;
+	return bytes;
+}
+
+static char *align_pointer(char *p)
+{
+	return (char *)(((uintptr_t)p + _Alignof(char *) - 1) & ~(uintptr_t)(_Alignof(char *) - 1));
+}
+
+/* Lay out a copy of v at *p, aligned (pointers first, then the strings); advance *p. */
+static char **strv_place(char *const *v, size_t n, char **p)
+{
+	char **copy = (char **)(void *)align_pointer(*p);
+	char *str = (char *)(copy + n + 1);
+
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(v[i]) + 1;
+
+		copy[i] = memcpy(str, v[i], len);
+		str += len;
+	}
+	copy[n] = NULL;
+	*p = str;
+	return copy;
+}
+
+static char *str_place(const char *s, char **p)
+{
+	size_t len;
+	char *copy;
+
+	if (!s)
+		return NULL;
+	len = strlen(s) + 1;
+	copy = memcpy(*p, s, len);
+	*p += len;
+	return copy;
+}
+
+int worker_spec_copy(const struct worker_spec *spec, struct worker_spec **ret)
+{
+	size_t n_argv, n_envp, size = sizeof(struct worker_spec);
+	struct worker_spec *copy;
+	char *p;
+
+	/* The arrays of ids and fds first, then each vector, aligned (the slack counted). */
+	size += spec->n_groups * sizeof(gid_t) + spec->n_cgroup_fds * sizeof(int);
+	size += strv_bytes(spec->argv, &n_argv) + _Alignof(char *);
+	size += strv_bytes(spec->envp, &n_envp) + _Alignof(char *);
+	size += (spec->cwd ? strlen(spec->cwd) + 1 : 0) +
+		(spec->cmd_path ? strlen(spec->cmd_path) + 1 : 0);
+	copy = malloc(size);
+	if (!copy)
+		return -ENOMEM;
+	*copy = *spec;
+	p = (char *)(copy + 1);
+	copy->groups = spec->n_groups ? memcpy(p, spec->groups, spec->n_groups * sizeof(gid_t))
+				      : NULL;
+	p += spec->n_groups * sizeof(gid_t);
+	copy->cgroup_fds = spec->n_cgroup_fds
+				   ? memcpy(p, spec->cgroup_fds, spec->n_cgroup_fds * sizeof(int))
+				   : NULL;
+	p += spec->n_cgroup_fds * sizeof(int);
+	copy->argv = spec->argv ? strv_place(spec->argv, n_argv, &p) : NULL;
+	copy->envp = spec->envp ? strv_place(spec->envp, n_envp, &p) : NULL;
+	copy->cwd = str_place(spec->cwd, &p);
+	copy->cmd_path = str_place(spec->cmd_path, &p);
+	*ret = copy;
+	return 0;
+}
+
+int worker_main(void *spec)
+{
+	worker_run(spec);
 }

@@ -89,5 +89,14 @@ struct worker_spec {
 /* Run in the forked child; never returns. */
 _Noreturn void worker_run(const struct worker_spec *spec);
 
+/* worker_run() as a clone()'s function, for a spawned worker (daemon/spawn.c). */
+int worker_main(void *spec);
+
+/*
+ * A copy of spec and of everything it points to (the fds excepted: numbers), in one
+ * allocation that free() releases: what a spawned worker reads while nsctld goes on.
+ */
+int worker_spec_copy(const struct worker_spec *spec, struct worker_spec **ret);
+
 /* The fixed PATH commands are looked up in and run with. */
 #define WORKER_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

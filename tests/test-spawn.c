@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Tests of daemon/spawn.c (children that share nsctld's memory until their exec) and of
+ * worker_spec_copy(), what such a child reads. The attack cases run the real worker,
+ * spawned, and try to reach its memory, which is nsctld's, in the window between its
+ * change of uid and its exec.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <malloc.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "daemon/spawn.h"
+#include "daemon/worker.h"
+#include "protocol/nsctl-protocol.h"
+
+#define NOBODY 65534
+
+static atomic_int n_done;
+
+static void count_done(void *arg)
+{
+	(void)arg;
+	atomic_fetch_add(&n_done, 1);
+}
+
+/* done() runs on the spawner thread after the child is gone: wait for it, unhurried. */
+static void wait_done(int n)
+{
+	for (int i = 0; i < 10000 && atomic_load(&n_done) < n; i++)
+		usleep(1000);
+	assert_int_equal(atomic_load(&n_done), n);
+}
+
+static int wait_exit(int pidfd)
+{
+	siginfo_t si = { 0 };
+
+	assert_int_equal(waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED), 0);
+	assert_int_equal(si.si_code, CLD_EXITED);
+	return si.si_status;
+}
+
+static pid_t pidfd_pid(int pidfd)
+{
+	char path[64], buf[1024];
+	ssize_t n;
+	char *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	p = strstr(buf, "Pid:");
+	assert_non_null(p);
+	return (pid_t)atoi(p + 4);
+}
+
+struct probe {
+	int fd;              /* write end of a pipe */
+	int release_fd;      /* read end of another: wait for a byte (or EOF), if >= 0 */
+	volatile int marker; /* written by the child: shows the memory is shared */
+};
+
+/* The child: blocked signals and its pid to the pipe, then wait if told to, exit 7. */
+static int probe_main(void *arg)
+{
+	struct probe *p = arg;
+	char line[256], c;
+	uint64_t blocked = 0;
+	char buf[4096];
+	ssize_t n;
+	int fd;
+
+	fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (n > 0) {
+		char *sig;
+
+		buf[n] = '\0';
+		sig = strstr(buf, "SigBlk:");
+		if (sig)
+			blocked = strtoull(sig + 7, NULL, 16);
+	}
+	p->marker = 42;
+	n = snprintf(line, sizeof(line), "%ld %llx\n", (long)syscall(SYS_getpid),
+		     (unsigned long long)blocked);
+	(void)!write(p->fd, line, (size_t)n);
+	if (p->release_fd >= 0)
+		(void)!read(p->release_fd, &c, 1);
+	_exit(7);
+}
+
+static struct spawner *sp;
+
+static int setup(void **state)
+{
+	(void)state;
+	atomic_store(&n_done, 0);
+	return spawner_new(&sp) < 0 ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	spawner_free(sp);
+	sp = NULL;
+	return 0;
+}
+
+static void test_not_dumpable(void **state)
+{
+	(void)state;
+	/* spawner_new() made the memory non-dumpable before any child shares it. */
+	assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+}
+
+static void test_spawn_runs_child(void **state)
+{
+	struct clone_args args = { .exit_signal = SIGCHLD };
+	struct probe p = { .release_fd = -1 };
+	unsigned long long blocked;
+	char line[256] = { 0 };
+	int pipefd[2], pidfd = -1;
+	long child;
+	pid_t pid;
+
+	(void)state;
+	if (!spawner_supported())
+		skip();
+	assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
+	p.fd = pipefd[1];
+	pid = spawner_spawn(sp, &args, probe_main, &p, count_done, &pidfd);
+	assert_true(pid > 0);
+	assert_true(pidfd >= 0);
+	assert_int_equal(pidfd_pid(pidfd), pid);
+	assert_int_equal(wait_exit(pidfd), 7);
+	wait_done(1);
+	close(pipefd[1]);
+	assert_true(read(pipefd[0], line, sizeof(line) - 1) > 0);
+	assert_int_equal(sscanf(line, "%ld %llx", &child, &blocked), 2);
+	/* The child is the pid reported, it wrote our memory, and every signal was blocked. */
+	assert_int_equal(child, pid);
+	assert_int_equal(p.marker, 42);
+	/* Every signal the kernel lets block (not SIGKILL, SIGSTOP), glibc's 32 and 33 too. */
+	assert_true(blocked == (~0ULL & ~(1ULL << (SIGKILL - 1)) & ~(1ULL << (SIGSTOP - 1))));
+	close(pipefd[0]);
+	close(pidfd);
+}
+
+static void test_clone_fails(void **state)
+{
+	/* CLONE_INTO_CGROUP with no cgroup: the kernel refuses, and nothing was started. */
+	struct clone_args args = { .flags = CLONE_INTO_CGROUP, .cgroup = (uint64_t)-1,
+				   .exit_signal = SIGCHLD };
+	struct clone_args good = { .exit_signal = SIGCHLD };
+	struct probe p = { .release_fd = -1 };
+	int pipefd[2], pidfd = -1;
+	pid_t pid;
+
+	(void)state;
+	if (!spawner_supported())
+		skip();
+	assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
+	p.fd = pipefd[1];
+	pid = spawner_spawn(sp, &args, probe_main, &p, count_done, &pidfd);
+	assert_true(pid < 0);
+	assert_int_equal(pidfd, -1);
+	wait_done(1);
+	/* The spawner goes on serving. */
+	pid = spawner_spawn(sp, &good, probe_main, &p, count_done, &pidfd);
+	assert_true(pid > 0);
+	assert_int_equal(wait_exit(pidfd), 7);
+	wait_done(2);
+	close(pidfd);
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
+static void test_held_thread(void **state)
+{
+	struct clone_args args = { .exit_signal = SIGCHLD };
+	struct probe p1 = { .release_fd = -1 }, p2, p3;
+	int out[2], hold[2], pidfd[3];
+	char c = 'x';
+
+	(void)state;
+	if (!spawner_supported())
+		skip();
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(hold, O_CLOEXEC), 0);
+	p1.fd = out[1];
+	p1.release_fd = hold[0];
+	p2 = p1;
+	p3 = p1;
+	p3.release_fd = -1;
+	/* Two children wait before "exec": each holds a thread, so the second makes one. */
+	assert_true(spawner_spawn(sp, &args, probe_main, &p1, count_done, &pidfd[0]) > 0);
+	assert_int_equal(spawner_threads(sp), 1);
+	assert_true(spawner_spawn(sp, &args, probe_main, &p2, count_done, &pidfd[1]) > 0);
+	assert_int_equal(spawner_threads(sp), 2);
+	assert_int_equal(atomic_load(&n_done), 0);
+	assert_int_equal(write(hold[1], &c, 1), 1);
+	assert_int_equal(write(hold[1], &c, 1), 1);
+	assert_int_equal(wait_exit(pidfd[0]), 7);
+	assert_int_equal(wait_exit(pidfd[1]), 7);
+	wait_done(2);
+	/* Both threads are free again: the next spawn makes none. */
+	assert_true(spawner_spawn(sp, &args, probe_main, &p3, count_done, &pidfd[2]) > 0);
+	assert_int_equal(wait_exit(pidfd[2]), 7);
+	wait_done(3);
+	assert_int_equal(spawner_threads(sp), 2);
+	for (int i = 0; i < 3; i++)
+		close(pidfd[i]);
+	close(out[0]);
+	close(out[1]);
+	close(hold[0]);
+	close(hold[1]);
+}
+
+/*
+ * The attacker, in a process of its own as NOBODY: every way to reach another process's
+ * memory. Returns a bit per way that worked.
+ */
+enum { REACH_SEIZE = 1, REACH_MEM = 2, REACH_VM_READ = 4, REACH_GETFD = 8 };
+
+static int try_reach(pid_t victim)
+{
+	char path[64], byte;
+	struct iovec local = { .iov_base = &byte, .iov_len = 1 };
+	struct iovec remote = { .iov_base = (void *)&byte, .iov_len = 1 };
+	int reached = 0, fd, pidfd;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)victim);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		reached |= REACH_MEM;
+		close(fd);
+	}
+	if (process_vm_readv(victim, &local, 1, &remote, 1, 0) == 1)
+		reached |= REACH_VM_READ;
+	pidfd = (int)syscall(SYS_pidfd_open, victim, 0);
+	if (pidfd >= 0) {
+		fd = (int)syscall(SYS_pidfd_getfd, pidfd, 0, 0);
+		if (fd >= 0) {
+			reached |= REACH_GETFD;
+			close(fd);
+		}
+		close(pidfd);
+	}
+	if (ptrace(PTRACE_SEIZE, victim, NULL, NULL) == 0) {
+		reached |= REACH_SEIZE;
+		(void)ptrace(PTRACE_DETACH, victim, NULL, NULL);
+	}
+	return reached;
+}
+
+/* Run try_reach(victim) as NOBODY in a forked process; its result. */
+static int attack(pid_t victim)
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
+		    setresuid(NOBODY, NOBODY, NOBODY) < 0)
+			_exit(100);
+		_exit(try_reach(victim));
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_not_equal(WEXITSTATUS(status), 100);
+	return WEXITSTATUS(status);
+}
+
+/* The control: a process of NOBODY's own that is dumpable is within the attacker's reach. */
+static void test_attack_reaches_plain_child(void **state)
+{
+	int hold[2], status;
+	char c = 0;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe2(hold, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(hold[1]);
+		if (setresgid(NOBODY, NOBODY, NOBODY) < 0 || setresuid(NOBODY, NOBODY, NOBODY) < 0 ||
+		    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+			_exit(1);
+		(void)!read(hold[0], &c, 1);
+		_exit(0);
+	}
+	close(hold[0]);
+	/* Every way works, so the attacker can fail the test below. */
+	assert_int_equal(attack(pid), REACH_SEIZE | REACH_MEM | REACH_VM_READ | REACH_GETFD);
+	close(hold[1]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+}
+
+/* Receive one worker report; its fd, if one rode along, is closed. */
+static void recv_report(int fd, struct worker_report *ret)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control;
+	struct iovec iov = { .iov_base = ret, .iov_len = sizeof(*ret) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+			     .msg_controllen = sizeof(control.buf) };
+	struct cmsghdr *cm;
+
+	assert_int_equal(recvmsg(fd, &mh, MSG_CMSG_CLOEXEC), (ssize_t)sizeof(*ret));
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		int passed;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		memcpy(&passed, CMSG_DATA(cm), sizeof(passed));
+		close(passed);
+	}
+}
+
+/*
+ * The real worker, spawned, as NOBODY with a terminal: after its change of uid it stops
+ * and waits for the go byte (worker.c step 9), sharing our memory meanwhile. Nothing of
+ * NOBODY's may reach it then; closing the socket makes it exit without exec.
+ */
+static void test_worker_window_unreachable(void **state)
+{
+	static char *const argv[] = { (char *)"/bin/true", NULL }, *const envp[] = { NULL };
+	struct clone_args args = { .exit_signal = SIGCHLD };
+	struct worker_report rep;
+	struct worker_spec spec, *copy;
+	int pair[2], devnull, pidfd = -1, reached;
+	pid_t pid;
+
+	(void)state;
+	if (!spawner_supported())
+		skip();
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	assert_true(devnull >= 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+	spec = (struct worker_spec){
+		.target_pidfd = -1, .target_nsfd = -1, .target_usernsfd = -1,
+		.uid = NOBODY, .gid = NOBODY,
+		.stdio = { devnull, devnull, devnull },
+		.status_fd = pair[1],
+		.argv = argv, .envp = envp, .cwd = "/",
+		.tty = true,
+		.pids_procs_fd = -1, .host_mntns_fd = -1,
+	};
+	assert_int_equal(worker_spec_copy(&spec, &copy), 0);
+	pid = spawner_spawn(sp, &args, worker_main, copy, free, &pidfd);
+	assert_true(pid > 0);
+	close(pair[1]);
+	recv_report(pair[0], &rep);
+	assert_int_equal(rep.kind, WORKER_REPORT_TTY);
+	/* The worker now runs as NOBODY, in our memory, and waits. */
+	reached = attack(pid);
+	/* EOF instead of the go byte: the worker exits without exec (first: it holds a thread). */
+	close(pair[0]);
+	assert_int_equal(wait_exit(pidfd), NSCTL_EXIT_ERROR);
+	assert_int_equal(reached, 0);
+	close(pidfd);
+	close(devnull);
+}
+
+static void test_spec_copy(void **state)
+{
+	static const gid_t groups[] = { 4, 24, 27 };
+	static const int cgroup_fds[] = { 11, 12 };
+	static char *const argv[] = { (char *)"ip", (char *)"-brief", (char *)"link", NULL };
+	static char *const envp[] = { (char *)"PATH=/usr/bin", (char *)"TERM=xterm",
+				       (char *)"LANG=C.UTF-8", NULL };
+	struct worker_spec spec = {
+		.target_pidfd = 5, .uid = 1000, .gid = 1000,
+		.groups = groups, .n_groups = 3,
+		.argv = argv, .envp = envp, .cwd = "/var/tmp", .cmd_path = "/usr/sbin/ip",
+		.cgroup_fds = cgroup_fds, .n_cgroup_fds = 2, .caps = 1u << 12,
+	}, *copy;
+	const char *lo, *hi;
+
+	(void)state;
+	assert_int_equal(worker_spec_copy(&spec, &copy), 0);
+	lo = (const char *)copy;
+	hi = lo + malloc_usable_size(copy);
+	assert_int_equal(copy->target_pidfd, 5);
+	assert_int_equal(copy->uid, 1000);
+	assert_true(copy->caps == spec.caps);
+	assert_int_equal(copy->n_groups, 3);
+	assert_memory_equal(copy->groups, groups, sizeof(groups));
+	assert_memory_equal(copy->cgroup_fds, cgroup_fds, sizeof(cgroup_fds));
+	for (int i = 0; argv[i]; i++)
+		assert_string_equal(copy->argv[i], argv[i]);
+	assert_null(copy->argv[3]);
+	for (int i = 0; envp[i]; i++)
+		assert_string_equal(copy->envp[i], envp[i]);
+	assert_null(copy->envp[3]);
+	assert_string_equal(copy->cwd, "/var/tmp");
+	assert_string_equal(copy->cmd_path, "/usr/sbin/ip");
+	/* Nothing points back at the original; the vectors are aligned. */
+	assert_true(copy->argv != argv && copy->argv[0] != argv[0]);
+	assert_true(copy->envp[2] != envp[2] && copy->cwd != spec.cwd);
+	assert_int_equal((uintptr_t)copy->argv % _Alignof(char *), 0);
+	assert_int_equal((uintptr_t)copy->envp % _Alignof(char *), 0);
+	/* Everything lies in the one allocation. */
+	{
+		const void *inside[] = { copy->groups, copy->cgroup_fds, copy->argv, copy->argv[2],
+					 copy->envp, copy->envp[2], copy->cwd, copy->cmd_path };
+
+		for (size_t i = 0; i < sizeof(inside) / sizeof(inside[0]); i++)
+			assert_true((const char *)inside[i] > lo && (const char *)inside[i] < hi);
+		assert_true(copy->cmd_path + strlen(copy->cmd_path) < hi);
+	}
+	free(copy);
+
+	/* Nothing to point at: NULL stays NULL. */
+	spec = (struct worker_spec){ .target_pidfd = -1 };
+	assert_int_equal(worker_spec_copy(&spec, &copy), 0);
+	assert_null(copy->argv);
+	assert_null(copy->envp);
+	assert_null(copy->cwd);
+	assert_null(copy->cmd_path);
+	assert_null(copy->groups);
+	assert_null(copy->cgroup_fds);
+	free(copy);
+}
+
+static void skip_not_root(void **state)
+{
+	(void)state;
+	skip();
+}
+
+#define ROOT_TEST(fn)                                                                   \
+	(geteuid() == 0 ? (struct CMUnitTest)cmocka_unit_test_setup_teardown(fn, setup,  \
+									      teardown) \
+			: (struct CMUnitTest){ #fn, skip_not_root, NULL, NULL, NULL })
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_not_dumpable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spawn_runs_child, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clone_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_thread, setup, teardown),
+		ROOT_TEST(test_attack_reaches_plain_child),
+		ROOT_TEST(test_worker_window_unreachable),
+		cmocka_unit_test(test_spec_copy),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
