@@ -123,7 +123,25 @@ long nsctl_spawn_clone3(struct clone_args *args, size_t size, int (*fn)(void *),
 static long nsctl_spawn_clone3(struct clone_args *args, size_t size, int (*fn)(void *),
 			       void *arg)
 {
+	(void)args;
+	(void)size;
+	(void)fn;
+	(void)arg;
 	return -ENOSYS;
+}
+#endif
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+static void unpoison_stack(char *stack, size_t size)
+{
+	__asan_unpoison_memory_region(stack, size);
+}
+#else
+static void unpoison_stack(char *stack, size_t size)
+{
+	(void)stack;
+	(void)size;
 }
 #endif
 
@@ -159,6 +177,12 @@ static void spawn_run(struct spawn_job *job, char *stack, size_t size)
 {
 	long pid;
 
+	/*
+	 * AddressSanitizer marks the redzones of each frame in its shadow and clears them on
+	 * return; a child's frames never return (exec, _exit), so the last child's marks
+	 * would be on this stack still, where the next child's frames go.
+	 */
+	unpoison_stack(stack, size);
 	job->args.stack = (uint64_t)(uintptr_t)stack;
 	job->args.stack_size = size;
 	pid = nsctl_spawn_clone3(&job->args, sizeof(job->args), spawn_child_main, job);
