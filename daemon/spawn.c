@@ -54,7 +54,6 @@
 /* The child's stack; the thread's own frames need little beside it. */
 #define SPAWN_CHILD_STACK_SIZE (512 * 1024)
 #define SPAWN_THREAD_STACK_SIZE (SPAWN_CHILD_STACK_SIZE + 128 * 1024)
-#define SPAWNER_THREADS_MAX 64
 
 enum spawn_state {
 	SPAWN_WAITING,  /* not cloned yet */

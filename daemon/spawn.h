@@ -8,6 +8,9 @@
 
 struct spawner;
 
+/* Threads held by children that have not exec'd, beyond which spawner_spawn() says -EBUSY. */
+#define SPAWNER_THREADS_MAX 64
+
 /* Whether this build can spawn at all (the clone3() entry is written per architecture). */
 bool spawner_supported(void);
 

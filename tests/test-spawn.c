@@ -242,6 +242,39 @@ static void test_held_thread(void **state)
 	close(hold[1]);
 }
 
+static void test_all_threads_held(void **state)
+{
+	struct clone_args args = { .exit_signal = SIGCHLD };
+	int out[2], hold[2], pidfd[SPAWNER_THREADS_MAX], extra = -1;
+	struct probe p = { .release_fd = -1 };
+	char c[SPAWNER_THREADS_MAX] = { 0 };
+
+	(void)state;
+	if (!spawner_supported())
+		skip();
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(hold, O_CLOEXEC), 0);
+	p.fd = out[1];
+	p.release_fd = hold[0];
+	for (int i = 0; i < SPAWNER_THREADS_MAX; i++)
+		assert_true(spawner_spawn(sp, &args, probe_main, &p, count_done, &pidfd[i]) > 0);
+	assert_int_equal(spawner_threads(sp), SPAWNER_THREADS_MAX);
+	/* Every thread waits on a child: no more threads, -EBUSY, and done() has run. */
+	assert_int_equal(spawner_spawn(sp, &args, probe_main, &p, count_done, &extra), -EBUSY);
+	assert_int_equal(extra, -1);
+	assert_int_equal(atomic_load(&n_done), 1);
+	assert_int_equal(write(hold[1], c, sizeof(c)), (ssize_t)sizeof(c));
+	for (int i = 0; i < SPAWNER_THREADS_MAX; i++) {
+		assert_int_equal(wait_exit(pidfd[i]), 7);
+		close(pidfd[i]);
+	}
+	wait_done(SPAWNER_THREADS_MAX + 1);
+	close(out[0]);
+	close(out[1]);
+	close(hold[0]);
+	close(hold[1]);
+}
+
 /*
  * The attacker, in a process of its own as NOBODY: every way to reach another process's
  * memory. Returns a bit per way that worked.
@@ -471,6 +504,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_spawn_runs_child, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clone_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_thread, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_all_threads_held, setup, teardown),
 		ROOT_TEST(test_attack_reaches_plain_child),
 		ROOT_TEST(test_worker_window_unreachable),
 		cmocka_unit_test(test_spec_copy),
