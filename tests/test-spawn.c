@@ -334,12 +334,13 @@ static int attack(pid_t victim)
 /* The control: a process of NOBODY's own that is dumpable is within the attacker's reach. */
 static void test_attack_reaches_plain_child(void **state)
 {
-	int hold[2], status;
+	int hold[2], ready[2], status;
 	char c = 0;
 	pid_t pid;
 
 	(void)state;
 	assert_int_equal(pipe2(hold, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -347,10 +348,15 @@ static void test_attack_reaches_plain_child(void **state)
 		if (setresgid(NOBODY, NOBODY, NOBODY) < 0 || setresuid(NOBODY, NOBODY, NOBODY) < 0 ||
 		    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
 			_exit(1);
+		(void)!write(ready[1], &c, 1);
 		(void)!read(hold[0], &c, 1);
 		_exit(0);
 	}
 	close(hold[0]);
+	close(ready[1]);
+	/* Attack only once it is NOBODY's and dumpable. */
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
 	/* Every way works, so the attacker can fail the test below. */
 	assert_int_equal(attack(pid), REACH_SEIZE | REACH_MEM | REACH_VM_READ | REACH_GETFD);
 	close(hold[1]);
@@ -423,6 +429,106 @@ static void test_worker_window_unreachable(void **state)
 	assert_int_equal(reached, 0);
 	close(pidfd);
 	close(devnull);
+}
+
+/* Write text to /proc/PID/name. */
+static void write_proc(pid_t pid, const char *name, const char *text)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+/*
+ * A container's root: a user namespace owned by NOBODY whose root is NOBODY on the host,
+ * and a process in it with every capability there. The spawned worker joins that very
+ * namespace (-U: as its root) and waits in its terminal window; the namespace's root tries
+ * every way into it, and with it into our memory. The kernel asks for CAP_SYS_PTRACE in
+ * the namespace the memory was made in, which is ours, the initial one.
+ */
+static void test_worker_in_userns_unreachable(void **state)
+{
+	static char *const argv[] = { (char *)"/bin/true", NULL }, *const envp[] = { NULL };
+	struct clone_args args = { .exit_signal = SIGCHLD };
+	struct worker_report rep;
+	struct worker_spec spec, *copy;
+	int to_root[2], from_root[2], pair[2], devnull, usernsfd, pidfd = -1, reached = -1;
+	char path[64], c;
+	pid_t root, pid;
+
+	(void)state;
+	if (!spawner_supported())
+		skip();
+	assert_int_equal(pipe2(to_root, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(from_root, O_CLOEXEC), 0);
+	root = fork();
+	assert_true(root >= 0);
+	if (root == 0) {
+		pid_t victim;
+
+		if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
+		    setresuid(NOBODY, NOBODY, NOBODY) < 0 || unshare(CLONE_NEWUSER) < 0)
+			_exit(1);
+		c = 'u';
+		(void)!write(from_root[1], &c, 1);
+		/* Mapped by the test; then the victim's pid, and the result back. */
+		if (read(to_root[0], &victim, sizeof(victim)) != sizeof(victim))
+			_exit(1);
+		reached = try_reach(victim);
+		(void)!write(from_root[1], &reached, sizeof(reached));
+		_exit(0);
+	}
+	if (read(from_root[0], &c, 1) != 1) {
+		int status;
+
+		waitpid(root, &status, 0);
+		skip(); /* no user namespaces for NOBODY here */
+	}
+	write_proc(root, "uid_map", "0 65534 1\n");
+	write_proc(root, "setgroups", "deny");
+	write_proc(root, "gid_map", "0 65534 1\n");
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)root);
+	usernsfd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(usernsfd >= 0);
+
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	assert_true(devnull >= 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+	spec = (struct worker_spec){
+		.target_pidfd = -1, .target_nsfd = -1,
+		.join_userns = true, .target_usernsfd = usernsfd,
+		.uid = 0, .gid = 0, /* the namespace's root: NOBODY on the host */
+		.stdio = { devnull, devnull, devnull },
+		.status_fd = pair[1],
+		.argv = argv, .envp = envp, .cwd = "/",
+		.tty = true,
+		.pids_procs_fd = -1, .host_mntns_fd = -1,
+	};
+	assert_int_equal(worker_spec_copy(&spec, &copy), 0);
+	pid = spawner_spawn(sp, &args, worker_main, copy, free, &pidfd);
+	assert_true(pid > 0);
+	close(pair[1]);
+	recv_report(pair[0], &rep);
+	if (rep.kind == WORKER_REPORT_TTY) {
+		assert_int_equal(write(to_root[1], &pid, sizeof(pid)), (ssize_t)sizeof(pid));
+		assert_int_equal(read(from_root[0], &reached, sizeof(reached)),
+				 (ssize_t)sizeof(reached));
+	}
+	close(pair[0]);
+	(void)wait_exit(pidfd);
+	close(pidfd);
+	kill(root, SIGKILL);
+	waitpid(root, NULL, 0);
+	close(usernsfd);
+	close(devnull);
+	/* The worker got as far as its terminal, in the namespace, and nothing reached it. */
+	assert_int_equal(rep.kind, WORKER_REPORT_TTY);
+	assert_int_equal(reached, 0);
 }
 
 static void test_spec_copy(void **state)
@@ -507,6 +613,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_all_threads_held, setup, teardown),
 		ROOT_TEST(test_attack_reaches_plain_child),
 		ROOT_TEST(test_worker_window_unreachable),
+		ROOT_TEST(test_worker_in_userns_unreachable),
 		cmocka_unit_test(test_spec_copy),
 	};
 
