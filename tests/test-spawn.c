@@ -31,6 +31,7 @@
 #include <cmocka.h>
 
 #include "daemon/spawn.h"
+#include "tests/daemon-loop.h"
 #include "daemon/worker.h"
 #include "protocol/nsctl-protocol.h"
 
@@ -363,6 +364,7 @@ static void test_attack_reaches_plain_child(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 }
 
+
 /* Receive one worker report; its fd, if one rode along, is closed. */
 static void recv_report(int fd, struct worker_report *ret)
 {
@@ -387,28 +389,24 @@ static void recv_report(int fd, struct worker_report *ret)
 }
 
 /*
- * The real worker, spawned, as NOBODY with a terminal: after its change of uid it stops
- * and waits for the go byte (worker.c step 9), sharing our memory meanwhile. Nothing of
- * NOBODY's may reach it then; closing the socket makes it exit without exec.
+ * Spawn the real worker with a terminal, as uid:gid (inside usernsfd's namespace, if >= 0),
+ * and take its first report: once it is the TTY report, the worker has changed its ids
+ * and waits for the go byte on *ret_status, which EOF turns into an exit without exec.
  */
-static void test_worker_window_unreachable(void **state)
+static pid_t spawn_tty_worker(uid_t uid, gid_t gid, int usernsfd, int devnull,
+			      struct worker_report *ret_report, int *ret_status, int *ret_pidfd)
 {
 	static char *const argv[] = { (char *)"/bin/true", NULL }, *const envp[] = { NULL };
 	struct clone_args args = { .exit_signal = SIGCHLD };
-	struct worker_report rep;
 	struct worker_spec spec, *copy;
-	int pair[2], devnull, pidfd = -1, reached;
+	int pair[2];
 	pid_t pid;
 
-	(void)state;
-	if (!spawner_supported())
-		skip();
-	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	assert_true(devnull >= 0);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
 	spec = (struct worker_spec){
-		.target_pidfd = -1, .target_nsfd = -1, .target_usernsfd = -1,
-		.uid = NOBODY, .gid = NOBODY,
+		.target_pidfd = -1, .target_nsfd = -1,
+		.join_userns = usernsfd >= 0, .target_usernsfd = usernsfd,
+		.uid = uid, .gid = gid,
 		.stdio = { devnull, devnull, devnull },
 		.status_fd = pair[1],
 		.argv = argv, .envp = envp, .cwd = "/",
@@ -416,15 +414,36 @@ static void test_worker_window_unreachable(void **state)
 		.pids_procs_fd = -1, .host_mntns_fd = -1,
 	};
 	assert_int_equal(worker_spec_copy(&spec, &copy), 0);
-	pid = spawner_spawn(sp, &args, worker_main, copy, free, &pidfd);
+	pid = spawner_spawn(sp, &args, worker_main, copy, free, ret_pidfd);
 	assert_true(pid > 0);
 	close(pair[1]);
-	recv_report(pair[0], &rep);
+	recv_report(pair[0], ret_report);
+	*ret_status = pair[0];
+	return pid;
+}
+
+/*
+ * The real worker, spawned, as NOBODY with a terminal: after its change of uid it stops
+ * and waits for the go byte (worker.c step 9), sharing our memory meanwhile. Nothing of
+ * NOBODY's may reach it then; closing the socket makes it exit without exec.
+ */
+static void test_worker_window_unreachable(void **state)
+{
+	struct worker_report rep;
+	int status_fd, devnull, pidfd = -1, reached;
+	pid_t pid;
+
+	(void)state;
+	if (!spawner_supported())
+		skip();
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	assert_true(devnull >= 0);
+	pid = spawn_tty_worker(NOBODY, NOBODY, -1, devnull, &rep, &status_fd, &pidfd);
 	assert_int_equal(rep.kind, WORKER_REPORT_TTY);
 	/* The worker now runs as NOBODY, in our memory, and waits. */
 	reached = attack(pid);
 	/* EOF instead of the go byte: the worker exits without exec (first: it holds a thread). */
-	close(pair[0]);
+	close(status_fd);
 	assert_int_equal(wait_exit(pidfd), NSCTL_EXIT_ERROR);
 	assert_int_equal(reached, 0);
 	close(pidfd);
@@ -453,11 +472,8 @@ static void write_proc(pid_t pid, const char *name, const char *text)
  */
 static void test_worker_in_userns_unreachable(void **state)
 {
-	static char *const argv[] = { (char *)"/bin/true", NULL }, *const envp[] = { NULL };
-	struct clone_args args = { .exit_signal = SIGCHLD };
 	struct worker_report rep;
-	struct worker_spec spec, *copy;
-	int to_root[2], from_root[2], pair[2], devnull, usernsfd, pidfd = -1, reached = -1;
+	int to_root[2], from_root[2], status_fd, devnull, usernsfd, pidfd = -1, reached = -1;
 	char path[64], c;
 	pid_t root, pid;
 
@@ -498,28 +514,14 @@ static void test_worker_in_userns_unreachable(void **state)
 
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	assert_true(devnull >= 0);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
-	spec = (struct worker_spec){
-		.target_pidfd = -1, .target_nsfd = -1,
-		.join_userns = true, .target_usernsfd = usernsfd,
-		.uid = 0, .gid = 0, /* the namespace's root: NOBODY on the host */
-		.stdio = { devnull, devnull, devnull },
-		.status_fd = pair[1],
-		.argv = argv, .envp = envp, .cwd = "/",
-		.tty = true,
-		.pids_procs_fd = -1, .host_mntns_fd = -1,
-	};
-	assert_int_equal(worker_spec_copy(&spec, &copy), 0);
-	pid = spawner_spawn(sp, &args, worker_main, copy, free, &pidfd);
-	assert_true(pid > 0);
-	close(pair[1]);
-	recv_report(pair[0], &rep);
+	/* As the namespace's root: NOBODY on the host. */
+	pid = spawn_tty_worker(0, 0, usernsfd, devnull, &rep, &status_fd, &pidfd);
 	if (rep.kind == WORKER_REPORT_TTY) {
 		assert_int_equal(write(to_root[1], &pid, sizeof(pid)), (ssize_t)sizeof(pid));
 		assert_int_equal(read(from_root[0], &reached, sizeof(reached)),
 				 (ssize_t)sizeof(reached));
 	}
-	close(pair[0]);
+	close(status_fd);
 	(void)wait_exit(pidfd);
 	close(pidfd);
 	kill(root, SIGKILL);
@@ -591,17 +593,6 @@ static void test_spec_copy(void **state)
 	assert_null(copy->cgroup_fds);
 	free(copy);
 }
-
-static void skip_not_root(void **state)
-{
-	(void)state;
-	skip();
-}
-
-#define ROOT_TEST(fn)                                                                   \
-	(geteuid() == 0 ? (struct CMUnitTest)cmocka_unit_test_setup_teardown(fn, setup,  \
-									      teardown) \
-			: (struct CMUnitTest){ #fn, skip_not_root, NULL, NULL, NULL })
 
 int main(void)
 {
