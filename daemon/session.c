@@ -647,8 +647,9 @@ static void worker_spec_free(void *spec)
 /*
  * Spawn the worker (daemon/spawn.c): it shares our memory until its exec, on a copy of
  * spec. A contained session forks: its init outlives the worker and must not run in
- * nsctld's memory, so it would be a copy of it anyway (contain.c). -EBUSY or -ENOSYS: no
- * spawn here, fork.
+ * nsctld's memory, so it would be a copy of it anyway (contain.c). On any failure the
+ * caller forks: a clone the kernel refuses (the session's pids.max) fails the same way
+ * there and is reported from there.
  */
 static long spawn_worker(struct session *s, const struct worker_spec *spec,
 			 const struct clone_args *args, int *ret_pidfd)
@@ -693,8 +694,6 @@ static int fork_worker(struct session *s, const struct worker_spec *spec)
 	pid = spawn_worker(s, spec, &args, &pidfd);
 	if (pid > 0)
 		goto done;
-	if (pid != -ENOSYS && pid != -EBUSY)
-		return (int)pid;
 	memset(all, 0xff, sizeof(all));
 	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, all, saved, sizeof(all)) < 0)
 		return -errno;

@@ -29,6 +29,7 @@
 #include "daemon/conn.h"
 #include "daemon/manager.h"
 #include "daemon/session.h"
+#include "daemon/spawn.h"
 #include "daemon/targets/target.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
@@ -205,6 +206,18 @@ static void command_go(struct fixture *f)
 	assert_int_equal(write(f->in_w, "go\n", 3), 3);
 }
 
+static bool suid_dumpable_is_1(void)
+{
+	char c = 0;
+	int fd = open("/proc/sys/fs/suid_dumpable", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		(void)!read(fd, &c, 1);
+		close(fd);
+	}
+	return c == '1';
+}
+
 static void test_run_to_exit(void **state)
 {
 	struct fixture *f = *state;
@@ -218,6 +231,12 @@ static void test_run_to_exit(void **state)
 	peer_connect(f->m, &p);
 	call_run(f, &p, "read x; uname -n; exit 3");
 	id = expect_started(f, &p);
+	/*
+	 * The worker was spawned (daemon/spawn.c), not forked: a spawner thread made it
+	 * (unless fs.suid_dumpable is 1, which makes nsctld fork).
+	 */
+	if (spawner_supported() && !suid_dumpable_is_1())
+		assert_int_equal(spawner_threads(f->m->spawner), 1);
 	assert_int_equal(f->m->n_sessions, 1);
 	assert_int_equal(session_count_uid(f->m, 0), 1);
 	assert_int_equal(session_count_uid(f->m, 1), 0);
