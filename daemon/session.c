@@ -662,6 +662,7 @@ static long spawn_worker(struct session *s, const struct worker_spec *spec,
 	r = worker_spec_copy(spec, &copy);
 	if (r < 0)
 		return r;
+	copy->spawned = true;
 	return spawner_spawn(s->m->spawner, args, worker_main, copy, worker_spec_free,
 			     ret_pidfd);
 }

@@ -144,6 +144,11 @@ static void unpoison_stack(char *stack, size_t size)
 }
 #endif
 
+long spawn_clone3(struct clone_args *args, int (*fn)(void *), void *arg)
+{
+	return nsctl_spawn_clone3(args, sizeof(*args), fn, arg);
+}
+
 bool spawner_supported(void)
 {
 	return HAVE_SPAWN_CLONE3;

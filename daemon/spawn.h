@@ -34,6 +34,13 @@ int spawner_new(struct spawner **ret);
 pid_t spawner_spawn(struct spawner *sp, const struct clone_args *args, int (*fn)(void *),
 		    void *arg, void (*done)(void *), int *ret_pidfd);
 
+/*
+ * The clone3() entry itself, for a child that shares its parent's memory: args names the
+ * child's stack (16-byte aligned top); the child calls fn(arg) there and exits with its
+ * value. The pid, or -errno (-ENOSYS where spawner_supported() is false).
+ */
+long spawn_clone3(struct clone_args *args, int (*fn)(void *), void *arg);
+
 /* How many threads exist (tests). */
 unsigned spawner_threads(const struct spawner *sp);
 

@@ -29,7 +29,9 @@
  *     (daemon/idmap.c): the ids set in step 7 are the ones inside that map to the host ids
  *     the policy decided on, whatever the target does meanwhile.
  *  6. Joining a pid namespace only affects children: fork again, with CLONE_PARENT so the
- *     command is nsctld's own child and is reaped through its pidfd like any other. Without
+ *     command is nsctld's own child and is reaped through its pidfd like any other (a
+ *     spawned worker's child shares nsctld's memory as the worker does, CLONE_VM, and the
+ *     worker waits for its exec, CLONE_VFORK; that child sends its own pidfd). Without
  *     the target's mount namespace, that child mounts a /proc of the joined pid namespace
  *     in a private mount namespace of its own (contain_remount_proc()), so that ps works.
  *     A grant with capabilities is contained instead (daemon/contain.c): a clone makes
@@ -115,6 +117,7 @@
 #include "daemon/contain.h"
 #include "daemon/proc-status.h"
 #include "daemon/seccomp-filter.h"
+#include "daemon/spawn.h"
 #include "daemon/worker.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
@@ -311,6 +314,50 @@ static int join_namespaces(const struct worker_spec *spec, int *failed_ns)
 		return -errno;
 	/* EINVAL: a kernel before 5.8 does not take a pidfd here. */
 	return join_one_by_one(spec, failed_ns);
+}
+
+static _Noreturn void run_in_pid_namespace(const struct worker_spec *spec);
+
+/* The stack of a spawned worker's child in a joined pid namespace, in the worker's frame. */
+#define PID_CHILD_STACK_SIZE (64 * 1024)
+
+/* The child of a spawned worker in the joined pid namespace: it reports itself. */
+static int pid_namespace_child(void *arg)
+{
+	const struct worker_spec *spec = arg;
+	int pidfd;
+
+	/* Our own pidfd: our pid as our pid namespace (the target's) sees it names us. */
+	pidfd = (int)syscall(SYS_pidfd_open, (pid_t)syscall(SYS_getpid), 0);
+	if (pidfd < 0)
+		fail(spec, WORKER_STAGE_FORK, errno, -1);
+	report(spec->status_fd, WORKER_REPORT_CHILD, WORKER_STAGE_FORK, 0, -1, 0, pidfd);
+	close(pidfd);
+	run_in_pid_namespace(spec);
+}
+
+/*
+ * A spawned worker shares nsctld's memory: its child in the pid namespace does too
+ * (CLONE_VM) instead of copying it, on a stack in this frame, and the worker waits for
+ * its exec or exit (CLONE_VFORK), then exits. The child reports itself, before its
+ * terminal and its exec, as a forked one is reported (nsctld reads its pid from the
+ * pidfd). Only where the spawn's clone3() entry exists, which made this worker.
+ */
+static _Noreturn void spawn_into_pid_namespace(const struct worker_spec *spec)
+{
+	char stack[PID_CHILD_STACK_SIZE] __attribute__((aligned(16)));
+	struct clone_args args = {
+		.flags = CLONE_PARENT | CLONE_VM | CLONE_VFORK,
+		.stack = (uint64_t)(uintptr_t)stack,
+		.stack_size = sizeof(stack),
+		/* The kernel wants no exit signal with CLONE_PARENT; nsctld watches pidfds. */
+		.exit_signal = 0,
+	};
+	long pid = spawn_clone3(&args, pid_namespace_child, (void *)spec);
+
+	if (pid < 0)
+		fail(spec, WORKER_STAGE_FORK, (int)-pid, -1);
+	_exit(0);
 }
 
 /* Fork into the joined pid namespace; the child returns, the worker reports and exits. */
@@ -519,6 +566,7 @@ static int next_candidate(const char **cursor, const char *name, char *path)
 }
 
 static _Noreturn void run_command(const struct worker_spec *spec);
+
 
 /*
  * What the session's init starts from. Static, not on the worker's stack: the init shares
@@ -895,17 +943,28 @@ _Noreturn void worker_run(const struct worker_spec *spec)
 	if (spec->contain)
 		contain_session(spec);
 	if (spec->join_pid) {
+		if (spec->spawned)
+			spawn_into_pid_namespace(spec);
 		fork_into_pid_namespace(spec);
-		/* The target's /proc, when its mount namespace is not joined (contain.c). */
-		if (!(spec->clone_flags & CLONE_NEWNS)) {
-			r = contain_remount_proc();
-			if (r < 0)
-				fail(spec, WORKER_STAGE_CONTAIN, -r, -1);
-		}
-		/* The command's own session, now that it is a new process. */
-		if (setsid() < 0)
-			fail(spec, WORKER_STAGE_SETUP, errno, -1);
+		run_in_pid_namespace(spec);
 	}
+	run_command(spec);
+}
+
+/* The worker's child in the joined pid namespace, forked or spawned: on to the exec. */
+static _Noreturn void run_in_pid_namespace(const struct worker_spec *spec)
+{
+	int r;
+
+	/* The target's /proc, when its mount namespace is not joined (contain.c). */
+	if (!(spec->clone_flags & CLONE_NEWNS)) {
+		r = contain_remount_proc();
+		if (r < 0)
+			fail(spec, WORKER_STAGE_CONTAIN, -r, -1);
+	}
+	/* The command's own session, now that it is a new process. */
+	if (setsid() < 0)
+		fail(spec, WORKER_STAGE_SETUP, errno, -1);
 	run_command(spec);
 }
 

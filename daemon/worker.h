@@ -84,6 +84,8 @@ struct worker_spec {
 	/* Containment of a grant with capabilities (daemon/contain.c, seccomp-filter.c). */
 	bool contain;           /* own pid + mount namespaces, /proc afresh, seccomp filter */
 	bool exec_once;         /* only the checked program is executed (no "exec" option) */
+	/* Set in a spawned worker's copy (daemon/session.c): it shares nsctld's memory. */
+	bool spawned;
 };
 
 /* Run in the forked child; never returns. */

@@ -365,8 +365,8 @@ static void test_attack_reaches_plain_child(void **state)
 }
 
 
-/* Receive one worker report; its fd, if one rode along, is closed. */
-static void recv_report(int fd, struct worker_report *ret)
+/* Receive one worker report; the fd that rode along, or -1. */
+static int recv_report(int fd, struct worker_report *ret)
 {
 	union {
 		struct cmsghdr align;
@@ -376,36 +376,38 @@ static void recv_report(int fd, struct worker_report *ret)
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
 			     .msg_controllen = sizeof(control.buf) };
 	struct cmsghdr *cm;
+	int passed = -1;
 
 	assert_int_equal(recvmsg(fd, &mh, MSG_CMSG_CLOEXEC), (ssize_t)sizeof(*ret));
-	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		int passed;
-
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		memcpy(&passed, CMSG_DATA(cm), sizeof(passed));
-		close(passed);
-	}
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+			memcpy(&passed, CMSG_DATA(cm), sizeof(passed));
+	return passed;
 }
 
 /*
- * Spawn the real worker with a terminal, as uid:gid (inside usernsfd's namespace, if >= 0),
- * and take its first report: once it is the TTY report, the worker has changed its ids
- * and waits for the go byte on *ret_status, which EOF turns into an exit without exec.
+ * Spawn the real worker with a terminal, as uid:gid (inside usernsfd's namespace, if >= 0;
+ * into pidfd's pid namespace, if >= 0), and take its first report (its fd in *ret_passed,
+ * or closed if that is NULL): once
+ * it is the TTY report, the worker has changed its ids and waits for the go byte on
+ * *ret_status, which EOF turns into an exit without exec.
  */
-static pid_t spawn_tty_worker(uid_t uid, gid_t gid, int usernsfd, int devnull,
-			      struct worker_report *ret_report, int *ret_status, int *ret_pidfd)
+static pid_t spawn_tty_worker(uid_t uid, gid_t gid, int usernsfd, int pidfd, int devnull,
+			      struct worker_report *ret_report, int *ret_status, int *ret_pidfd,
+			      int *ret_passed)
 {
 	static char *const argv[] = { (char *)"/bin/true", NULL }, *const envp[] = { NULL };
 	struct clone_args args = { .exit_signal = SIGCHLD };
 	struct worker_spec spec, *copy;
-	int pair[2];
+	int pair[2], passed;
 	pid_t pid;
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
 	spec = (struct worker_spec){
-		.target_pidfd = -1, .target_nsfd = -1,
+		.target_nsfd = -1,
 		.join_userns = usernsfd >= 0, .target_usernsfd = usernsfd,
+		.target_pidfd = pidfd, .clone_flags = pidfd >= 0 ? CLONE_NEWPID : 0,
+		.join_pid = pidfd >= 0,
 		.uid = uid, .gid = gid,
 		.stdio = { devnull, devnull, devnull },
 		.status_fd = pair[1],
@@ -414,10 +416,15 @@ static pid_t spawn_tty_worker(uid_t uid, gid_t gid, int usernsfd, int devnull,
 		.pids_procs_fd = -1, .host_mntns_fd = -1,
 	};
 	assert_int_equal(worker_spec_copy(&spec, &copy), 0);
+	copy->spawned = true;
 	pid = spawner_spawn(sp, &args, worker_main, copy, free, ret_pidfd);
 	assert_true(pid > 0);
 	close(pair[1]);
-	recv_report(pair[0], ret_report);
+	passed = recv_report(pair[0], ret_report);
+	if (ret_passed)
+		*ret_passed = passed;
+	else if (passed >= 0)
+		close(passed);
 	*ret_status = pair[0];
 	return pid;
 }
@@ -438,7 +445,7 @@ static void test_worker_window_unreachable(void **state)
 		skip();
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	assert_true(devnull >= 0);
-	pid = spawn_tty_worker(NOBODY, NOBODY, -1, devnull, &rep, &status_fd, &pidfd);
+	pid = spawn_tty_worker(NOBODY, NOBODY, -1, -1, devnull, &rep, &status_fd, &pidfd, NULL);
 	assert_int_equal(rep.kind, WORKER_REPORT_TTY);
 	/* The worker now runs as NOBODY, in our memory, and waits. */
 	reached = attack(pid);
@@ -448,6 +455,75 @@ static void test_worker_window_unreachable(void **state)
 	assert_int_equal(reached, 0);
 	close(pidfd);
 	close(devnull);
+}
+
+/*
+ * A pid namespace joined (-p): the spawned worker's child is born in it, shares our memory
+ * until its exec too, and is visible to the target's processes. As NOBODY, in its
+ * terminal window, it is out of NOBODY's reach like the worker.
+ */
+static void test_pid_child_window_unreachable(void **state)
+{
+	struct worker_report rep;
+	int ready[2], status_fd, devnull, target_pidfd, pidfd = -1, child_pidfd = -1;
+	int passed, reached = -1;
+	pid_t outer, target, child;
+	siginfo_t si;
+
+	(void)state;
+	if (!spawner_supported())
+		skip();
+	/* The target: pid 1 of a new pid namespace. */
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	outer = fork();
+	assert_true(outer >= 0);
+	if (outer == 0) {
+		pid_t init;
+
+		if (unshare(CLONE_NEWPID) < 0)
+			_exit(1);
+		init = fork();
+		if (init == 0) {
+			for (;;)
+				pause();
+		}
+		(void)!write(ready[1], &init, sizeof(init));
+		(void)waitpid(init, NULL, 0);
+		_exit(0);
+	}
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &target, sizeof(target)), (ssize_t)sizeof(target));
+	close(ready[0]);
+	target_pidfd = (int)syscall(SYS_pidfd_open, target, 0);
+	assert_true(target_pidfd >= 0);
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	assert_true(devnull >= 0);
+
+	(void)spawn_tty_worker(NOBODY, NOBODY, -1, target_pidfd, devnull, &rep, &status_fd,
+			       &pidfd, &child_pidfd);
+	/* First the child reports itself, with its pidfd; then its terminal. */
+	assert_int_equal(rep.kind, WORKER_REPORT_CHILD);
+	assert_true(child_pidfd >= 0);
+	child = pidfd_pid(child_pidfd);
+	passed = recv_report(status_fd, &rep);
+	if (passed >= 0)
+		close(passed);
+	if (rep.kind == WORKER_REPORT_TTY)
+		reached = attack(child);
+	/* EOF instead of the go byte: the child exits (125), then the worker (0). */
+	close(status_fd);
+	assert_int_equal(wait_exit(pidfd), 0);
+	memset(&si, 0, sizeof(si));
+	assert_int_equal(waitid((idtype_t)P_PIDFD, (id_t)child_pidfd, &si, WEXITED | __WALL), 0);
+	assert_int_equal(si.si_status, NSCTL_EXIT_ERROR);
+	close(child_pidfd);
+	close(pidfd);
+	close(devnull);
+	close(target_pidfd);
+	kill(target, SIGKILL);
+	waitpid(outer, NULL, 0);
+	assert_int_equal(rep.kind, WORKER_REPORT_TTY);
+	assert_int_equal(reached, 0);
 }
 
 /* Write text to /proc/PID/name. */
@@ -515,7 +591,7 @@ static void test_worker_in_userns_unreachable(void **state)
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	assert_true(devnull >= 0);
 	/* As the namespace's root: NOBODY on the host. */
-	pid = spawn_tty_worker(0, 0, usernsfd, devnull, &rep, &status_fd, &pidfd);
+	pid = spawn_tty_worker(0, 0, usernsfd, -1, devnull, &rep, &status_fd, &pidfd, NULL);
 	if (rep.kind == WORKER_REPORT_TTY) {
 		assert_int_equal(write(to_root[1], &pid, sizeof(pid)), (ssize_t)sizeof(pid));
 		assert_int_equal(read(from_root[0], &reached, sizeof(reached)),
@@ -605,6 +681,7 @@ int main(void)
 		ROOT_TEST(test_attack_reaches_plain_child),
 		ROOT_TEST(test_worker_window_unreachable),
 		ROOT_TEST(test_worker_in_userns_unreachable),
+		ROOT_TEST(test_pid_child_window_unreachable),
 		cmocka_unit_test(test_spec_copy),
 	};
 
