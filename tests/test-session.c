@@ -30,6 +30,7 @@
 #include "daemon/manager.h"
 #include "daemon/session.h"
 #include "daemon/spawn.h"
+#include "daemon/text-file.h"
 #include "daemon/targets/target.h"
 #include "protocol/cleanup.h"
 #include "protocol/nsctl-protocol.h"
@@ -208,14 +209,9 @@ static void command_go(struct fixture *f)
 
 static bool suid_dumpable_is_1(void)
 {
-	char c = 0;
-	int fd = open("/proc/sys/fs/suid_dumpable", O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ char *text = NULL;
 
-	if (fd >= 0) {
-		(void)!read(fd, &c, 1);
-		close(fd);
-	}
-	return c == '1';
+	return read_text_file("/proc/sys/fs/suid_dumpable", 16, &text) >= 0 && text[0] == '1';
 }
 
 static void test_run_to_exit(void **state)

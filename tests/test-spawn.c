@@ -31,6 +31,7 @@
 #include <cmocka.h>
 
 #include "daemon/spawn.h"
+#include "daemon/text-file.h"
 #include "tests/daemon-loop.h"
 #include "daemon/worker.h"
 #include "protocol/nsctl-protocol.h"
@@ -64,21 +65,16 @@ static int wait_exit(int pidfd)
 
 static pid_t pidfd_pid(int pidfd)
 {
-	char path[64], buf[1024];
-	ssize_t n;
-	char *p;
-	int fd;
+	char path[64], *text = NULL, *p;
+	pid_t pid;
 
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	assert_true(fd >= 0);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	assert_true(n > 0);
-	buf[n] = '\0';
-	p = strstr(buf, "Pid:");
+	assert_true(read_text_file(path, 4096, &text) >= 0);
+	p = strstr(text, "Pid:");
 	assert_non_null(p);
-	return (pid_t)atoi(p + 4);
+	pid = (pid_t)atoi(p + 4);
+	free(text);
+	return pid;
 }
 
 struct probe {
