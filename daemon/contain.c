@@ -32,10 +32,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -45,7 +45,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <sched.h>
-#include <linux/kcmp.h>
 
 #include "daemon/contain.h"
 #include "daemon/worker.h"
@@ -99,49 +98,53 @@ static char *handle_mount_point(char *line)
 	return field[4];
 }
 
-/* Mount points found in one pass over mountinfo, packed; static: no allocation here. */
+/*
+ * Mount points found in one pass over mountinfo, packed, and the buffer the pass reads
+ * into: on the stack of contain_mounts() (no allocation, and nothing written outside the
+ * stack of the process that runs it, which may share nsctld's memory).
+ */
 #define HANDLE_MOUNTS_MAX 256
-static struct {
+struct handle_scan {
+	char buf[1 << 16];
 	char paths[1 << 16];
 	size_t used;
 	size_t offset[HANDLE_MOUNTS_MAX];
 	size_t n;
-} handle_mounts;
+};
 
-static void handle_mounts_add(const char *path)
+static void handle_mounts_add(struct handle_scan *hs, const char *path)
 {
 	size_t len = strlen(path) + 1;
 
 	/* What does not fit waits for the next pass, which only detaching makes shorter. */
-	if (handle_mounts.n == HANDLE_MOUNTS_MAX ||
-	    len > sizeof(handle_mounts.paths) - handle_mounts.used)
+	if (hs->n == HANDLE_MOUNTS_MAX || len > sizeof(hs->paths) - hs->used)
 		return;
-	memcpy(handle_mounts.paths + handle_mounts.used, path, len);
-	handle_mounts.offset[handle_mounts.n++] = handle_mounts.used;
-	handle_mounts.used += len;
+	memcpy(hs->paths + hs->used, path, len);
+	hs->offset[hs->n++] = hs->used;
+	hs->used += len;
 }
 
 /*
  * Scan mountinfo (read through procfd, a procfs of ours) and list the mount point of every
- * nsfs and procfs mount in handle_mounts, in mountinfo's order: parents first.
+ * nsfs and procfs mount in hs, in mountinfo's order: parents first.
  */
-static int find_handle_mounts(int procfd)
+static int find_handle_mounts(struct handle_scan *hs, int procfd)
 {
-	static char buf[1 << 16];
+	char *buf = hs->buf;
 	size_t have = 0;
 	bool eof = false;
 	_cleanup_close_ int fd = -EBADF;
 
-	handle_mounts.used = 0;
-	handle_mounts.n = 0;
+	hs->used = 0;
+	hs->n = 0;
 	fd = openat(procfd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	while (!eof || have > 0) {
 		char *nl;
 
-		if (!eof && have < sizeof(buf) - 1) {
-			ssize_t k = read(fd, buf + have, sizeof(buf) - 1 - have);
+		if (!eof && have < sizeof(hs->buf) - 1) {
+			ssize_t k = read(fd, buf + have, sizeof(hs->buf) - 1 - have);
 
 			if (k < 0 && errno == EINTR)
 				continue;
@@ -154,7 +157,7 @@ static int find_handle_mounts(int procfd)
 		buf[have] = '\0';
 		nl = strchr(buf, '\n');
 		if (!nl && !eof) {
-			if (have == sizeof(buf) - 1)
+			if (have == sizeof(hs->buf) - 1)
 				return -E2BIG; /* a line longer than the buffer */
 			continue;
 		}
@@ -168,7 +171,7 @@ static int find_handle_mounts(int procfd)
 			if (mp) {
 				if (strlen(mp) >= PATH_MAX)
 					return -ENAMETOOLONG;
-				handle_mounts_add(mp);
+				handle_mounts_add(hs, mp);
 			}
 			memmove(buf, buf + used, have - used);
 			have -= used;
@@ -198,6 +201,7 @@ static int new_proc_mount(void)
 int contain_mounts(void)
 {
 	_cleanup_close_ int procfd = -EBADF;
+	struct handle_scan hs;
 	int r;
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -218,14 +222,14 @@ int contain_mounts(void)
 
 		if (pass == DETACH_PASSES_MAX)
 			return -ELOOP;
-		r = find_handle_mounts(procfd);
+		r = find_handle_mounts(&hs, procfd);
 		if (r < 0)
 			return r;
-		if (handle_mounts.n == 0)
+		if (hs.n == 0)
 			break;
 		r = 0;
-		for (size_t i = handle_mounts.n; i-- > 0;) {
-			const char *path = handle_mounts.paths + handle_mounts.offset[i];
+		for (size_t i = hs.n; i-- > 0;) {
+			const char *path = hs.paths + hs.offset[i];
 
 			if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
 				detached++;
@@ -258,14 +262,16 @@ int contain_remount_proc(void)
 
 /*
  * The session's init and the command until its exec are clones that share memory instead
- * of copying it (CLONE_VM): a fork copies the page tables of the worker, a copy of
- * nsctld's, faults in every page written after it, and its exit or exec tears that copy
- * down again, which costs more than the rest of containment together. Each worker is its
- * own copy of nsctld (contain_start_init() checks that it does not share nsctld's memory),
- * so that memory is the session's own. Each clone runs on a stack of its own, an array in
- * a frame of its parent's stack that the parent does not leave meanwhile (on the main
- * stack, as AddressSanitizer wants it): the init's in the worker's, which exits there;
- * the command's in the init's, which waits for the exec (CLONE_VFORK).
+ * of copying it (CLONE_VM | CLONE_VFORK, as posix_spawn() does): the worker's memory,
+ * which is nsctld's when the worker was spawned (daemon/spawn.c) and a copy of it when it
+ * was forked. Each runs on a stack of its own, an array in a frame of its parent's stack
+ * that the parent does not leave meanwhile, and each parent is suspended until its child
+ * has executed something: the worker (or the helper) until the init has executed the init
+ * image, the init until the command has executed the command. So at any time one of them
+ * runs nsctld's code in that memory, with the thread-local storage (errno) they all
+ * share, and writes only its stack; what they hand each other travels in the frame of
+ * the suspended one. The init image (daemon/nsctl-init.c) then gives pid 1 a memory of
+ * its own for the rest of the session, of a few pages: neither nsctld's nor a copy.
  */
 #define COMMAND_STACK_SIZE (64 * 1024)
 
@@ -275,192 +281,111 @@ int contain_remount_proc(void)
  * to be the one its children go to). So a helper is born there first, and makes the init,
  * whose pid namespace is then the child of the target's. The helper:
  *  - is nsctld's child (CLONE_PARENT), so that the init it makes with CLONE_PARENT is
- *    too; the worker reports it to nsctld, which reaps it;
- *  - shares the worker's memory, when the init would (CLONE_VM), else a shared page holds
- *    what it hands back, and its fd table (CLONE_FILES), so the init's pidfd is the
- *    worker's at once: killed at any moment, the helper leaves either no init or one
- *    whose pidfd the worker holds;
+ *    too; the init reports it to nsctld, which reaps it;
+ *  - shares the worker's memory and fd table (CLONE_VM | CLONE_FILES): its pidfd and the
+ *    init's, written by the kernel into the worker's frame and installed in that table
+ *    before either runs, are the init's to report;
  *  - runs nsctld's code only, with every signal blocked, non-dumpable (the memory's
- *    flag, copied or shared), and exits right after its clone(): for the target's
- *    processes it is a process they can at most see, kill or stop, as they can the
- *    worker's child in a pid join without containment (docs/security.md);
- *  - is waited for through its pidfd, so nothing of it is left when the worker goes on.
- * Static: the init reads it (init_main()) after the worker has moved on.
+ *    flag), and is suspended from its clone() of the init until the init has executed
+ *    the image, then exits: for the target's processes it is a process they can at most
+ *    see, kill or stop, as they can the worker's child in a pid join without containment
+ *    (docs/security.md).
  */
-static struct init_start {
-	int (*init)(void *arg);
-	void *arg;
-	char *stack_top;
-	int flags;
-	int helper_pidfd; /* in the fd table the worker shares with the helper */
-	int pidfd;        /* the init's, written by the kernel in the helper's clone() */
-	int error;        /* -errno of that clone(); -ECHILD while it has not returned */
-} init_start;
-
-/* The init made by the helper: the helper's pidfd came along in the fd table; it goes. */
-static int init_main(void *userdata)
-{
-	const struct init_start *is = userdata;
-
-	close(is->helper_pidfd);
-	return is->init(is->arg);
-}
-
 static int helper_main(void *userdata)
 {
-	struct init_start *is = userdata;
+	struct contain_start *st = userdata;
 
-	if (clone(init_main, is->stack_top, is->flags, is, &is->pidfd) < 0)
-		is->error = -errno;
-	else
-		is->error = 0;
+	if (clone(st->init, st->stack_top, st->flags, st, &st->pidfd) < 0)
+		st->error = -errno;
 	_exit(0);
 }
 
-static int start_init_by_helper(struct init_start *is, const struct contain_helper *helper,
-				int *ret_pidfd)
+int contain_start_init(struct contain_start *st)
 {
-	int flags = CLONE_PARENT | CLONE_PIDFD | CLONE_FILES | (is->flags & CLONE_VM);
-	struct pollfd pfd = { .events = POLLIN };
-
-	is->helper_pidfd = -EBADF;
-	is->pidfd = -EBADF;
-	is->error = -ECHILD;
-	if (clone(helper_main, helper->stack + helper->size, flags, is, &is->helper_pidfd) < 0)
-		return -errno;
-	helper->report(is->helper_pidfd);
-	pfd.fd = is->helper_pidfd;
-	while (poll(&pfd, 1, -1) < 0)
-		if (errno != EINTR)
-			return -errno;
-	close(is->helper_pidfd);
-	if (is->pidfd < 0)
-		return is->error < 0 ? is->error : -ECHILD;
-	*ret_pidfd = is->pidfd;
-	return 0;
-}
-
-int contain_start_init(int (*init)(void *), void *arg, char *stack, size_t size,
-		       const struct contain_helper *helper, int *ret_pidfd)
-{
-	int flags = CLONE_PARENT | CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNS;
-	struct init_start *is = &init_start;
-	int pidfd = -EBADF;
+	int flags = CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_PARENT | CLONE_PIDFD;
 	sigset_t all;
-	pid_t pid;
 
+	st->pidfd = -EBADF;
+	st->helper_pidfd = -EBADF;
+	st->error = 0;
 	/*
-	 * The init is born with every signal blocked (it inherits our mask, and we exit):
-	 * pid 1 drops a signal for which it has no handler when it is sent, unless it is
-	 * blocked, which queues it (init_loop() takes it with sigwaitinfo()).
+	 * The init is born with every signal blocked (it inherits our mask and keeps it
+	 * through its exec): pid 1 drops a signal for which it has no handler when it is
+	 * sent, unless it is blocked, which queues it (init-loop.h takes it).
 	 */
 	sigfillset(&all);
 	if (sigprocmask(SIG_SETMASK, &all, NULL) < 0)
 		return -errno;
-
-	/*
-	 * Share only memory that is the worker's alone: a worker that shares its parent's (a
-	 * CLONE_VM spawn by nsctld) gives its init a copy. kcmp() says 0 for the same memory
-	 * and fails where it is not built: both keep the copy.
-	 */
-	if (syscall(SYS_kcmp, getpid(), getppid(), KCMP_VM, 0, 0) > 0)
-		flags |= CLONE_VM;
-	if (helper) {
-		/* Without CLONE_VM, what the helper hands back travels on a page shared with it. */
-		if (!(flags & CLONE_VM)) {
-			is = mmap(NULL, sizeof(*is), PROT_READ | PROT_WRITE,
-				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-			if (is == MAP_FAILED)
-				return -errno;
-		}
-		*is = (struct init_start){
-			.init = init, .arg = arg, .stack_top = stack + size, .flags = flags,
-		};
-		return start_init_by_helper(is, helper, ret_pidfd);
-	}
 	/* No exit signal (the low byte of flags): the kernel wants none with CLONE_PARENT. */
-	pid = clone(init, stack + size, flags, arg, &pidfd);
-	if (pid < 0)
+	st->flags = flags | CLONE_NEWPID | CLONE_NEWNS;
+	if (st->helper_stack) {
+		if (clone(helper_main, st->helper_stack_top, flags, st, &st->helper_pidfd) < 0)
+			return -errno;
+		return st->error;
+	}
+	if (clone(st->init, st->stack_top, st->flags, st, &st->pidfd) < 0)
 		return -errno;
-	*ret_pidfd = pidfd;
-	return pid;
+	return 0;
 }
 
-/*
- * Kill and reap whatever the command left in the namespace. Every process there descends
- * from us (an orphan is ours), so when no child is left to wait for, none is left at all,
- * and the scan of every process on the host that kill(-1) makes is skipped.
- */
-static void reap_rest(void)
+/* The C library's calls for init-loop.h, where pid 1 stays in nsctld's code. */
+static int init_sigwait(void)
 {
-	pid_t pid;
-
-	while ((pid = waitpid(-1, NULL, __WALL | WNOHANG)) > 0)
-		;
-	if (pid < 0 && errno == ECHILD)
-		return;
-	(void)kill(-1, SIGKILL);
-	for (;;) {
-		pid = waitpid(-1, NULL, __WALL);
-		if (pid > 0 || (pid < 0 && errno == EINTR))
-			continue;
-		return; /* ECHILD */
-	}
-}
-
-/* Reap every child that has exited; true (and its wait status) once the command has. */
-static bool reaped_command(pid_t cmd, int *ret_status)
-{
-	for (;;) {
-		int status;
-		pid_t pid = waitpid(-1, &status, __WALL | WNOHANG);
-
-		if (pid < 0 && errno == ECHILD)
-			_exit(NSCTL_EXIT_ERROR); /* no command to wait for: cannot happen */
-		if (pid <= 0)
-			return false;
-		if (pid == cmd) {
-			*ret_status = status;
-			return true;
-		}
-		/* an orphan of the session, reaped */
-	}
-}
-
-/*
- * Every signal is blocked, and taken here: SIGCHLD reaps, every other one that can be
- * caught goes on to the command (SIGKILL and SIGSTOP cannot be waited for; glibc keeps
- * its own 32 and 33 unblocked, and pid 1 drops those). A blocked signal stays queued
- * until taken, also one sent before we wait, and none is forwarded once the command has
- * been reaped.
- */
-static _Noreturn void init_loop(pid_t cmd, int exit_fd)
-{
-	struct worker_report rep = { .kind = WORKER_REPORT_EXIT, .ns = -1 };
 	sigset_t all;
+	int sig;
 
 	sigfillset(&all);
-	for (;;) {
-		int sig = sigwaitinfo(&all, NULL);
+	sig = sigwaitinfo(&all, NULL);
+	return sig < 0 ? -errno : sig;
+}
 
-		if (sig < 0)
-			continue; /* EINTR */
-		if (sig != SIGCHLD)
-			(void)kill(cmd, sig);
-		else if (reaped_command(cmd, &rep.wstatus))
-			break;
-	}
-	/*
-	 * Before the report, what the command left behind is killed and reaped (our exit
-	 * would kill it too, but only after the report): nsctld replies to the client on the
-	 * report, and by then nothing of the session runs but this init, which is exiting.
-	 * kill(-1) from pid 1 reaches every other process of the namespace, and one that
-	 * forks meanwhile has its SIGKILL pending, which makes the fork fail.
-	 */
-	reap_rest();
-	while (send(exit_fd, &rep, sizeof(rep), MSG_NOSIGNAL) < 0 && errno == EINTR)
+static void init_kill(pid_t pid, int sig)
+{
+	(void)kill(pid, sig);
+}
+
+static pid_t init_wait(int *status, bool block)
+{
+	pid_t pid = waitpid(-1, status, __WALL | (block ? 0 : WNOHANG));
+
+	return pid < 0 ? -errno : pid;
+}
+
+static void init_send(int fd, const void *buf, size_t n)
+{
+	while (send(fd, buf, n, MSG_NOSIGNAL) < 0 && errno == EINTR)
 		;
-	_exit(0);
+}
+
+static _Noreturn void init_exit(int code)
+{
+	_exit(code);
+}
+
+#include "daemon/init-loop.h"
+
+/*
+ * Execute the init image as pid 1 of the session, with exit_fd as its fd 3 and nothing
+ * else open, cmd its argument; returns only if it could not be executed. The image's fd
+ * is close-on-exec, and so is every other fd left here: only 3 goes along.
+ */
+static void exec_init_image(int image_fd, pid_t cmd, int *exit_fd)
+{
+	char pid[16], arg0[] = "nsctl-init";
+	char *argv[] = { arg0, pid, NULL }, *envp[] = { NULL };
+
+	if (image_fd < 0)
+		return;
+	if (*exit_fd != INIT_IMAGE_EXIT_FD) {
+		if (dup2(*exit_fd, INIT_IMAGE_EXIT_FD) < 0)
+			return;
+		close(*exit_fd);
+		*exit_fd = INIT_IMAGE_EXIT_FD;
+	} else if (fcntl(*exit_fd, F_SETFD, 0) < 0) {
+		return;
+	}
+	snprintf(pid, sizeof(pid), "%d", (int)cmd);
+	execveat(image_fd, "", argv, envp, AT_EMPTY_PATH);
 }
 
 struct command_start {
@@ -487,7 +412,7 @@ static int command_main(void *userdata)
 	_exit(NSCTL_EXIT_ERROR); /* command() does not return */
 }
 
-int contain_run_command(int exit_fd, const int *close_in_init, size_t n,
+int contain_run_command(int exit_fd, int image_fd, const int *close_in_init, size_t n,
 			void (*command)(void *arg, int error), void *arg)
 {
 	struct command_start cs = { .exit_fd = exit_fd, .command = command, .arg = arg };
@@ -497,22 +422,27 @@ int contain_run_command(int exit_fd, const int *close_in_init, size_t n,
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return -errno;
 	/*
-	 * CLONE_VM | CLONE_VFORK, as posix_spawn() does: the command runs in our memory, on
-	 * its own stack, and we are stopped until it has executed (or exited); its exec then
-	 * leaves us the memory, with nothing to copy or tear down. Its own fd table, signal
-	 * handlers and mask, credentials and seccomp filters are its own.
+	 * The command runs in our memory, on its own stack, and we are stopped until it has
+	 * executed (or exited). Its own fd table, signal handlers and mask, credentials and
+	 * seccomp filters are its own.
 	 */
 	pid = clone(command_main, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &cs);
 	if (pid < 0)
 		return -errno;
 	/*
-	 * The memory is ours alone again. The command set it non-dumpable after its change of
-	 * credentials (worker.c); so do we, whatever happened in between.
+	 * The command set the memory non-dumpable after its change of credentials (worker.c);
+	 * so do we, whatever happened in between.
 	 */
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	for (size_t i = 0; i < n; i++)
 		safe_close(close_in_init[i]);
 	for (int fd = 0; fd < 3; fd++)
 		close(fd);
+	/* Our memory is the worker's, which waits for this exec: pid 1's own from here. */
+	exec_init_image(image_fd, pid, &exit_fd);
+	/*
+	 * No image (another architecture), or it could not be executed: pid 1 stays here, and
+	 * the worker stays suspended with it, its memory this one.
+	 */
 	init_loop(pid, exit_fd);
 }

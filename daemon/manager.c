@@ -16,6 +16,7 @@
 #include "daemon/cgroup.h"
 #include "daemon/conn.h"
 #include "daemon/policy/grant-scope.h"
+#include "daemon/init-image.h"
 #include "daemon/listener.h"
 #include "daemon/manager.h"
 #include "daemon/policy/policy.h"
@@ -103,6 +104,22 @@ static void on_stop_signal(evutil_socket_t sig, short what, void *userdata)
 	manager_stop(m);
 }
 
+int manager_init_image(struct manager *m)
+{
+	int r;
+
+	if (m->init_image_tried)
+		return m->init_image_fd;
+	m->init_image_tried = true;
+	r = init_image_open();
+	if (r >= 0)
+		m->init_image_fd = r;
+	else if (r != -ENOSYS)
+		manager_log("warning: no init image (%s): the pid 1 of contained sessions stays in "
+			    "nsctld's memory", strerror(-r));
+	return m->init_image_fd;
+}
+
 int manager_reload_policy(struct manager *m, char **ret_error)
 {
 	_cleanup_free_ char *error = NULL;
@@ -167,6 +184,7 @@ int manager_new(struct manager_settings *settings, struct manager **ret)
 	memset(settings, 0, sizeof(*settings));
 	settings->host_mntns_fd = -EBADF; /* moved: the caller's copy has none to close */
 	m->listen_fd = -EBADF;
+	m->init_image_fd = -EBADF;
 	LIST_INIT(&m->conns);
 	LIST_INIT(&m->sessions);
 	m->base = event_base_new_ignoring_env();
@@ -342,6 +360,7 @@ void manager_free(struct manager *m)
 		session_free(s);
 	/* After the sessions: no worker is left waiting on a spawner thread. */
 	spawner_free(m->spawner);
+	safe_close(m->init_image_fd);
 	/* After the sessions: their cgroups are killed and removed here at the latest. */
 	cgroup_tree_free(m->cgroups);
 	/* After the connections: their resolutions in flight are cancelled by then. */

@@ -55,6 +55,8 @@ struct manager {
 	struct target_context *targets;    /* what the target backends get (daemon/targets/) */
 	struct cgroup_tree *cgroups;       /* the sessions' cgroups (daemon/cgroup.c) */
 	struct spawner *spawner;           /* makes workers (daemon/spawn.c); NULL: fork */
+	int init_image_fd;                 /* manager_init_image(), once opened */
+	bool init_image_tried;
 
 	int listen_fd;
 	bool socket_activated;
@@ -104,3 +106,9 @@ void manager_check_idle(struct manager *m);
 
 /* Log a diagnostic line "nsctld: ..." to stderr (the journal picks stderr up under systemd). */
 void manager_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * The init image's fd for contained sessions (daemon/init-image.h), opened on first use;
+ * -1 where there is none (said once in the log when it could not be made).
+ */
+int manager_init_image(struct manager *m);

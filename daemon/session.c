@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -622,6 +623,7 @@ static void worker_spec_build(const struct session *s, const struct run_call *ca
 		/* A grant with capabilities is contained; "exec" lets it run more programs. */
 		.contain = d->caps != 0,
 		.exec_once = d->caps != 0 && !(g && (g->options & POLICY_OPT_EXEC)),
+		.init_image_fd = d->caps != 0 ? manager_init_image(s->m) : -EBADF,
 	};
 }
 
@@ -646,25 +648,51 @@ static void worker_spec_free(void *spec)
 
 /*
  * Spawn the worker (daemon/spawn.c): it shares our memory until its exec, on a copy of
- * spec. A contained session forks: its init outlives the worker and must not run in
- * nsctld's memory, so it would be a copy of it anyway (contain.c). On any failure the
- * caller forks: a clone the kernel refuses (the session's pids.max) fails the same way
- * there and is reported from there.
+ * spec. So does a contained session's worker until its pid 1 has executed the init image,
+ * which gives pid 1 a memory of its own (contain.c). On any failure the caller forks: a
+ * clone the kernel refuses (the session's pids.max) fails the same way there and is
+ * reported from there.
  */
 static long spawn_worker(struct session *s, const struct worker_spec *spec,
 			 const struct clone_args *args, int *ret_pidfd)
 {
+	struct clone_args own = *args;
 	struct worker_spec *copy;
+	void *stack;
+	long pid;
 	int r;
 
-	if (!s->m->spawner || spec->contain || !uid_change_keeps_memory_private())
+	if (!s->m->spawner || !uid_change_keeps_memory_private())
 		return -ENOSYS;
 	r = worker_spec_copy(spec, &copy);
 	if (r < 0)
 		return r;
 	copy->spawned = true;
-	return spawner_spawn(s->m->spawner, args, worker_main, copy, worker_spec_free,
-			     ret_pidfd);
+	if (!spec->join_pid && !spec->contain)
+		return spawner_spawn(s->m->spawner, args, worker_main, copy, worker_spec_free,
+				     ret_pidfd);
+	/*
+	 * Its children share its stack and spec until their exec, and may outlive it (a
+	 * SIGKILL to the worker alone): both are the session's until it is freed.
+	 */
+	stack = mmap(NULL, SPAWN_STACK_SIZE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+	if (stack == MAP_FAILED) {
+		free(copy);
+		return -ENOMEM;
+	}
+	own.stack = (uint64_t)(uintptr_t)stack;
+	own.stack_size = SPAWN_STACK_SIZE;
+	pid = spawner_spawn(s->m->spawner, &own, worker_main, copy, NULL, ret_pidfd);
+	if (pid < 0) {
+		/* No child ran on them. */
+		munmap(stack, SPAWN_STACK_SIZE);
+		free(copy);
+		return pid;
+	}
+	s->worker_stack = stack;
+	s->worker_copy = copy;
+	return pid;
 }
 
 static int fork_worker(struct session *s, const struct worker_spec *spec)
@@ -689,7 +717,7 @@ static int fork_worker(struct session *s, const struct worker_spec *spec)
 	long pid;
 	int r = 0;
 
-	/* Containment forks too: the command's pid 1 is the process nsctld watches. */
+	/* Containment makes a second process too: the command's pid 1, which nsctld watches. */
 	s->join_pid = spec->join_pid || spec->contain;
 	s->contained = spec->contain;
 	pid = spawn_worker(s, spec, &args, &pidfd);
@@ -932,6 +960,13 @@ void session_free(struct session *s)
 
 	if (!s)
 		return;
+	/*
+	 * Everything of a session that still runs is killed at once first, then reaped: killed
+	 * one by one, a spawned worker would go before the children that share its memory and
+	 * stack until their exec (daemon/spawn.c), and its spawner thread go on with them.
+	 */
+	if (!all_reaped(s))
+		(void)cgroup_session_kill(s->cgroup);
 	kill_and_reap(s->worker_pidfd, &s->worker_reaped);
 	kill_and_reap(s->cmd_pidfd, &s->cmd_reaped);
 	kill_and_reap(s->helper_pidfd, &s->helper_reaped);
@@ -949,6 +984,10 @@ void session_free(struct session *s)
 		event_free(s->ev_timeout);
 	/* Everything the session started is killed; its cgroup goes once empty. */
 	cgroup_session_release(s->cgroup);
+	/* Nothing of the session runs on them any more: reaped, or killed by the cgroup. */
+	if (s->worker_stack)
+		munmap(s->worker_stack, SPAWN_STACK_SIZE);
+	free(s->worker_copy);
 	safe_close(s->status_fd);
 	safe_close(s->tty_master);
 	safe_close(s->worker_pidfd);

@@ -58,6 +58,14 @@ struct session {
 	struct event *ev_status, *ev_worker, *ev_cmd, *ev_grace;
 	LIST_ENTRY(session) entry;
 
+	/*
+	 * A spawned worker whose children share its memory (a pid join, containment): its
+	 * stack and the copy of its spec, kept until every process of the session is gone
+	 * (daemon/spawn.c says why). NULL otherwise.
+	 */
+	void *worker_stack;
+	struct worker_spec *worker_copy;
+
 	/* Containment of a grant with capabilities (daemon/contain.c, exec-guard.c). */
 	bool contained;              /* the command's pid 1 is nsctld's init (cmd_pidfd) */
 	int exit_fd;                 /* that init reports the command's wait status here */

@@ -15,8 +15,9 @@
  *
  * The child:
  *  - runs on a stack of its own, an array in its spawner thread's frame (so within the
- *    thread's stack, where AddressSanitizer expects a stack), and with the thread's
- *    thread-local storage (errno): the thread is suspended meanwhile and uses neither;
+ *    thread's stack, where AddressSanitizer expects a stack), or the caller's (below),
+ *    and with the thread's thread-local storage (errno): the thread is suspended
+ *    meanwhile and uses neither;
  *  - must not write memory the process uses: it reads what its caller copied for it,
  *    which done() frees on the spawner thread once the child has exec'd or exited;
  *  - must not call glibc's set*id(): in a process with threads they ask every thread of
@@ -27,6 +28,16 @@
  *    was made in (nsctld's, the initial one): spawner_new() makes it non-dumpable for
  *    good, before any child exists. A change of uid sets it to fs.suid_dumpable, which the
  *    caller checks (session.c) and the worker undoes (docs/security.md).
+ *
+ * A child may make children of its own that share the memory too until their exec, each
+ * suspending its parent (a worker's child in a joined pid namespace, a contained
+ * session's helper, pid 1 and command: worker.c, contain.c), on stacks in its frame. If
+ * the child is killed meanwhile (by SIGKILL, which no mask holds off; in a joined user
+ * namespace, the target's root may send it), the thread goes on while they still run: so
+ * such a child gets a stack of the caller's, and the caller keeps it, and what the child
+ * reads, until every process of the child's is gone (session.c frees them with the
+ * session, after its cgroup was killed). The thread-local storage they share with the
+ * thread's next child then: errno and the cancellation state, no memory of the process's.
  *
  * Threads never exit while nsctld runs: a child's parent is its spawner thread, and
  * PR_SET_PDEATHSIG fires when the parent *thread* exits. A spawn that finds no idle thread
@@ -52,7 +63,7 @@
 #include "daemon/spawn.h"
 
 /* The child's stack; the thread's own frames need little beside it. */
-#define SPAWN_CHILD_STACK_SIZE (512 * 1024)
+#define SPAWN_CHILD_STACK_SIZE SPAWN_STACK_SIZE
 #define SPAWN_THREAD_STACK_SIZE (SPAWN_CHILD_STACK_SIZE + 128 * 1024)
 
 enum spawn_state {
@@ -181,6 +192,12 @@ static void spawn_run(struct spawn_job *job, char *stack, size_t size)
 {
 	long pid;
 
+	/* The caller's stack, for a child whose own children share it (spawner_spawn()). */
+	if (job->args.stack) {
+		stack = (char *)(uintptr_t)job->args.stack;
+		size = job->args.stack_size;
+	}
+
 	/*
 	 * AddressSanitizer marks the redzones of each frame in its shadow and clears them on
 	 * return; a child's frames never return (exec, _exit), so the last child's marks
@@ -198,7 +215,8 @@ static void spawn_run(struct spawn_job *job, char *stack, size_t size)
 		job->pid = (pid_t)pid;
 		job_publish(job, SPAWN_RUNNING);
 	}
-	job->done(job->arg);
+	if (job->done)
+		job->done(job->arg);
 	job_unref(job);
 }
 
@@ -279,12 +297,14 @@ pid_t spawner_spawn(struct spawner *sp, const struct clone_args *args, int (*fn)
 	int state, r = 0;
 
 	if (!HAVE_SPAWN_CLONE3) {
-		done(arg);
+		if (done)
+			done(arg);
 		return -ENOSYS;
 	}
 	job = calloc(1, sizeof(*job));
 	if (!job) {
-		done(arg);
+		if (done)
+			done(arg);
 		return -ENOMEM;
 	}
 	job->args = *args;
@@ -307,7 +327,8 @@ pid_t spawner_spawn(struct spawner *sp, const struct clone_args *args, int (*fn)
 	pthread_mutex_unlock(&sp->lock);
 	if (r < 0) {
 		free(job);
-		done(arg);
+		if (done)
+			done(arg);
 		return r;
 	}
 

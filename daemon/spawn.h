@@ -8,6 +8,9 @@
 
 struct spawner;
 
+/* A child's stack: the one in each spawner thread, and what a caller's must hold. */
+#define SPAWN_STACK_SIZE (512 * 1024)
+
 /* Threads held by children that have not exec'd, beyond which spawner_spawn() says -EBUSY. */
 #define SPAWNER_THREADS_MAX 64
 
@@ -30,6 +33,9 @@ int spawner_new(struct spawner **ret);
  * once, whatever the result: on the spawner thread once the child has exec'd or exited
  * (or the clone failed), or before spawner_spawn() returns when no thread took the
  * child. arg and what it points to must stay valid until then, and done frees them.
+ * With args->stack set, the child runs on that stack (args->stack_size bytes) instead of
+ * the thread's, and done may be NULL: for a child whose own children share its stack and
+ * arg, which the caller then keeps until they are all gone (spawn.c says why).
  */
 pid_t spawner_spawn(struct spawner *sp, const struct clone_args *args, int (*fn)(void *),
 		    void *arg, void (*done)(void *), int *ret_pidfd);

@@ -36,12 +36,13 @@
  *     in a private mount namespace of its own (contain_remount_proc()), so that ps works.
  *     A grant with capabilities is contained instead (daemon/contain.c): a clone makes
  *     new pid and mount namespaces (the pid one the child of the target's, if joined, made
- *     by a helper born there, which the kernel wants, and which exits at once); the
- *     child, pid 1 there, detaches every nsfs and procfs mount, mounts /proc afresh, and
- *     starts the command, staying as its init: it forwards signals and reports the
- *     command's status to nsctld on its own socket. Both clones share memory rather than
- *     copy it (CLONE_VM; the command with CLONE_VFORK until its exec), which is what makes
- *     containment cheap; neither shares anything else.
+ *     by a helper born there, which the kernel wants); the child, pid 1 there, reports
+ *     itself, detaches every nsfs and procfs mount, mounts /proc afresh, starts the
+ *     command, and once it runs executes the init image (daemon/nsctl-init.c), staying its
+ *     init: it forwards signals and reports the command's status to nsctld on its own
+ *     socket. Every clone shares memory rather than copy it (CLONE_VM, each parent
+ *     suspended until its child has executed, CLONE_VFORK), which is what makes
+ *     containment cheap; the image gives pid 1 a memory of its own for the session.
  *  7. Drop, in two parts. 7a, in the worker after the last join and before step 6's fork
  *     (the order above is the reading order; 7a runs first): the bounding set (but for
  *     the capabilities the rule grants) and the ambient set, verified from the status
@@ -418,7 +419,17 @@ static int set_capabilities(const struct worker_spec *spec)
  * not granted takes one PR_CAPBSET_DROP (the kernel drops them one at a time); those
  * already absent (a unit's CapabilityBoundingSet=) take none. st: the worker's status as
  * read before the joins.
+ *
+ * A contained session keeps CAP_KILL there too: its pid 1 executes the init image as
+ * root, which gives it the bounding set as its capabilities, and it signals the command
+ * and whatever is left of the session, whoever they run as. The command drops it before
+ * its own exec unless it was granted (contained_command()).
  */
+static uint64_t bounding_set_kept(const struct worker_spec *spec)
+{
+	return spec->caps | (spec->contain ? UINT64_C(1) << CAP_KILL : 0);
+}
+
 static int drop_bounding_set(const struct worker_spec *spec, int proc_status_fd,
 			     const struct proc_status *before)
 {
@@ -432,7 +443,7 @@ static int drop_bounding_set(const struct worker_spec *spec, int proc_status_fd,
 		if (r < 0)
 			return r;
 	}
-	drop = st.cap_bounding & ~spec->caps;
+	drop = st.cap_bounding & ~bounding_set_kept(spec);
 	for (int cap = 0; cap < 64; cap++)
 		if ((drop & (UINT64_C(1) << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
 			return -errno;
@@ -443,7 +454,7 @@ static int drop_bounding_set(const struct worker_spec *spec, int proc_status_fd,
 	r = proc_status_read(proc_status_fd, &st);
 	if (r < 0)
 		return r;
-	if (st.cap_bounding != spec->caps || st.cap_ambient != 0)
+	if (st.cap_bounding != bounding_set_kept(spec) || st.cap_ambient != 0)
 		return -EPERM;
 	return 0;
 }
@@ -568,15 +579,13 @@ static int next_candidate(const char **cursor, const char *name, char *path)
 static _Noreturn void run_command(const struct worker_spec *spec);
 
 
-/*
- * What the session's init starts from. Static, not on the worker's stack: the init shares
- * the worker's memory (contain.c) and outlives it.
- */
-static struct {
+/* What the session's init starts from, in the worker's frame (contain.c). */
+struct contained {
+	struct contain_start start;
 	const struct worker_spec *spec;
 	int exit_fd;   /* the init's end of the exit channel */
 	int nsctld_fd; /* nsctld's end, which goes to nsctld in a report */
-} contained;
+};
 
 /* The command, the session's init's child, sharing its memory until the exec. */
 static void contained_command(void *arg, int error)
@@ -585,63 +594,84 @@ static void contained_command(void *arg, int error)
 
 	if (error < 0)
 		fail(spec, WORKER_STAGE_CONTAIN, -error, -1);
+	/* The capability pid 1 kept for itself (bounding_set_kept()), unless granted. */
+	if (!(spec->caps & (UINT64_C(1) << CAP_KILL))) {
+		if (prctl(PR_CAPBSET_DROP, CAP_KILL, 0, 0, 0) < 0)
+			fail(spec, WORKER_STAGE_CREDS, errno, -1);
+		if (prctl(PR_CAPBSET_READ, CAP_KILL, 0, 0, 0) != 0)
+			fail(spec, WORKER_STAGE_CREDS, EPERM, -1);
+	}
 	/* The command's own session, now that it is a new process. */
 	if (setsid() < 0)
 		fail(spec, WORKER_STAGE_SETUP, errno, -1);
 	run_command(spec);
 }
 
-/* Pid 1 of the session's namespaces: its mounts, then the command, then init's loop. */
-static int contained_init(void *arg)
+/*
+ * Pid 1 of the session's namespaces, while the worker waits for its exec: it reports the
+ * helper, itself and the exit channel (before its command can report a terminal, which
+ * nsctld hands over only once it knows the command's pid 1), mounts, then the command,
+ * then init's loop. The pidfds and nsctld's end go from the fd table it shares with the
+ * worker once reported.
+ */
+static int contained_init(void *userdata)
 {
-	const struct worker_spec *spec = contained.spec;
+	struct contained *c = ((struct contain_start *)userdata)->arg;
+	const struct worker_spec *spec = c->spec;
 	int r;
 
-	(void)arg;
-	close(contained.nsctld_fd);
+	if (c->start.helper_pidfd >= 0) {
+		report(spec->status_fd, WORKER_REPORT_HELPER, WORKER_STAGE_FORK, 0, -1, 0,
+		       c->start.helper_pidfd);
+		close(c->start.helper_pidfd);
+	}
+	report(spec->status_fd, WORKER_REPORT_CHILD, WORKER_STAGE_FORK, 0, -1, 0, c->start.pidfd);
+	close(c->start.pidfd);
+	report(spec->status_fd, WORKER_REPORT_EXIT_CHANNEL, WORKER_STAGE_FORK, 0, -1, 0,
+	       c->nsctld_fd);
+	close(c->nsctld_fd);
 	r = contain_mounts();
 	if (r < 0)
 		fail(spec, WORKER_STAGE_CONTAIN, -r, -1);
-	r = contain_run_command(contained.exit_fd, &spec->status_fd, 1, contained_command,
-				(void *)spec);
+	r = contain_run_command(c->exit_fd, spec->init_image_fd, &spec->status_fd, 1,
+				contained_command, (void *)spec);
 	fail(spec, WORKER_STAGE_CONTAIN, -r, -1);
-}
-
-/* The helper that makes the init in a joined pid namespace goes to nsctld to be reaped. */
-static void report_helper(int pidfd)
-{
-	report(contained.spec->status_fd, WORKER_REPORT_HELPER, WORKER_STAGE_FORK, 0, -1, 0, pidfd);
 }
 
 /*
  * Containment (daemon/contain.c): new pid and mount namespaces, the child of the
  * target's where its pid namespace was joined (made there by a helper). Their first
- * process, the init, detaches every nsfs and procfs mount, mounts /proc afresh, and
- * starts the command as its child; the worker reports the init and the exit channel, and
- * exits.
+ * process, the init, reports itself, detaches every nsfs and procfs mount, mounts /proc
+ * afresh, starts the command as its child and executes the init image; the worker
+ * waits for that exec, and exits.
  */
 static _Noreturn void contain_session(const struct worker_spec *spec)
 {
 	/* The init's and the helper's stacks, in this frame: we leave it only by exiting. */
 	char init_stack[CONTAIN_INIT_STACK_SIZE] __attribute__((aligned(16)));
 	char helper_stack[CONTAIN_HELPER_STACK_SIZE] __attribute__((aligned(16)));
-	const struct contain_helper helper = {
-		.stack = helper_stack, .size = sizeof(helper_stack), .report = report_helper,
-	};
-	int pair[2], pidfd = -EBADF;
-	pid_t pid;
+	struct contained c = { .spec = spec };
+	int pair[2], r;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
 		fail(spec, WORKER_STAGE_CONTAIN, errno, -1);
-	contained.spec = spec;
-	contained.exit_fd = pair[1];
-	contained.nsctld_fd = pair[0];
-	pid = contain_start_init(contained_init, NULL, init_stack, sizeof(init_stack),
-				 spec->join_pid ? &helper : NULL, &pidfd);
-	if (pid < 0)
-		fail(spec, WORKER_STAGE_FORK, -pid, -1);
-	report(spec->status_fd, WORKER_REPORT_CHILD, WORKER_STAGE_FORK, 0, -1, pid, pidfd);
-	report(spec->status_fd, WORKER_REPORT_EXIT_CHANNEL, WORKER_STAGE_FORK, 0, -1, 0, pair[0]);
+	c.exit_fd = pair[1];
+	c.nsctld_fd = pair[0];
+	c.start = (struct contain_start){
+		.init = contained_init, .arg = &c, .stack_top = init_stack + sizeof(init_stack),
+	};
+	if (spec->join_pid) {
+		c.start.helper_stack = helper_stack;
+		c.start.helper_stack_top = helper_stack + sizeof(helper_stack);
+	}
+	r = contain_start_init(&c.start);
+	if (r < 0) {
+		/* A helper that was made is nsctld's child: reported, to be reaped. */
+		if (c.start.helper_pidfd >= 0 && c.start.pidfd < 0)
+			report(spec->status_fd, WORKER_REPORT_HELPER, WORKER_STAGE_FORK, 0, -1, 0,
+			       c.start.helper_pidfd);
+		fail(spec, WORKER_STAGE_FORK, -r, -1);
+	}
 	_exit(0);
 }
 
@@ -857,7 +887,7 @@ static int join_cgroups(const struct worker_spec *spec)
 
 _Noreturn void worker_run(const struct worker_spec *spec)
 {
-	int keep[7], moved[3] = { -1, -1, -1 };
+	int keep[8], moved[3] = { -1, -1, -1 };
 	struct proc_status st;
 	size_t n_keep = 0;
 	int proc_status_fd, r, ns;
@@ -893,6 +923,8 @@ _Noreturn void worker_run(const struct worker_spec *spec)
 		keep[n_keep++] = spec->host_mntns_fd;
 	if (spec->join_userns)
 		keep[n_keep++] = spec->target_usernsfd;
+	if (spec->contain && spec->init_image_fd >= 0)
+		keep[n_keep++] = spec->init_image_fd;
 	r = close_all_but(keep, n_keep);
 	if (r < 0)
 		fail(spec, WORKER_STAGE_SETUP, -r, -1);

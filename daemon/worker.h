@@ -84,6 +84,7 @@ struct worker_spec {
 	/* Containment of a grant with capabilities (daemon/contain.c, seccomp-filter.c). */
 	bool contain;           /* own pid + mount namespaces, /proc afresh, seccomp filter */
 	bool exec_once;         /* only the checked program is executed (no "exec" option) */
+	int init_image_fd;      /* the init image (daemon/init-image.h), or -1: pid 1 stays */
 	/* Set in a spawned worker's copy (daemon/session.c): it shares nsctld's memory. */
 	bool spawned;
 };
