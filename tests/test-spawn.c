@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -29,7 +30,10 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <linux/capability.h>
+#include <linux/kcmp.h>
 
+#include "daemon/init-image.h"
 #include "daemon/spawn.h"
 #include "daemon/text-file.h"
 #include "tests/daemon-loop.h"
@@ -113,6 +117,8 @@ static int probe_main(void *arg)
 }
 
 static struct spawner *sp;
+
+static pid_t start_pid_target(pid_t *ret_outer);
 
 static int setup(void **state)
 {
@@ -291,12 +297,13 @@ static int try_reach(pid_t victim)
 		reached |= REACH_MEM;
 		close(fd);
 	}
-	if (process_vm_readv(victim, &local, 1, &remote, 1, 0) == 1)
+	/* EFAULT and EBADF come after the permission check: an address or fd not there. */
+	if (process_vm_readv(victim, &local, 1, &remote, 1, 0) == 1 || errno == EFAULT)
 		reached |= REACH_VM_READ;
 	pidfd = (int)syscall(SYS_pidfd_open, victim, 0);
 	if (pidfd >= 0) {
 		fd = (int)syscall(SYS_pidfd_getfd, pidfd, 0, 0);
-		if (fd >= 0) {
+		if (fd >= 0 || errno == EBADF) {
 			reached |= REACH_GETFD;
 			close(fd);
 		}
@@ -326,6 +333,75 @@ static int attack(pid_t victim)
 	assert_true(WIFEXITED(status));
 	assert_int_not_equal(WEXITSTATUS(status), 100);
 	return WEXITSTATUS(status);
+}
+
+/*
+ * Run try_reach(victim) as root holding exactly caps, in every set, the bounding one too:
+ * a contained session's command running as root with caps granted.
+ */
+static int attack_as_root_with(pid_t victim, uint64_t caps)
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+		struct __user_cap_data_struct data[2] = { { 0 } };
+
+		for (int cap = 0; cap < 64; cap++)
+			if (!(caps & (UINT64_C(1) << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 &&
+			    errno != EINVAL)
+				_exit(100);
+		data[0].permitted = data[0].effective = (uint32_t)caps;
+		data[1].permitted = data[1].effective = (uint32_t)(caps >> 32);
+		if (syscall(SYS_capset, &hdr, data) < 0)
+			_exit(100);
+		_exit(try_reach(victim));
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_not_equal(WEXITSTATUS(status), 100);
+	return WEXITSTATUS(status);
+}
+
+#define INIT_CAPS (UINT64_C(1) << CAP_NET_ADMIN | UINT64_C(1) << CAP_KILL)
+
+/*
+ * The control of the attacker above: a dumpable process of root's holding what a
+ * contained session's pid 1 holds (net_admin granted, and kill) is within its reach.
+ */
+static void test_attack_reaches_root_with_same_caps(void **state)
+{
+	int hold[2], ready[2], status;
+	char c = 0;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe2(hold, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+		struct __user_cap_data_struct data[2] = { { 0 } };
+
+		close(hold[1]);
+		data[0].permitted = data[0].effective = (uint32_t)INIT_CAPS;
+		if (syscall(SYS_capset, &hdr, data) < 0 || prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+			_exit(1);
+		(void)!write(ready[1], &c, 1);
+		(void)!read(hold[0], &c, 1);
+		_exit(0);
+	}
+	close(hold[0]);
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	assert_int_equal(attack_as_root_with(pid, INIT_CAPS),
+			 REACH_SEIZE | REACH_MEM | REACH_VM_READ | REACH_GETFD);
+	close(hold[1]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
 }
 
 /* The control: a process of NOBODY's own that is dumpable is within the attacker's reach. */
@@ -388,9 +464,28 @@ static int recv_report(int fd, struct worker_report *ret)
  * it is the TTY report, the worker has changed its ids and waits for the go byte on
  * *ret_status, which EOF turns into an exit without exec.
  */
+static pid_t spawn_tty_worker_on(void *stack, struct worker_spec **ret_copy, uid_t uid,
+				 gid_t gid, int usernsfd, int pidfd, int devnull,
+				 struct worker_report *ret_report, int *ret_status, int *ret_pidfd,
+				 int *ret_passed);
+
 static pid_t spawn_tty_worker(uid_t uid, gid_t gid, int usernsfd, int pidfd, int devnull,
 			      struct worker_report *ret_report, int *ret_status, int *ret_pidfd,
 			      int *ret_passed)
+{
+	return spawn_tty_worker_on(NULL, NULL, uid, gid, usernsfd, pidfd, devnull, ret_report,
+				   ret_status, ret_pidfd, ret_passed);
+}
+
+/*
+ * The same, on stack (SPAWN_STACK_SIZE bytes) rather than the spawner thread's, as
+ * session.c does for a worker whose children share its memory; then the copy of the spec
+ * is the caller's to free (*ret_copy), once every process of the worker's is gone.
+ */
+static pid_t spawn_tty_worker_on(void *stack, struct worker_spec **ret_copy, uid_t uid,
+				 gid_t gid, int usernsfd, int pidfd, int devnull,
+				 struct worker_report *ret_report, int *ret_status, int *ret_pidfd,
+				 int *ret_passed)
 {
 	static char *const argv[] = { (char *)"/bin/true", NULL }, *const envp[] = { NULL };
 	struct clone_args args = { .exit_signal = SIGCHLD };
@@ -413,7 +508,12 @@ static pid_t spawn_tty_worker(uid_t uid, gid_t gid, int usernsfd, int pidfd, int
 	};
 	assert_int_equal(worker_spec_copy(&spec, &copy), 0);
 	copy->spawned = true;
-	pid = spawner_spawn(sp, &args, worker_main, copy, free, ret_pidfd);
+	if (stack) {
+		args.stack = (uint64_t)(uintptr_t)stack;
+		args.stack_size = SPAWN_STACK_SIZE;
+		*ret_copy = copy;
+	}
+	pid = spawner_spawn(sp, &args, worker_main, copy, stack ? NULL : free, ret_pidfd);
 	assert_true(pid > 0);
 	close(pair[1]);
 	passed = recv_report(pair[0], ret_report);
@@ -461,7 +561,7 @@ static void test_worker_window_unreachable(void **state)
 static void test_pid_child_window_unreachable(void **state)
 {
 	struct worker_report rep;
-	int ready[2], status_fd, devnull, target_pidfd, pidfd = -1, child_pidfd = -1;
+	int status_fd, devnull, target_pidfd, pidfd = -1, child_pidfd = -1;
 	int passed, reached = -1;
 	pid_t outer, target, child;
 	siginfo_t si;
@@ -470,26 +570,7 @@ static void test_pid_child_window_unreachable(void **state)
 	if (!spawner_supported())
 		skip();
 	/* The target: pid 1 of a new pid namespace. */
-	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
-	outer = fork();
-	assert_true(outer >= 0);
-	if (outer == 0) {
-		pid_t init;
-
-		if (unshare(CLONE_NEWPID) < 0)
-			_exit(1);
-		init = fork();
-		if (init == 0) {
-			for (;;)
-				pause();
-		}
-		(void)!write(ready[1], &init, sizeof(init));
-		(void)waitpid(init, NULL, 0);
-		_exit(0);
-	}
-	close(ready[1]);
-	assert_int_equal(read(ready[0], &target, sizeof(target)), (ssize_t)sizeof(target));
-	close(ready[0]);
+	target = start_pid_target(&outer);
 	target_pidfd = (int)syscall(SYS_pidfd_open, target, 0);
 	assert_true(target_pidfd >= 0);
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -520,6 +601,109 @@ static void test_pid_child_window_unreachable(void **state)
 	waitpid(outer, NULL, 0);
 	assert_int_equal(rep.kind, WORKER_REPORT_TTY);
 	assert_int_equal(reached, 0);
+}
+
+/* pid 1 of a new pid namespace, pausing, for a pid join; *ret_outer reaps it. */
+static pid_t start_pid_target(pid_t *ret_outer)
+{
+	int ready[2];
+	pid_t outer, target;
+
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	outer = fork();
+	assert_true(outer >= 0);
+	if (outer == 0) {
+		pid_t init;
+
+		/* Gone with the test, also one that fails half-way (they hold its stdout). */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || unshare(CLONE_NEWPID) < 0)
+			_exit(1);
+		init = fork();
+		if (init == 0) {
+			(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+			for (;;)
+				pause();
+		}
+		(void)!write(ready[1], &init, sizeof(init));
+		(void)waitpid(init, NULL, 0);
+		_exit(0);
+	}
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &target, sizeof(target)), (ssize_t)sizeof(target));
+	close(ready[0]);
+	*ret_outer = outer;
+	return target;
+}
+
+/*
+ * The attack on a worker whose child shares its memory: in a pid join (with -U, the
+ * target's root may signal the worker), the child waits in its terminal window while the
+ * worker is killed. The spawner thread goes on and runs another worker at once; the child
+ * then gets its go byte and must still exec what it was told (/bin/true, 0): it runs on
+ * the caller's stack and reads the caller's copy of its spec, which the thread's next
+ * worker does not touch. (Spawned on the thread's own stack, with the copy freed by the
+ * thread, the child was killed by a signal instead, every time: CLD_KILLED.)
+ */
+static void test_worker_killed_child_goes_on(void **state)
+{
+	struct worker_report rep;
+	struct worker_spec *copy = NULL;
+	int status_fd, devnull, target_pidfd, pidfd = -1, child_pidfd = -1, passed;
+	int status_fd2, pidfd2 = -1;
+	pid_t outer, target, child;
+	siginfo_t si;
+	void *stack;
+	char go = 1;
+
+	(void)state;
+	if (!spawner_supported())
+		skip();
+	target = start_pid_target(&outer);
+	target_pidfd = (int)syscall(SYS_pidfd_open, target, 0);
+	assert_true(target_pidfd >= 0);
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	assert_true(devnull >= 0);
+	stack = mmap(NULL, SPAWN_STACK_SIZE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	assert_true(stack != MAP_FAILED);
+
+	(void)spawn_tty_worker_on(stack, &copy, NOBODY, NOBODY, -1, target_pidfd, devnull, &rep,
+				  &status_fd, &pidfd, &child_pidfd);
+	assert_int_equal(rep.kind, WORKER_REPORT_CHILD);
+	assert_true(child_pidfd >= 0);
+	child = pidfd_pid(child_pidfd);
+	/* The terminal's master: kept open, the child's terminal would hang up. */
+	passed = recv_report(status_fd, &rep);
+	assert_int_equal(rep.kind, WORKER_REPORT_TTY);
+	assert_true(passed >= 0);
+	/* The child waits for its go byte; its parent-to-be goes. */
+	assert_int_equal(syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0), 0);
+	memset(&si, 0, sizeof(si));
+	assert_int_equal(waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED), 0);
+	assert_int_equal(si.si_code, CLD_KILLED);
+	/* The thread is free again: the next worker runs on it (its own window, then EOF). */
+	(void)spawn_tty_worker(NOBODY, NOBODY, -1, -1, devnull, &rep, &status_fd2, &pidfd2, NULL);
+	assert_int_equal(rep.kind, WORKER_REPORT_TTY);
+	close(status_fd2);
+	assert_int_equal(wait_exit(pidfd2), NSCTL_EXIT_ERROR);
+	/* Now the first child goes on: its terminal, its exec of /bin/true. */
+	assert_int_equal(send(status_fd, &go, 1, MSG_NOSIGNAL), 1);
+	memset(&si, 0, sizeof(si));
+	assert_int_equal(waitid((idtype_t)P_PIDFD, (id_t)child_pidfd, &si, WEXITED | __WALL), 0);
+	assert_int_equal(si.si_code, CLD_EXITED);
+	assert_int_equal(si.si_status, 0);
+	(void)child;
+	munmap(stack, SPAWN_STACK_SIZE);
+	free(copy);
+	close(passed);
+	close(status_fd);
+	close(child_pidfd);
+	close(pidfd);
+	close(pidfd2);
+	close(devnull);
+	close(target_pidfd);
+	kill(target, SIGKILL);
+	waitpid(outer, NULL, 0);
 }
 
 /* Write text to /proc/PID/name. */
@@ -605,6 +789,159 @@ static void test_worker_in_userns_unreachable(void **state)
 	assert_int_equal(reached, 0);
 }
 
+/* A contained session's processes, as the tests below take them from the worker. */
+struct contained_run {
+	int worker_pidfd;
+	int status_fd;
+	int init_pidfd;  /* pid 1 of the session, reported by itself */
+	int exit_fd;     /* the exit channel: pid 1 reports the command's end there */
+	int release_fd;  /* the command reads a line from it, then exits 7 */
+	pid_t init;
+};
+
+/*
+ * Spawn the real worker for a contained session (caps net_admin, no target: new pid and
+ * mount namespaces of ours), image_fd its init image or -1, and take its reports: pid 1,
+ * then the exit channel. The command waits for a line on its stdin (release_fd).
+ */
+static void spawn_contained(int image_fd, struct contained_run *r)
+{
+	static char *const argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)"read x; exit 7",
+				      NULL };
+	static char *const envp[] = { NULL };
+	struct clone_args args = { .exit_signal = SIGCHLD };
+	struct worker_spec spec, *copy;
+	struct worker_report rep;
+	int pair[2], release[2], devnull;
+
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	assert_true(devnull >= 0);
+	assert_int_equal(pipe2(release, O_CLOEXEC), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+	spec = (struct worker_spec){
+		.target_nsfd = -1, .target_pidfd = -1, .target_usernsfd = -1,
+		.uid = 0, .gid = 0,
+		.stdio = { release[0], devnull, devnull },
+		.status_fd = pair[1],
+		.argv = argv, .envp = envp, .cwd = "/",
+		.caps = UINT64_C(1) << CAP_NET_ADMIN,
+		.contain = true, .init_image_fd = image_fd,
+		.pids_procs_fd = -1, .host_mntns_fd = -1,
+	};
+	assert_int_equal(worker_spec_copy(&spec, &copy), 0);
+	copy->spawned = true;
+	assert_true(spawner_spawn(sp, &args, worker_main, copy, free, &r->worker_pidfd) > 0);
+	close(pair[1]);
+	close(release[0]);
+	close(devnull);
+	r->status_fd = pair[0];
+	r->release_fd = release[1];
+	r->init_pidfd = recv_report(r->status_fd, &rep);
+	assert_int_equal(rep.kind, WORKER_REPORT_CHILD);
+	assert_true(r->init_pidfd >= 0);
+	r->init = pidfd_pid(r->init_pidfd);
+	r->exit_fd = recv_report(r->status_fd, &rep);
+	assert_int_equal(rep.kind, WORKER_REPORT_EXIT_CHANNEL);
+	assert_true(r->exit_fd >= 0);
+}
+
+/* Let the command end; the exit status pid 1 reports, once pid 1 has exited. */
+static int finish_contained(struct contained_run *r)
+{
+	struct worker_report rep;
+	siginfo_t si = { 0 };
+
+	assert_int_equal(write(r->release_fd, "\n", 1), 1);
+	close(r->release_fd);
+	assert_int_equal(recv(r->exit_fd, &rep, sizeof(rep), 0), (ssize_t)sizeof(rep));
+	assert_int_equal(rep.kind, WORKER_REPORT_EXIT);
+	assert_int_equal(waitid((idtype_t)P_PIDFD, (id_t)r->init_pidfd, &si, WEXITED | __WALL), 0);
+	assert_int_equal(si.si_code, CLD_EXITED);
+	assert_int_equal(si.si_status, 0);
+	close(r->exit_fd);
+	close(r->init_pidfd);
+	close(r->status_fd);
+	assert_true(WIFEXITED(rep.wstatus));
+	return WEXITSTATUS(rep.wstatus);
+}
+
+/* The "Name:" value of a line of /proc/PID/status, as a number (kB, or hex with base 16). */
+static unsigned long long proc_status_value(pid_t pid, const char *name, int base)
+{
+	char path[64], *text = NULL, *p;
+	unsigned long long v;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	assert_true(read_text_file(path, 1 << 16, &text) >= 0);
+	p = strstr(text, name);
+	assert_non_null(p);
+	v = strtoull(p + strlen(name), NULL, base);
+	free(text);
+	return v;
+}
+
+/*
+ * A contained session's pid 1 executes the init image once the command runs: from then on
+ * its memory is a few pages of its own, neither ours (the spawned worker's) nor a copy of
+ * it, and the worker is gone. It holds the granted capabilities and kill, and yet a
+ * command holding all of them, as root, cannot reach into it. The command's exit status
+ * comes back through it.
+ */
+static void test_contained_init_image(void **state)
+{
+	struct contained_run r;
+	char path[64], exe[256] = "";
+	int image_fd;
+	ssize_t n = -1;
+
+	(void)state;
+	if (!spawner_supported())
+		skip();
+	image_fd = init_image_open();
+	if (image_fd == -ENOSYS)
+		skip();
+	assert_true(image_fd >= 0);
+	spawn_contained(image_fd, &r);
+	/* The worker waits for that exec, then exits. */
+	assert_int_equal(wait_exit(r.worker_pidfd), 0);
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)r.init);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	assert_true(n > 0);
+	exe[n] = '\0';
+	assert_non_null(strstr(exe, "memfd:nsctl-init"));
+	assert_int_not_equal(syscall(SYS_kcmp, getpid(), r.init, KCMP_VM, 0, 0), 0);
+	assert_true(proc_status_value(r.init, "VmRSS:", 10) < 256);
+	assert_true(proc_status_value(r.init, "CapEff:", 16) == INIT_CAPS);
+	assert_int_equal(attack_as_root_with(r.init, INIT_CAPS), 0);
+	assert_int_equal(finish_contained(&r), 7);
+	close(r.worker_pidfd);
+	close(image_fd);
+}
+
+/*
+ * Without an image (another architecture, or an exec that fails), pid 1 stays in our code
+ * and memory, and the worker stays suspended with it until the session ends: the same
+ * session, at the cost of a process and a spawner thread held.
+ */
+static void test_contained_init_in_place(void **state)
+{
+	struct contained_run r;
+	siginfo_t si = { 0 };
+
+	(void)state;
+	if (!spawner_supported())
+		skip();
+	spawn_contained(-1, &r);
+	assert_int_equal(syscall(SYS_kcmp, getpid(), r.init, KCMP_VM, 0, 0), 0);
+	assert_int_equal(waitid((idtype_t)P_PIDFD, (id_t)r.worker_pidfd, &si,
+				WEXITED | WNOHANG | WNOWAIT), 0);
+	assert_int_equal(si.si_pid, 0);
+	assert_int_equal(attack_as_root_with(r.init, INIT_CAPS), 0);
+	assert_int_equal(finish_contained(&r), 7);
+	assert_int_equal(wait_exit(r.worker_pidfd), 0);
+	close(r.worker_pidfd);
+}
+
 static void test_spec_copy(void **state)
 {
 	static const gid_t groups[] = { 4, 24, 27 };
@@ -675,9 +1012,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_held_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_all_threads_held, setup, teardown),
 		ROOT_TEST(test_attack_reaches_plain_child),
+		ROOT_TEST(test_attack_reaches_root_with_same_caps),
+		ROOT_TEST(test_contained_init_image),
+		ROOT_TEST(test_contained_init_in_place),
 		ROOT_TEST(test_worker_window_unreachable),
 		ROOT_TEST(test_worker_in_userns_unreachable),
 		ROOT_TEST(test_pid_child_window_unreachable),
+		ROOT_TEST(test_worker_killed_child_goes_on),
 		cmocka_unit_test(test_spec_copy),
 	};
 
