@@ -25,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -675,9 +674,8 @@ static long spawn_worker(struct session *s, const struct worker_spec *spec,
 	 * Its children share its stack and spec until their exec, and may outlive it (a
 	 * SIGKILL to the worker alone): both are the session's until it is freed.
 	 */
-	stack = mmap(NULL, SPAWN_STACK_SIZE, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
-	if (stack == MAP_FAILED) {
+	stack = spawner_stack_get(s->m->spawner);
+	if (!stack) {
 		free(copy);
 		return -ENOMEM;
 	}
@@ -686,7 +684,7 @@ static long spawn_worker(struct session *s, const struct worker_spec *spec,
 	pid = spawner_spawn(s->m->spawner, &own, worker_main, copy, NULL, ret_pidfd);
 	if (pid < 0) {
 		/* No child ran on them. */
-		munmap(stack, SPAWN_STACK_SIZE);
+		spawner_stack_put(s->m->spawner, stack);
 		free(copy);
 		return pid;
 	}
@@ -985,8 +983,7 @@ void session_free(struct session *s)
 	/* Everything the session started is killed; its cgroup goes once empty. */
 	cgroup_session_release(s->cgroup);
 	/* Nothing of the session runs on them any more: reaped, or killed by the cgroup. */
-	if (s->worker_stack)
-		munmap(s->worker_stack, SPAWN_STACK_SIZE);
+	spawner_stack_put(s->m->spawner, s->worker_stack);
 	free(s->worker_copy);
 	safe_close(s->status_fd);
 	safe_close(s->tty_master);

@@ -55,6 +55,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <linux/futex.h>
@@ -65,6 +66,9 @@
 /* The child's stack; the thread's own frames need little beside it. */
 #define SPAWN_CHILD_STACK_SIZE SPAWN_STACK_SIZE
 #define SPAWN_THREAD_STACK_SIZE (SPAWN_CHILD_STACK_SIZE + 128 * 1024)
+
+/* Callers' stacks kept for reuse. */
+#define SPAWNER_STACKS_KEPT 8
 
 enum spawn_state {
 	SPAWN_WAITING,  /* not cloned yet */
@@ -92,6 +96,8 @@ struct spawner {
 	bool stopping;
 	pthread_t *threads;
 	unsigned n_threads;
+	void *stacks[SPAWNER_STACKS_KEPT]; /* given back, for the next: spawner_stack_get() */
+	unsigned n_stacks;
 };
 
 #if defined(__x86_64__)
@@ -345,6 +351,27 @@ pid_t spawner_spawn(struct spawner *sp, const struct clone_args *args, int (*fn)
 	return r;
 }
 
+void *spawner_stack_get(struct spawner *sp)
+{
+	void *stack;
+
+	if (sp->n_stacks > 0)
+		return sp->stacks[--sp->n_stacks];
+	stack = mmap(NULL, SPAWN_STACK_SIZE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+	return stack == MAP_FAILED ? NULL : stack;
+}
+
+void spawner_stack_put(struct spawner *sp, void *stack)
+{
+	if (!stack)
+		return;
+	if (sp->n_stacks < SPAWNER_STACKS_KEPT)
+		sp->stacks[sp->n_stacks++] = stack;
+	else
+		munmap(stack, SPAWN_STACK_SIZE);
+}
+
 unsigned spawner_threads(const struct spawner *sp)
 {
 	return sp->n_threads;
@@ -365,6 +392,8 @@ void spawner_free(struct spawner *sp)
 	for (unsigned i = 0; i < sp->n_threads; i++)
 		pthread_join(sp->threads[i], NULL);
 	free(sp->threads);
+	while (sp->n_stacks > 0)
+		munmap(sp->stacks[--sp->n_stacks], SPAWN_STACK_SIZE);
 	pthread_cond_destroy(&sp->wake);
 	pthread_mutex_destroy(&sp->lock);
 	free(sp);

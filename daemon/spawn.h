@@ -52,3 +52,13 @@ unsigned spawner_threads(const struct spawner *sp);
 
 /* The threads stay (see spawn.c): only what they do not use is freed, at exit. */
 void spawner_free(struct spawner *sp);
+
+/*
+ * A stack for args->stack of spawner_spawn() (SPAWN_STACK_SIZE bytes), NULL when none can
+ * be had; and one given back once every process that ran on it is gone. A few are kept
+ * for the next worker: their pages are there already, where a new mapping faults in each
+ * one its processes touch (and the compiler's stack-clash probes touch every page of a
+ * large frame). The loop's thread only, like spawner_spawn().
+ */
+void *spawner_stack_get(struct spawner *sp);
+void spawner_stack_put(struct spawner *sp, void *stack);
