@@ -21,12 +21,13 @@
  * Pid 1 of a pid namespace ignores every signal it has no handler for and does not
  * block, also those sent by nsctld (but SIGKILL and SIGSTOP from an ancestor namespace),
  * and when it exits the kernel kills the rest of the namespace. So the command does not
- * run as pid 1: pid 1 is a small init of nsctld's (this file), the process nsctld
- * watches, signals and reaps. It keeps every signal blocked, takes each with
- * sigwaitinfo() and forwards it to the command, reaps orphans, and reports the command's
- * wait status on its own channel before it exits: Kill, SIGHUP on hang-up and
- * the exit status work as without containment, and nothing the command started outlives
- * it. Its parent is nsctld (CLONE_PARENT), and PR_SET_PDEATHSIG ties it to nsctld.
+ * run as pid 1: pid 1 is a small init of nsctld's (this file until the command runs, then
+ * the init image, daemon/nsctl-init.c), the process nsctld watches, signals and reaps. It
+ * keeps every signal blocked, takes each as it comes and forwards it to the command, reaps
+ * orphans, and reports the command's wait status on its own channel before it exits
+ * (daemon/init-loop.h): Kill, SIGHUP on hang-up and the exit status work as without
+ * containment, and nothing the command started outlives it. Its parent is nsctld
+ * (CLONE_PARENT), and PR_SET_PDEATHSIG ties it to nsctld.
  */
 
 #include <errno.h>
