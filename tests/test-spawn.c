@@ -316,16 +316,39 @@ static int try_reach(pid_t victim)
 	return reached;
 }
 
-/* Run try_reach(victim) as NOBODY in a forked process; its result. */
-static int attack(pid_t victim)
+/* Credentials an attacker or a victim takes (caps: for root's, exactly those). */
+static int become_nobody(uint64_t caps)
+{
+	(void)caps;
+	return setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
+			       setresuid(NOBODY, NOBODY, NOBODY) < 0
+		       ? -1 : 0;
+}
+
+/* Root holding exactly caps, in every set, the bounding one too. */
+static int become_root_with(uint64_t caps)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = { { 0 } };
+
+	for (int cap = 0; cap < 64; cap++)
+		if (!(caps & (UINT64_C(1) << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 &&
+		    errno != EINVAL)
+			return -1;
+	data[0].permitted = data[0].effective = (uint32_t)caps;
+	data[1].permitted = data[1].effective = (uint32_t)(caps >> 32);
+	return (int)syscall(SYS_capset, &hdr, data);
+}
+
+/* Run try_reach(victim) in a forked process that become(caps) made; its result. */
+static int attack_as(pid_t victim, int (*become)(uint64_t), uint64_t caps)
 {
 	int status;
 	pid_t pid = fork();
 
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
-		    setresuid(NOBODY, NOBODY, NOBODY) < 0)
+		if (become(caps) < 0)
 			_exit(100);
 		_exit(try_reach(victim));
 	}
@@ -335,37 +358,58 @@ static int attack(pid_t victim)
 	return WEXITSTATUS(status);
 }
 
-/*
- * Run try_reach(victim) as root holding exactly caps, in every set, the bounding one too:
- * a contained session's command running as root with caps granted.
- */
+/* As NOBODY. */
+static int attack(pid_t victim)
+{
+	return attack_as(victim, become_nobody, 0);
+}
+
+/* As root with caps: a contained session's command running as root with caps granted. */
 static int attack_as_root_with(pid_t victim, uint64_t caps)
 {
-	int status;
-	pid_t pid = fork();
-
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-		struct __user_cap_data_struct data[2] = { { 0 } };
-
-		for (int cap = 0; cap < 64; cap++)
-			if (!(caps & (UINT64_C(1) << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 &&
-			    errno != EINVAL)
-				_exit(100);
-		data[0].permitted = data[0].effective = (uint32_t)caps;
-		data[1].permitted = data[1].effective = (uint32_t)(caps >> 32);
-		if (syscall(SYS_capset, &hdr, data) < 0)
-			_exit(100);
-		_exit(try_reach(victim));
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_not_equal(WEXITSTATUS(status), 100);
-	return WEXITSTATUS(status);
+	return attack_as(victim, become_root_with, caps);
 }
 
 #define INIT_CAPS (UINT64_C(1) << CAP_NET_ADMIN | UINT64_C(1) << CAP_KILL)
+
+/*
+ * A victim for the controls: a forked process that become(caps) gives its credentials,
+ * then dumpable, waiting until *ret_hold is closed (stop_victim()). Its pid, once it is so.
+ */
+static pid_t start_victim(int (*become)(uint64_t), uint64_t caps, int *ret_hold)
+{
+	int hold[2], ready[2];
+	char c = 0;
+	pid_t pid;
+
+	assert_int_equal(pipe2(hold, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(hold[1]);
+		if (become(caps) < 0 || prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+			_exit(1);
+		(void)!write(ready[1], &c, 1);
+		(void)!read(hold[0], &c, 1);
+		_exit(0);
+	}
+	close(hold[0]);
+	close(ready[1]);
+	/* Attacked only once it is what become(caps) made it. */
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	*ret_hold = hold[1];
+	return pid;
+}
+
+static void stop_victim(pid_t pid, int hold)
+{
+	int status;
+
+	close(hold);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+}
 
 /*
  * The control of the attacker above: a dumpable process of root's holding what a
@@ -373,67 +417,27 @@ static int attack_as_root_with(pid_t victim, uint64_t caps)
  */
 static void test_attack_reaches_root_with_same_caps(void **state)
 {
-	int hold[2], ready[2], status;
-	char c = 0;
+	int hold;
 	pid_t pid;
 
 	(void)state;
-	assert_int_equal(pipe2(hold, O_CLOEXEC), 0);
-	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-		struct __user_cap_data_struct data[2] = { { 0 } };
-
-		close(hold[1]);
-		data[0].permitted = data[0].effective = (uint32_t)INIT_CAPS;
-		if (syscall(SYS_capset, &hdr, data) < 0 || prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
-			_exit(1);
-		(void)!write(ready[1], &c, 1);
-		(void)!read(hold[0], &c, 1);
-		_exit(0);
-	}
-	close(hold[0]);
-	close(ready[1]);
-	assert_int_equal(read(ready[0], &c, 1), 1);
-	close(ready[0]);
+	pid = start_victim(become_root_with, INIT_CAPS, &hold);
 	assert_int_equal(attack_as_root_with(pid, INIT_CAPS),
 			 REACH_SEIZE | REACH_MEM | REACH_VM_READ | REACH_GETFD);
-	close(hold[1]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
+	stop_victim(pid, hold);
 }
 
 /* The control: a process of NOBODY's own that is dumpable is within the attacker's reach. */
 static void test_attack_reaches_plain_child(void **state)
 {
-	int hold[2], ready[2], status;
-	char c = 0;
+	int hold;
 	pid_t pid;
 
 	(void)state;
-	assert_int_equal(pipe2(hold, O_CLOEXEC), 0);
-	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(hold[1]);
-		if (setresgid(NOBODY, NOBODY, NOBODY) < 0 || setresuid(NOBODY, NOBODY, NOBODY) < 0 ||
-		    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
-			_exit(1);
-		(void)!write(ready[1], &c, 1);
-		(void)!read(hold[0], &c, 1);
-		_exit(0);
-	}
-	close(hold[0]);
-	close(ready[1]);
-	/* Attack only once it is NOBODY's and dumpable. */
-	assert_int_equal(read(ready[0], &c, 1), 1);
-	close(ready[0]);
+	pid = start_victim(become_nobody, 0, &hold);
 	/* Every way works, so the attacker can fail the test below. */
 	assert_int_equal(attack(pid), REACH_SEIZE | REACH_MEM | REACH_VM_READ | REACH_GETFD);
-	close(hold[1]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
+	stop_victim(pid, hold);
 }
 
 
