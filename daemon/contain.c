@@ -377,6 +377,12 @@ static void exec_init_image(int image_fd, pid_t cmd, int *exit_fd)
 
 	if (image_fd < 0)
 		return;
+	/* Out of the way of the exit channel's number first (only what the exec uses). */
+	if (image_fd == INIT_IMAGE_EXIT_FD) {
+		image_fd = fcntl(image_fd, F_DUPFD_CLOEXEC, INIT_IMAGE_EXIT_FD + 1);
+		if (image_fd < 0)
+			return;
+	}
 	if (*exit_fd != INIT_IMAGE_EXIT_FD) {
 		if (dup2(*exit_fd, INIT_IMAGE_EXIT_FD) < 0)
 			return;

@@ -33,6 +33,7 @@
 #include <linux/capability.h>
 #include <linux/kcmp.h>
 
+#include "daemon/contain.h"
 #include "daemon/init-image.h"
 #include "daemon/spawn.h"
 #include "daemon/text-file.h"
@@ -118,7 +119,6 @@ static int probe_main(void *arg)
 
 static struct spawner *sp;
 
-static pid_t start_pid_target(pid_t *ret_outer);
 
 static int setup(void **state)
 {
@@ -557,6 +557,50 @@ static void test_worker_window_unreachable(void **state)
 	close(devnull);
 }
 
+/* A target for a pid join: pid 1 of a new pid namespace, pausing. */
+struct pid_target {
+	pid_t outer;  /* its parent, which made the namespace; reaps it */
+	pid_t pid;
+	int pidfd;
+};
+
+static void start_pid_target(struct pid_target *t)
+{
+	int ready[2];
+
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	t->outer = fork();
+	assert_true(t->outer >= 0);
+	if (t->outer == 0) {
+		pid_t init;
+
+		/* Gone with the test, also one that fails half-way (they hold its stdout). */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || unshare(CLONE_NEWPID) < 0)
+			_exit(1);
+		init = fork();
+		if (init == 0) {
+			(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+			for (;;)
+				pause();
+		}
+		(void)!write(ready[1], &init, sizeof(init));
+		(void)waitpid(init, NULL, 0);
+		_exit(0);
+	}
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &t->pid, sizeof(t->pid)), (ssize_t)sizeof(t->pid));
+	close(ready[0]);
+	t->pidfd = (int)syscall(SYS_pidfd_open, t->pid, 0);
+	assert_true(t->pidfd >= 0);
+}
+
+static void stop_pid_target(struct pid_target *t)
+{
+	close(t->pidfd);
+	kill(t->pid, SIGKILL);
+	waitpid(t->outer, NULL, 0);
+}
+
 /*
  * A pid namespace joined (-p): the spawned worker's child is born in it, shares our memory
  * until its exec too, and is visible to the target's processes. As NOBODY, in its
@@ -565,22 +609,20 @@ static void test_worker_window_unreachable(void **state)
 static void test_pid_child_window_unreachable(void **state)
 {
 	struct worker_report rep;
-	int status_fd, devnull, target_pidfd, pidfd = -1, child_pidfd = -1;
+	int status_fd, devnull, pidfd = -1, child_pidfd = -1;
 	int passed, reached = -1;
-	pid_t outer, target, child;
+	struct pid_target target;
+	pid_t child;
 	siginfo_t si;
 
 	(void)state;
 	if (!spawner_supported())
 		skip();
-	/* The target: pid 1 of a new pid namespace. */
-	target = start_pid_target(&outer);
-	target_pidfd = (int)syscall(SYS_pidfd_open, target, 0);
-	assert_true(target_pidfd >= 0);
+	start_pid_target(&target);
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	assert_true(devnull >= 0);
 
-	(void)spawn_tty_worker(NOBODY, NOBODY, -1, target_pidfd, devnull, &rep, &status_fd,
+	(void)spawn_tty_worker(NOBODY, NOBODY, -1, target.pidfd, devnull, &rep, &status_fd,
 			       &pidfd, &child_pidfd);
 	/* First the child reports itself, with its pidfd; then its terminal. */
 	assert_int_equal(rep.kind, WORKER_REPORT_CHILD);
@@ -600,43 +642,9 @@ static void test_pid_child_window_unreachable(void **state)
 	close(child_pidfd);
 	close(pidfd);
 	close(devnull);
-	close(target_pidfd);
-	kill(target, SIGKILL);
-	waitpid(outer, NULL, 0);
+	stop_pid_target(&target);
 	assert_int_equal(rep.kind, WORKER_REPORT_TTY);
 	assert_int_equal(reached, 0);
-}
-
-/* pid 1 of a new pid namespace, pausing, for a pid join; *ret_outer reaps it. */
-static pid_t start_pid_target(pid_t *ret_outer)
-{
-	int ready[2];
-	pid_t outer, target;
-
-	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
-	outer = fork();
-	assert_true(outer >= 0);
-	if (outer == 0) {
-		pid_t init;
-
-		/* Gone with the test, also one that fails half-way (they hold its stdout). */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || unshare(CLONE_NEWPID) < 0)
-			_exit(1);
-		init = fork();
-		if (init == 0) {
-			(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-			for (;;)
-				pause();
-		}
-		(void)!write(ready[1], &init, sizeof(init));
-		(void)waitpid(init, NULL, 0);
-		_exit(0);
-	}
-	close(ready[1]);
-	assert_int_equal(read(ready[0], &target, sizeof(target)), (ssize_t)sizeof(target));
-	close(ready[0]);
-	*ret_outer = outer;
-	return target;
 }
 
 /*
@@ -652,9 +660,10 @@ static void test_worker_killed_child_goes_on(void **state)
 {
 	struct worker_report rep;
 	struct worker_spec *copy = NULL;
-	int status_fd, devnull, target_pidfd, pidfd = -1, child_pidfd = -1, passed;
+	int status_fd, devnull, pidfd = -1, child_pidfd = -1, passed;
 	int status_fd2, pidfd2 = -1;
-	pid_t outer, target, child;
+	struct pid_target target;
+	pid_t child;
 	siginfo_t si;
 	void *stack;
 	char go = 1;
@@ -662,16 +671,14 @@ static void test_worker_killed_child_goes_on(void **state)
 	(void)state;
 	if (!spawner_supported())
 		skip();
-	target = start_pid_target(&outer);
-	target_pidfd = (int)syscall(SYS_pidfd_open, target, 0);
-	assert_true(target_pidfd >= 0);
+	start_pid_target(&target);
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	assert_true(devnull >= 0);
 	stack = mmap(NULL, SPAWN_STACK_SIZE, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	assert_true(stack != MAP_FAILED);
 
-	(void)spawn_tty_worker_on(stack, &copy, NOBODY, NOBODY, -1, target_pidfd, devnull, &rep,
+	(void)spawn_tty_worker_on(stack, &copy, NOBODY, NOBODY, -1, target.pidfd, devnull, &rep,
 				  &status_fd, &pidfd, &child_pidfd);
 	assert_int_equal(rep.kind, WORKER_REPORT_CHILD);
 	assert_true(child_pidfd >= 0);
@@ -705,9 +712,7 @@ static void test_worker_killed_child_goes_on(void **state)
 	close(pidfd);
 	close(pidfd2);
 	close(devnull);
-	close(target_pidfd);
-	kill(target, SIGKILL);
-	waitpid(outer, NULL, 0);
+	stop_pid_target(&target);
 }
 
 /* Write text to /proc/PID/name. */
@@ -884,6 +889,40 @@ static unsigned long long proc_status_value(pid_t pid, const char *name, int bas
 	return v;
 }
 
+/* Whether pid 1 runs the init image by now: its exe, within a few seconds. */
+static bool init_is_image(pid_t init)
+{
+	char path[64], exe[256];
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)init);
+	for (int i = 0; i < 5000; i++) {
+		ssize_t n = readlink(path, exe, sizeof(exe) - 1);
+
+		if (n > 0) {
+			exe[n] = '\0';
+			if (strstr(exe, "memfd:nsctl-init"))
+				return true;
+		}
+		usleep(1000);
+	}
+	return false;
+}
+
+/*
+ * Pid 1 has executed the image, and the worker, which waited for that, has exited. If
+ * not, the session is ended first (the worker would wait with pid 1 until then, and the
+ * spawner thread with it): a failure, not a hang.
+ */
+static void expect_init_image(struct contained_run *r)
+{
+	if (!init_is_image(r->init)) {
+		(void)finish_contained(r);
+		(void)wait_exit(r->worker_pidfd);
+		fail_msg("pid 1 did not execute the init image");
+	}
+	assert_int_equal(wait_exit(r->worker_pidfd), 0);
+}
+
 /*
  * A contained session's pid 1 executes the init image once the command runs: from then on
  * its memory is a few pages of its own, neither ours (the spawned worker's) nor a copy of
@@ -894,9 +933,7 @@ static unsigned long long proc_status_value(pid_t pid, const char *name, int bas
 static void test_contained_init_image(void **state)
 {
 	struct contained_run r;
-	char path[64], exe[256] = "";
 	int image_fd;
-	ssize_t n = -1;
 
 	(void)state;
 	if (!spawner_supported())
@@ -907,16 +944,42 @@ static void test_contained_init_image(void **state)
 	assert_true(image_fd >= 0);
 	spawn_contained(image_fd, &r);
 	/* The worker waits for that exec, then exits. */
-	assert_int_equal(wait_exit(r.worker_pidfd), 0);
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)r.init);
-	n = readlink(path, exe, sizeof(exe) - 1);
-	assert_true(n > 0);
-	exe[n] = '\0';
-	assert_non_null(strstr(exe, "memfd:nsctl-init"));
+	expect_init_image(&r);
 	assert_int_not_equal(syscall(SYS_kcmp, getpid(), r.init, KCMP_VM, 0, 0), 0);
 	assert_true(proc_status_value(r.init, "VmRSS:", 10) < 256);
 	assert_true(proc_status_value(r.init, "CapEff:", 16) == INIT_CAPS);
 	assert_int_equal(attack_as_root_with(r.init, INIT_CAPS), 0);
+	assert_int_equal(finish_contained(&r), 7);
+	close(r.worker_pidfd);
+	close(image_fd);
+}
+
+/*
+ * The image's fd may have the number pid 1 gives its exit channel in the image (3): it is
+ * moved out of the way first, and pid 1 is still the image.
+ */
+static void test_contained_init_image_at_exit_fd(void **state)
+{
+	struct contained_run r;
+	int image_fd;
+
+	(void)state;
+	if (!spawner_supported())
+		skip();
+	image_fd = init_image_open();
+	if (image_fd == -ENOSYS)
+		skip();
+	assert_true(image_fd >= 0);
+	if (image_fd != INIT_IMAGE_EXIT_FD) {
+		/* Only where 3 is free in this process: it must not take another's fd. */
+		if (fcntl(INIT_IMAGE_EXIT_FD, F_GETFD) >= 0)
+			skip();
+		assert_int_equal(dup3(image_fd, INIT_IMAGE_EXIT_FD, O_CLOEXEC), INIT_IMAGE_EXIT_FD);
+		close(image_fd);
+		image_fd = INIT_IMAGE_EXIT_FD;
+	}
+	spawn_contained(image_fd, &r);
+	expect_init_image(&r);
 	assert_int_equal(finish_contained(&r), 7);
 	close(r.worker_pidfd);
 	close(image_fd);
@@ -1018,6 +1081,7 @@ int main(void)
 		ROOT_TEST(test_attack_reaches_plain_child),
 		ROOT_TEST(test_attack_reaches_root_with_same_caps),
 		ROOT_TEST(test_contained_init_image),
+		ROOT_TEST(test_contained_init_image_at_exit_fd),
 		ROOT_TEST(test_contained_init_in_place),
 		ROOT_TEST(test_worker_window_unreachable),
 		ROOT_TEST(test_worker_in_userns_unreachable),
