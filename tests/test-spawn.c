@@ -961,7 +961,7 @@ static void test_contained_init_image(void **state)
 static void test_contained_init_image_at_exit_fd(void **state)
 {
 	struct contained_run r;
-	int image_fd;
+	int image_fd, saved = -1, saved_flags;
 
 	(void)state;
 	if (!spawner_supported())
@@ -970,10 +970,13 @@ static void test_contained_init_image_at_exit_fd(void **state)
 	if (image_fd == -ENOSYS)
 		skip();
 	assert_true(image_fd >= 0);
+	/* What the test harness may hold at 3 (make's jobserver) waits elsewhere meanwhile. */
+	saved_flags = fcntl(INIT_IMAGE_EXIT_FD, F_GETFD);
+	if (saved_flags >= 0) {
+		saved = fcntl(INIT_IMAGE_EXIT_FD, F_DUPFD_CLOEXEC, INIT_IMAGE_EXIT_FD + 1);
+		assert_true(saved >= 0);
+	}
 	if (image_fd != INIT_IMAGE_EXIT_FD) {
-		/* Only where 3 is free in this process: it must not take another's fd. */
-		if (fcntl(INIT_IMAGE_EXIT_FD, F_GETFD) >= 0)
-			skip();
 		assert_int_equal(dup3(image_fd, INIT_IMAGE_EXIT_FD, O_CLOEXEC), INIT_IMAGE_EXIT_FD);
 		close(image_fd);
 		image_fd = INIT_IMAGE_EXIT_FD;
@@ -982,7 +985,13 @@ static void test_contained_init_image_at_exit_fd(void **state)
 	expect_init_image(&r);
 	assert_int_equal(finish_contained(&r), 7);
 	close(r.worker_pidfd);
-	close(image_fd);
+	if (saved >= 0) {
+		assert_int_equal(dup2(saved, INIT_IMAGE_EXIT_FD), INIT_IMAGE_EXIT_FD);
+		assert_int_equal(fcntl(INIT_IMAGE_EXIT_FD, F_SETFD, saved_flags), 0);
+		close(saved);
+	} else {
+		close(image_fd);
+	}
 }
 
 /*
